@@ -1,0 +1,1 @@
+"""Everything in Liaison that is not Slack glue: configuration, data, domain services."""

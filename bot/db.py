@@ -1,0 +1,116 @@
+"""Engine, sessions and schema migrations.
+
+SQLite (WAL) serves one process; PostgreSQL serves several replicas. The schema is only
+ever changed by Alembic; the app migrates itself on start (``AUTO_MIGRATE``, guarded by an
+advisory lock on PostgreSQL) or refuses to start, naming the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATE_COMMAND = "python app.py migrate"
+_PG_MIGRATION_LOCK = 7_345_112
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """The database schema is behind the code; the message says how to fix it."""
+
+
+def normalise_url(url: str) -> str:
+    """Let users write ``postgresql://`` and still get the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout for concurrency."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    options.update(kwargs)
+    return create_engine(url, **options)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (services return them)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revisions() -> set[str]:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return set(ScriptDirectory.from_config(config).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to head; on PostgreSQL, replicas starting together take turns."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+            )
+        command.upgrade(_alembic_config(connection), "heads")
+
+
+def ensure_migrated(engine: Engine, *, auto_migrate: bool) -> None:
+    """Migrate (when allowed) or refuse to run on a schema older than the code."""
+    expected = head_revisions()
+    if current_revisions(engine) == expected:
+        return
+    if auto_migrate:
+        log.info("Migrating database schema to %s", ", ".join(sorted(expected)))
+        upgrade(engine)
+        return
+    current = ", ".join(sorted(current_revisions(engine))) or "empty"
+    raise DatabaseNotMigrated(
+        f"The database schema is at {current} but this version of Liaison needs "
+        f"{', '.join(sorted(expected))}. Run `{MIGRATE_COMMAND}` (or set AUTO_MIGRATE=true)."
+    )
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    with factory.begin() as session:
+        yield session

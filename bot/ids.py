@@ -1,0 +1,39 @@
+"""Every callback_id, action_id and block_id, in one place, with dotted names.
+
+Handlers and Block Kit builders both import these, so a listener and the element it
+listens to can never drift apart.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# --- Incidents ---------------------------------------------------------------------------
+
+
+class IncidentActions(StrEnum):
+    raise_severity = "incident.raise_severity"
+
+
+# --- Customer reports --------------------------------------------------------------------
+
+
+class ReportIds(StrEnum):
+    modal = "report.submit"
+    shortcut = "report.attach_shortcut"
+    incident_block = "report.incident"
+    incident_input = "report.incident_select"
+    account_block = "report.account"
+    account_input = "report.account_search"
+
+
+# --- Customer Liaison --------------------------------------------------------------------
+
+
+# --- Update cadence ----------------------------------------------------------------------
+
+
+# --- Impact summary ----------------------------------------------------------------------
+
+
+# --- Ticket SLAs and App Home ------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Lifecycle events of incidents and reports, and the capabilities that react to them.
+
+Capabilities (liaison, cadence, impact, SLA) subscribe here instead of being called by
+name from the incident service, so each lives in its own module. Subscribers run inside
+the transaction of the change that caused them: a reminder they schedule is committed
+together with its cause, or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from bot.models import Incident, Report
+
+log = logging.getLogger(__name__)
+
+
+class Lifecycle(StrEnum):
+    opened = "opened"  # a new incident exists
+    became_major = "became_major"  # opened as, declared as, or raised to a major severity
+    severity_changed = "severity_changed"
+    resolved = "resolved"
+    reopened = "reopened"
+    report_attached = "report_attached"
+
+
+@dataclass(frozen=True)
+class LifecycleEvent:
+    kind: Lifecycle
+    incident: Incident
+    now: datetime
+    actor: str | None = None
+    previous_severity: str | None = None
+    report: Report | None = None
+
+
+Subscriber = Callable[[Session, LifecycleEvent], None]
+
+
+class LifecycleHooks:
+    """A per-app registry of subscribers (built by the composition root, never global)."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[Lifecycle, list[Subscriber]] = defaultdict(list)
+
+    def subscribe(self, kind: Lifecycle, subscriber: Subscriber) -> None:
+        self._subscribers[kind].append(subscriber)
+
+    def emit(self, session: Session, event: LifecycleEvent) -> None:
+        """Run subscribers in the caller's transaction; an error aborts the whole change."""
+        for subscriber in self._subscribers[event.kind]:
+            subscriber(session, event)

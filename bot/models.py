@@ -1,0 +1,245 @@
+"""The database schema, in SQLAlchemy 2.0 typed style.
+
+Rules that must hold under concurrency (one incident per channel, one active liaison per
+incident, one reminder per dedupe key, one row per Slack event) are database constraints,
+because several replicas may handle the same trigger at the same moment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no zone, and logic compares aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Account(Base):
+    """A customer account from the directory loaded by ``import-accounts``."""
+
+    __tablename__ = "accounts"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    tier: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(64))
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class Incident(Base):
+    """An incident, bound to the Slack channel where it is worked."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    opened_by: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime]
+    became_major_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    reopened_at: Mapped[datetime | None]
+    # Cadence milestones.
+    assessed_at: Mapped[datetime | None]
+    last_update_at: Mapped[datetime | None]
+    prelim_report_url: Mapped[str | None] = mapped_column(String(500))
+    prelim_delivered_at: Mapped[datetime | None]
+    pir_url: Mapped[str | None] = mapped_column(String(500))
+    pir_delivered_at: Mapped[datetime | None]
+    # The live impact summary, edited in place.
+    summary_ts: Mapped[str | None] = mapped_column(String(32))
+    summary_refreshed_at: Mapped[datetime | None]
+
+    reports: Mapped[list[Report]] = relationship(back_populates="incident")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class Report(Base):
+    """A customer report attached to an incident: one ticket, owned by the agent who filed it."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    # Normalised identity used to count distinct customers (account id, else lower-cased name).
+    customer_key: Mapped[str] = mapped_column(String(200))
+    ticket_ref: Mapped[str | None] = mapped_column(String(300))
+    ticket_url: Mapped[str | None] = mapped_column(String(500))
+    region: Mapped[str | None] = mapped_column(String(64))
+    tier: Mapped[str | None] = mapped_column(String(32))
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    product_version: Mapped[str | None] = mapped_column(String(64))
+    platform: Mapped[str | None] = mapped_column(String(16))
+    contact_channel: Mapped[str | None] = mapped_column(String(16))
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    source_permalink: Mapped[str | None] = mapped_column(String(500))
+    owner_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    reported_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    first_contact_at: Mapped[datetime | None]
+    # Ticket SLA.
+    sla_policy: Mapped[str | None] = mapped_column(String(32))
+    first_response_due_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    customer_notified_at: Mapped[datetime | None]
+
+    incident: Mapped[Incident] = relationship(back_populates="reports")
+    features: Mapped[list[ReportFeature]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_reports_incident_customer", "incident_id", "customer_key"),)
+
+
+class ReportFeature(Base):
+    """One affected feature of a report; a table (not JSON) so the database can group by it."""
+
+    __tablename__ = "report_features"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+    report: Mapped[Report] = relationship(back_populates="features")
+
+
+class LiaisonAssignment(Base):
+    """Who held (or was asked to hold) the Customer Liaison role on an incident, and when."""
+
+    __tablename__ = "liaison_assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    # pending -> accepted -> handed_off | released; pending -> timed_out | handed_off
+    status: Mapped[str] = mapped_column(String(16))
+    assigned_by: Mapped[str] = mapped_column(String(32))  # "auto" or the user who chose
+    assigned_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    # Sequence number per incident: the unique pair makes racing auto-assignments collide.
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        Index(
+            "uq_liaison_assignments_active",
+            "incident_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'accepted')"),
+            postgresql_where=text("status IN ('pending', 'accepted')"),
+        ),
+        Index("uq_liaison_assignments_attempt", "incident_id", "attempt", unique=True),
+    )
+
+
+class StatusUpdate(Base):
+    """A status update posted to the incident channel (resets the cadence clock)."""
+
+    __tablename__ = "status_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    affected: Mapped[str | None] = mapped_column(Text)
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    customer_message: Mapped[str] = mapped_column(Text)
+    posted_by: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime]
+    next_update_at: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Reminder(Base):
+    """A future action (nudge, SLA warning, deadline). The scheduler only wakes the process.
+
+    ``dedupe_key`` is unique, so the same cause scheduled twice (a Slack retry, two replicas)
+    yields one row. Rows are claimed atomically, then marked sent, cancelled or failed.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    target: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime]
+    # pending | claimed | sent | cancelled | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled, so redeliveries change nothing."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]

@@ -1,0 +1,203 @@
+"""Durable reminders: future actions stored as rows, claimed atomically, sent once.
+
+A cause (incident opened, report attached) schedules rows in its own transaction. A wake-up
+claims due rows in one UPDATE ... RETURNING whose subquery uses ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL (SQLite serialises writers anyway), so two replicas never claim the same row.
+A claim is a lease: if the process dies mid-send, the row becomes claimable again when
+the lease ends. Handlers re-check their reason before sending and report it obsolete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.models import Reminder
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A claimed reminder, detached from any session, handed to its kind's handler."""
+
+    id: int
+    kind: str
+    dedupe_key: str
+    incident_id: int | None
+    report_id: int | None
+    target: str | None
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
+
+
+def schedule(
+    session: Session,
+    *,
+    kind: str,
+    dedupe_key: str,
+    due_at: datetime,
+    now: datetime,
+    incident_id: int | None = None,
+    report_id: int | None = None,
+    target: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Insert a reminder unless one with the same dedupe key exists; True if inserted.
+
+    Uses ON CONFLICT DO NOTHING so a duplicate never aborts the caller's transaction.
+    """
+    values = {
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "due_at": due_at,
+        "incident_id": incident_id,
+        "report_id": report_id,
+        "target": target,
+        "payload": payload or {},
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = pg_insert(Reminder).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite_insert(Reminder).values(values).on_conflict_do_nothing()
+    else:  # only the two supported databases reach here in practice
+        statement = insert(Reminder).values(values)
+    return session.execute(statement.returning(Reminder.id)).first() is not None
+
+
+def cancel(
+    session: Session,
+    *,
+    now: datetime,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    incident_id: int | None = None,
+    report_id: int | None = None,
+    target: str | None = None,
+    due_after: datetime | None = None,
+) -> int:
+    """Cancel pending reminders matching every given filter; returns how many."""
+    conditions = [Reminder.status == "pending"]
+    if kinds is not None:
+        conditions.append(Reminder.kind.in_(list(kinds)))
+    if incident_id is not None:
+        conditions.append(Reminder.incident_id == incident_id)
+    if report_id is not None:
+        conditions.append(Reminder.report_id == report_id)
+    if target is not None:
+        conditions.append(Reminder.target == target)
+    if due_after is not None:
+        conditions.append(Reminder.due_at > due_after)
+    result = session.execute(
+        update(Reminder)
+        .where(and_(*conditions))
+        .values(status="cancelled", cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def claim_due(
+    sessions: sessionmaker[Session],
+    *,
+    now: datetime,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+) -> list[DueReminder]:
+    """Atomically claim up to ``limit`` due reminders (and ones whose lease ran out)."""
+    due = (
+        select(Reminder.id)
+        .where(
+            or_(
+                and_(Reminder.status == "pending", Reminder.due_at <= now),
+                and_(Reminder.status == "claimed", Reminder.lease_until <= now),
+            )
+        )
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(Reminder)
+        .where(Reminder.id.in_(due))
+        .values(
+            status="claimed",
+            claimed_by=worker,
+            lease_until=now + lease,
+            attempts=Reminder.attempts + 1,
+        )
+        .returning(
+            Reminder.id,
+            Reminder.kind,
+            Reminder.dedupe_key,
+            Reminder.incident_id,
+            Reminder.report_id,
+            Reminder.target,
+            Reminder.payload,
+            Reminder.due_at,
+            Reminder.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    with sessions.begin() as session:
+        rows = session.execute(statement).all()
+    claimed = [DueReminder(*row) for row in rows]
+    claimed.sort(key=lambda item: (item.due_at, item.id))
+    return claimed
+
+
+def finish(
+    sessions: sessionmaker[Session],
+    *,
+    ids: list[int],
+    worker: str,
+    status: str,
+    now: datetime,
+    error: str | None = None,
+) -> None:
+    """Mark claimed reminders ``sent``, ``cancelled`` or ``failed`` (only if still ours)."""
+    if not ids:
+        return
+    values: dict[str, Any] = {"status": status, "lease_until": None}
+    if status == "sent":
+        values["sent_at"] = now
+    elif status == "cancelled":
+        values["cancelled_at"] = now
+    if error is not None:
+        values["last_error"] = error[:2000]
+    with sessions.begin() as session:
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(ids), Reminder.claimed_by == worker, Reminder.status == "claimed"
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def retry_later(
+    sessions: sessionmaker[Session], *, reminder_id: int, worker: str, due_at: datetime, error: str
+) -> None:
+    """Put a claimed reminder back in the queue for a later attempt."""
+    with sessions.begin() as session:
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id == reminder_id,
+                Reminder.claimed_by == worker,
+                Reminder.status == "claimed",
+            )
+            .values(status="pending", due_at=due_at, lease_until=None, last_error=error[:2000])
+            .execution_options(synchronize_session=False)
+        )

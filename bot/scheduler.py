@@ -1,0 +1,61 @@
+"""APScheduler only wakes the process; the reminders table holds what is due.
+
+Each replica runs one interval job that dispatches due reminders. ``wake()`` runs it at
+once, so a reminder due now (a liaison to assign) does not wait for the next interval.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.clock import Clock
+from bot.dispatcher import ReminderDispatcher
+
+log = logging.getLogger(__name__)
+JOB_ID = "liaison.dispatch_reminders"
+
+
+class ReminderScheduler:
+    """Owns the BackgroundScheduler; started by app.py once per serving process."""
+
+    def __init__(self, dispatcher: ReminderDispatcher, clock: Clock, interval: timedelta) -> None:
+        self._dispatcher = dispatcher
+        self._clock = clock
+        self._scheduler = BackgroundScheduler(timezone="UTC")
+        self._scheduler.add_job(
+            self._tick,
+            "interval",
+            seconds=max(1, int(interval.total_seconds())),
+            id=JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+
+    def _tick(self) -> None:
+        try:
+            stats = self._dispatcher.run_once()
+        except Exception:
+            log.exception("Dispatching reminders failed; the next wake-up will try again")
+            return
+        if stats.claimed:
+            log.info(
+                "Reminders: %s claimed, %s sent, %s obsolete, %s retried, %s failed",
+                stats.claimed, stats.sent, stats.obsolete, stats.retried, stats.failed,
+            )  # fmt: skip
+
+    def start(self) -> None:
+        self._scheduler.start()
+        self.wake()
+
+    def wake(self) -> None:
+        """Run the dispatch job now (a no-op before start)."""
+        if self._scheduler.running:
+            self._scheduler.modify_job(JOB_ID, next_run_time=self._clock.now())
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

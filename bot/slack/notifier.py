@@ -1,0 +1,142 @@
+"""The port through which services and scheduled jobs talk to Slack.
+
+Every call goes through ``_call`` so that failures surface as SlackDeliveryError with a
+permanent/transient verdict, whatever the method. Nothing here knows about Bolt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.slack.client import SlackDeliveryError, classify
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    id: str
+    name: str
+    tz: str
+    deleted: bool
+    is_bot: bool
+
+
+class Notifier:
+    """Thin, typed wrapper over the Web API methods Liaison uses."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        """Call a Web API method by its Slack name through slack_sdk's typed wrapper.
+
+        The typed wrappers know which methods need form encoding or GET (read methods
+        such as users.info do not accept JSON bodies).
+        """
+        function = getattr(self.client, method.replace(".", "_"))
+        try:
+            response = function(**_drop_none(kwargs))
+        except Exception as exc:
+            raise classify(method, exc) from exc
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+    ) -> PostedMessage:
+        """Post a message (``channel`` may be a user id: Slack delivers it as a DM).
+
+        In a public channel the bot has not joined yet, it joins and tries once more.
+        """
+        arguments = {"channel": channel, "text": text, "blocks": blocks, "thread_ts": thread_ts}
+        try:
+            data = self._call("chat.postMessage", unfurl_links=False, **arguments)
+        except SlackDeliveryError as exc:
+            if exc.error != "not_in_channel":
+                raise
+            self.join(channel)
+            data = self._call("chat.postMessage", unfurl_links=False, **arguments)
+        return PostedMessage(channel=data.get("channel", channel), ts=data["ts"])
+
+    def dm(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> PostedMessage:
+        return self.post(user_id, text, blocks)
+
+    def update(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def ephemeral(
+        self, channel: str, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        self._call("chat.postEphemeral", channel=channel, user=user_id, text=text, blocks=blocks)
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        return self._call("chat.getPermalink", channel=channel, message_ts=ts).get("permalink")
+
+    def join(self, channel: str) -> None:
+        self._call("conversations.join", channel=channel)
+
+    def invite(self, channel: str, user_ids: list[str]) -> None:
+        """Invite users; being in the channel already is success, not an error."""
+        try:
+            self._call("conversations.invite", channel=channel, users=",".join(user_ids))
+        except SlackDeliveryError as exc:
+            if exc.error != "already_in_channel":
+                raise
+
+    def set_topic(self, channel: str, topic: str) -> None:
+        self._call("conversations.setTopic", channel=channel, topic=topic[:250])
+
+    def pin(self, channel: str, ts: str) -> None:
+        try:
+            self._call("pins.add", channel=channel, timestamp=ts)
+        except SlackDeliveryError as exc:
+            if exc.error != "already_pinned":
+                raise
+
+    def channel_info(self, channel: str) -> dict[str, Any]:
+        return self._call("conversations.info", channel=channel).get("channel", {})
+
+    def user(self, user_id: str) -> SlackUser:
+        data = self._call("users.info", user=user_id)["user"]
+        return SlackUser(
+            id=data["id"],
+            name=data.get("real_name") or data.get("name") or data["id"],
+            tz=data.get("tz") or "UTC",
+            deleted=bool(data.get("deleted")),
+            is_bot=bool(data.get("is_bot")),
+        )
+
+    def usergroup_members(self, usergroup_id: str) -> list[str]:
+        return list(self._call("usergroups.users.list", usergroup=usergroup_id).get("users", []))
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        return self._call("views.open", trigger_id=trigger_id, view=view)["view"]["id"]
+
+    def update_view(self, view_id: str, view: dict[str, Any]) -> None:
+        self._call("views.update", view_id=view_id, view=view)
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        self._call("views.publish", user_id=user_id, view=view)
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}

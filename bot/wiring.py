@@ -1,0 +1,17 @@
+"""Installs each capability's lifecycle subscribers and reminder handlers on a Runtime.
+
+The composition root calls ``install_capabilities`` once; adding a capability is one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.runtime import Runtime
+
+INSTALLERS: tuple[Callable[[Runtime], None], ...] = ()
+
+
+def install_capabilities(rt: Runtime) -> None:
+    for install in INSTALLERS:
+        install(rt)

@@ -1,0 +1,127 @@
+"""``/liaison declare|status|severity|resolve|reopen``: the incident's lifecycle from Slack."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.errors import InvalidInput
+from bot.runtime import Runtime
+from bot.services import incidents
+from bot.slack.client import SlackDeliveryError
+from handlers.commands import CommandCall, CommandRouter
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
+    commands.add(
+        "declare",
+        handle_declare,
+        usage="declare [sev1|sev2|sev3|sev4] <title>",
+        summary="Make this channel an incident (or show the one it already is).",
+    )
+    commands.add("status", handle_status, usage="status", summary="Show this channel's incident.")
+    commands.add(
+        "severity",
+        handle_severity,
+        usage="severity sev1|sev2|sev3|sev4",
+        summary="Change the incident's severity.",
+        aliases=("sev",),
+    )
+    commands.add("resolve", handle_resolve, usage="resolve [note]", summary="Resolve the incident.")
+    commands.add("reopen", handle_reopen, usage="reopen", summary="Reopen a resolved incident.")
+
+
+def handle_declare(call: CommandCall) -> None:
+    first, _, rest = call.args.partition(" ")
+    if not first:
+        raise InvalidInput("Tell me the severity and a title.")
+    if first.lower().startswith("sev") or first.isdigit():
+        severity, title = first, rest
+    else:
+        severity, title = call.rt.settings.default_severity, call.args
+    declared = incidents.declare(
+        call.rt,
+        channel_id=call.channel_id,
+        channel_name=call.channel_name,
+        user_id=call.user_id,
+        severity=severity,
+        title=title,
+    )
+    renderer = call.rt.renderer
+    incident = declared.incident
+    if not declared.created:
+        call.reply(
+            renderer.render(
+                "incidents/already_declared.j2", incident=incident, age=_age(call, incident)
+            )
+        )
+        return
+    announce(call, renderer.render("incidents/declared.j2", incident=incident, actor=call.user_id))
+
+
+def handle_status(call: CommandCall) -> None:
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    call.reply(
+        call.rt.renderer.render("incidents/status.j2", incident=incident, age=_age(call, incident))
+    )
+
+
+def handle_severity(call: CommandCall) -> None:
+    if not call.args:
+        raise InvalidInput("Tell me the new severity.")
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    changed = incidents.change_severity(
+        call.rt, incident_id=incident.id, severity=call.args.split()[0], actor=call.user_id
+    )
+    announce(
+        call,
+        call.rt.renderer.render(
+            "incidents/severity_changed.j2",
+            incident=changed.incident,
+            previous=changed.previous,
+            actor=call.user_id,
+        ),
+    )
+
+
+def handle_resolve(call: CommandCall) -> None:
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    resolved = incidents.resolve(
+        call.rt, incident_id=incident.id, actor=call.user_id, note=call.args
+    )
+    announce(
+        call,
+        call.rt.renderer.render(
+            "incidents/resolved.j2", incident=resolved, actor=call.user_id, age=_age(call, resolved)
+        ),
+    )
+
+
+def handle_reopen(call: CommandCall) -> None:
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    reopened = incidents.reopen(call.rt, incident_id=incident.id, actor=call.user_id)
+    announce(
+        call,
+        call.rt.renderer.render("incidents/reopened.j2", incident=reopened, actor=call.user_id),
+    )
+
+
+def announce(call: CommandCall, text: str) -> None:
+    """Post in the channel for everyone; if Slack refuses, show the user what happened."""
+    try:
+        call.rt.notifier.post(call.channel_id, text)
+    except SlackDeliveryError as exc:
+        log.warning("Could not post in %s: %s", call.channel_id, exc.error)
+        call.reply(
+            f"{text}\n\n_Done, but I could not post this in the channel ({exc.error}). "
+            "Invite me to the channel so everyone sees incident updates._"
+        )
+
+
+def _age(call: CommandCall, incident: incidents.IncidentSnapshot) -> str:
+    from bot.durations import format_duration
+
+    return format_duration(incident.age(call.rt.clock.now()))

@@ -1,0 +1,171 @@
+"""Durable reminders: dedupe, cancellation, atomic claims, leases and retry policy."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import Engine, select
+
+from bot import reminders
+from bot.clock import FakeClock
+from bot.db import make_session_factory
+from bot.dispatcher import Outcome, ReminderDispatcher
+from bot.models import Reminder
+from bot.reminders import DueReminder
+from bot.slack.client import SlackDeliveryError
+
+
+def _schedule(sessions, clock: FakeClock, key: str, *, in_minutes: int = 0, kind: str = "test.ping") -> bool:
+    with sessions.begin() as session:
+        return reminders.schedule(
+            session,
+            kind=kind,
+            dedupe_key=key,
+            due_at=clock.now() + timedelta(minutes=in_minutes),
+            now=clock.now(),
+            target="U1",
+        )
+
+
+def _statuses(sessions) -> dict[str, str]:
+    with sessions() as session:
+        return {r.dedupe_key: r.status for r in session.scalars(select(Reminder))}
+
+
+def test_the_same_dedupe_key_is_stored_once(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    assert _schedule(sessions, clock, "k1") is True
+    assert _schedule(sessions, clock, "k1") is False
+    assert list(_statuses(sessions)) == ["k1"]
+
+
+def test_only_due_reminders_are_sent_and_each_once(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    _schedule(sessions, clock, "now")
+    _schedule(sessions, clock, "later", in_minutes=10)
+    sent: list[str] = []
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.register("test.ping", lambda r: sent.append(r.dedupe_key) or Outcome.sent)
+    assert dispatcher.run_once().sent == 1
+    assert dispatcher.run_once().sent == 0
+    clock.advance(timedelta(minutes=10))
+    assert dispatcher.run_once().sent == 1
+    assert sent == ["now", "later"]
+    assert _statuses(sessions) == {"now": "sent", "later": "sent"}
+
+
+def test_cancelled_reminders_are_never_sent(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    _schedule(sessions, clock, "a", in_minutes=5)
+    with sessions.begin() as session:
+        assert reminders.cancel(session, now=clock.now(), kinds=["test.ping"]) == 1
+    clock.advance(timedelta(minutes=6))
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.register("test.ping", lambda r: Outcome.sent)
+    assert dispatcher.run_once().claimed == 0
+    assert _statuses(sessions) == {"a": "cancelled"}
+
+
+def test_an_obsolete_reminder_is_recorded_as_cancelled(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    _schedule(sessions, clock, "a")
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.register("test.ping", lambda r: Outcome.obsolete)
+    assert dispatcher.run_once().obsolete == 1
+    assert _statuses(sessions) == {"a": "cancelled"}
+
+
+def test_transient_failures_retry_with_backoff_then_succeed(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    _schedule(sessions, clock, "a")
+    failures = iter([SlackDeliveryError("chat.postMessage", "ratelimited", permanent=False)])
+
+    def handler(reminder: DueReminder) -> Outcome:
+        failure = next(failures, None)
+        if failure:
+            raise failure
+        return Outcome.sent
+
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.register("test.ping", handler)
+    assert dispatcher.run_once().retried == 1
+    assert dispatcher.run_once().claimed == 0  # backing off
+    clock.advance(timedelta(seconds=30))
+    assert dispatcher.run_once().sent == 1
+    with sessions() as session:
+        row = session.scalars(select(Reminder)).one()
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, "SlackDeliveryError: chat.postMessage failed: ratelimited")
+
+
+def test_permanent_failures_are_recorded_and_not_retried(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    _schedule(sessions, clock, "a")
+
+    def handler(reminder: DueReminder) -> Outcome:
+        raise SlackDeliveryError("chat.postMessage", "is_archived", permanent=True)
+
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.register("test.ping", handler)
+    assert dispatcher.run_once().failed == 1
+    clock.advance(timedelta(hours=1))
+    assert dispatcher.run_once().claimed == 0
+    assert _statuses(sessions) == {"a": "failed"}
+
+
+def test_transient_failures_give_up_after_max_attempts(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    _schedule(sessions, clock, "a")
+    dispatcher = ReminderDispatcher(sessions, clock, max_attempts=3)
+
+    def handler(reminder: DueReminder) -> Outcome:
+        raise TimeoutError("slack is slow")
+
+    dispatcher.register("test.ping", handler)
+    for _ in range(5):
+        dispatcher.run_once()
+        clock.advance(timedelta(minutes=15))
+    assert _statuses(sessions) == {"a": "failed"}
+
+
+def test_a_claim_whose_lease_ran_out_is_claimed_again(engine: Engine, clock: FakeClock) -> None:
+    """A process killed mid-send leaves a claimed row; another picks it up after the lease."""
+    sessions = make_session_factory(engine)
+    _schedule(sessions, clock, "a")
+    crashed = reminders.claim_due(sessions, now=clock.now(), worker="dead", limit=10, lease=timedelta(minutes=2))
+    assert [r.dedupe_key for r in crashed] == ["a"]
+    dispatcher = ReminderDispatcher(sessions, clock, lease=timedelta(minutes=2))
+    dispatcher.register("test.ping", lambda r: Outcome.sent)
+    assert dispatcher.run_once().claimed == 0
+    clock.advance(timedelta(minutes=2))
+    assert dispatcher.run_once().sent == 1
+
+
+def test_concurrent_dispatchers_never_claim_the_same_reminder(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        for index in range(300):
+            reminders.schedule(
+                session, kind="test.ping", dedupe_key=f"k{index}", due_at=clock.now(), now=clock.now()
+            )
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def handler(reminder: DueReminder) -> Outcome:
+        with lock:
+            seen.append(reminder.dedupe_key)
+        return Outcome.sent
+
+    dispatchers = []
+    for index in range(4):
+        dispatcher = ReminderDispatcher(sessions, clock, worker_id=f"w{index}", batch_size=25)
+        dispatcher.register("test.ping", handler)
+        dispatchers.append(dispatcher)
+    threads = [threading.Thread(target=d.run_once) for d in dispatchers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 300
+    assert len(set(seen)) == 300
+    assert set(_statuses(sessions).values()) == {"sent"}
