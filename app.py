@@ -158,7 +158,7 @@ def _run(args: Any, settings: Settings) -> int:
     if args.command == "import-accounts":
         from bot.cli import import_accounts_command
 
-        return import_accounts_command(settings, args.csv_path)
+        return import_accounts_command(settings, args.csv_path, SystemClock())
     if args.command == "demo":
         from bot.demo import run_demo
 

@@ -43,7 +43,9 @@ _postgres_status: dict[str, str] = {}
 
 
 def _postgres_admin_engine() -> Engine:
-    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    return create_engine(
+        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -84,9 +86,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     if request.param == "sqlite":
         target = tmp_path / "liaison.db"
         shutil.copy(sqlite_template, target)

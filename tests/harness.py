@@ -50,7 +50,9 @@ class Harness:
     def block_action(self, action_id: str, **kwargs: Any) -> HttpResult:
         return self._settled(self.slack.block_action(action_id, **kwargs))
 
-    def view_submission(self, view: dict[str, Any], answers: dict[str, Any], **kw: Any) -> HttpResult:
+    def view_submission(
+        self, view: dict[str, Any], answers: dict[str, Any], **kw: Any
+    ) -> HttpResult:
         return self._settled(self.slack.view_submission(view, answers, **kw))
 
     def message_shortcut(self, callback_id: str, **kwargs: Any) -> HttpResult:
@@ -59,7 +61,9 @@ class Harness:
     def block_suggestion(self, view: dict[str, Any], **kwargs: Any) -> HttpResult:
         return self._settled(self.slack.block_suggestion(view, **kwargs))
 
-    def channel_created(self, channel_id: str, name: str, *, creator: str = "UIC", **kw: Any) -> HttpResult:
+    def channel_created(
+        self, channel_id: str, name: str, *, creator: str = "UIC", **kw: Any
+    ) -> HttpResult:
         self.fake.add_channel(channel_id, name)
         event = {
             "type": "channel_created",
