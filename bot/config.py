@@ -11,9 +11,10 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.business_time import BusinessCalendar, calendar_from_parts
 from bot.durations import parse_duration
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
@@ -26,8 +27,27 @@ def split_csv(value: Any) -> Any:
     return value
 
 
+def parse_severity_durations(value: Any) -> Any:
+    """``"sev1=15m, sev2=15m, sev3=1h"`` -> {"sev1": 15 minutes, ...}; dicts pass through."""
+    if not isinstance(value, str):
+        return value
+    result: dict[str, timedelta] = {}
+    for item in split_csv(value):
+        severity, sep, duration = item.partition("=")
+        severity = severity.strip().lower()
+        if not sep or severity not in SEVERITIES:
+            raise ValueError(
+                f"{item!r} should look like sev1=15m (severities {', '.join(SEVERITIES)})"
+            )
+        result[severity] = parse_duration(duration)
+    return result
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
+SeverityDurations = Annotated[
+    dict[str, Duration], NoDecode, BeforeValidator(parse_severity_durations)
+]
 
 
 class ConfigError(RuntimeError):
@@ -74,8 +94,30 @@ class Settings(BaseSettings):
     customer_tiers: CsvList = ["standard", "enterprise", "premium"]
 
     # --- Customer Liaison ---------------------------------------------------------------
+    # Who hears about problems nobody else can fix (empty pool, nobody accepting, overdue
+    # updates): a user id (U...) or a user group id (S...).
+    liaison_escalation: str = ""
 
     # --- Update cadence -----------------------------------------------------------------
+    cadence_assessment_due: Duration = timedelta(minutes=5)
+    cadence_update_intervals: SeverityDurations = {
+        "sev1": timedelta(minutes=15),
+        "sev2": timedelta(minutes=15),
+        "sev3": timedelta(hours=1),
+        "sev4": timedelta(hours=4),
+    }
+    cadence_prelim_business_days: int = Field(default=1, ge=0)
+    cadence_pir_business_days: int = Field(default=5, ge=0)
+
+    # --- Business calendar (cadence deadlines; SLA policies may set their own) ----------
+    business_days: CsvList = ["mon", "tue", "wed", "thu", "fri"]
+    business_hours: str = "09:00-17:00"
+    business_timezone: str = "UTC"
+    # Public holidays from the `holidays` package, e.g. US, GB, DE (empty: none) ...
+    holidays_country: str = ""
+    holidays_subdivision: str = ""
+    # ... plus your own closed days (ISO dates).
+    holidays_extra: CsvList = []
 
     # --- Impact summary -----------------------------------------------------------------
 
@@ -106,6 +148,31 @@ class Settings(BaseSettings):
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from exc
         return value
+
+    @field_validator("cadence_update_intervals")
+    @classmethod
+    def _every_severity_has_an_interval(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        defaults = cls.model_fields["cadence_update_intervals"].default
+        return {**defaults, **value}
+
+    @model_validator(mode="after")
+    def _calendar_is_valid(self) -> Settings:
+        self.business_calendar()
+        return self
+
+    def business_calendar(self) -> BusinessCalendar:
+        """The calendar for business-day deadlines (raises ValueError naming the fault)."""
+        try:
+            return calendar_from_parts(
+                timezone=self.business_timezone,
+                workdays=self.business_days,
+                hours=self.business_hours,
+                holidays_country=self.holidays_country,
+                holidays_subdivision=self.holidays_subdivision,
+                holidays_extra=self.holidays_extra,
+            )
+        except ValueError as exc:
+            raise ValueError(f"business calendar (BUSINESS_*/HOLIDAYS_*): {exc}") from exc
 
     @property
     def has_slack_credentials(self) -> bool:
