@@ -216,6 +216,10 @@ def fill_role(
 
 def _tell_nobody(session: Session, rt: Runtime, incident: Incident, pool: Pool, key: str) -> None:
     problem = pool.problem.value if pool.problem else "exhausted"
+    if pool.problem is PoolProblem.not_configured and not rt.settings.liaison_escalation:
+        # Neither a pool nor an escalation contact: the capability is not set up here.
+        log.warning("Incident #%s is major but no liaison pool is configured", incident.id)
+        return
     since = incident.reopened_at or incident.opened_at
     asked = [a.user_id for a in records.history(session, incident.id) if a.assigned_at >= since]
     context = {

@@ -6,6 +6,7 @@ all Web API work happens in the reminder handlers, after the commit.
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from sqlalchemy.orm import Session
@@ -22,8 +23,17 @@ from bot.services.liaison.delivery import (
 )
 from bot.services.liaison.kinds import AssignPayload, Kind, Reason, cancel_timeouts, schedule_assign
 
+log = logging.getLogger(__name__)
+
 
 def install(rt: Runtime) -> None:
+    settings = rt.settings
+    if not settings.liaison_usergroup and not settings.liaison_users:
+        log.warning(
+            "No liaison pool (LIAISON_USERGROUP, LIAISON_USERS): major incidents get no "
+            "automatic Customer Liaison%s",
+            "; LIAISON_ESCALATION is told each time" if settings.liaison_escalation else "",
+        )
     rt.hooks.subscribe(Lifecycle.became_major, on_became_major)
     rt.hooks.subscribe(Lifecycle.reopened, on_reopened)
     rt.hooks.subscribe(Lifecycle.resolved, on_resolved)
