@@ -140,6 +140,7 @@ def test_working_hours_are_read_in_each_members_own_time_zone(app_factory) -> No
     harness = liaison_app(app_factory, "UDAN", "UEMI", "UANA")
     harness.channel_created("CINC1", "inc-sev1-morning")  # 10:00 UTC
     assert [a.user_id for a in assignments(harness, 1)] == ["UANA"]  # Berlin 11:00
+    harness.command("resolve fixed", channel="CINC1", user="UIC")
 
     harness.clock.advance(timedelta(hours=7, minutes=30))  # 17:30 UTC, Monday
     harness.channel_created("CINC2", "inc-sev1-evening")
