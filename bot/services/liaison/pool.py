@@ -184,7 +184,8 @@ def choose(
 
     Order: the preferred person if they can be asked at all; else members free and in
     working hours, least recently assigned first (never assigned before anyone); else the
-    best of the rest (in working hours over free, then fewest other incidents).
+    best of the rest (in working hours over free, a readable profile over an unreadable
+    one, then fewest other incidents).
     """
     candidates = [m for m in members if _askable(m) and m.user_id not in exclude]
     if not candidates:
@@ -205,7 +206,8 @@ def choose(
         off, others = facts(member)
         last = last_assigned.get(member.user_id)
         recency = (0, 0.0, 0) if last is None else (1, last[0].timestamp(), last[1])
-        return (off, bool(others), len(others), recency, order[member.user_id])
+        unknown = member.profile_error is not None
+        return (off, unknown, bool(others), len(others), recency, order[member.user_id])
 
     best = min(candidates, key=rank)
     return _choice(best, facts(best), hours, now, len(members), available, False)
