@@ -15,9 +15,17 @@ LOS_ANGELES = Member("UDAN", "Dan", tz="America/Los_Angeles")  # 02:00
 TOKYO = Member("UEMI", "Emi", tz="Asia/Tokyo")  # 19:00
 
 
-def _choose(members, **kwargs):
+def _choose(members, *, looked_up: list[str] | None = None, extra=(), **kwargs):
+    """Choose among ``members`` (pool order); ``extra`` are people known but not in the pool."""
+    known = {m.user_id: m for m in [*members, *extra]}
+
+    def profile(user_id: str) -> Member:
+        if looked_up is not None:
+            looked_up.append(user_id)
+        return known.get(user_id) or Member(user_id, user_id, deleted=True)
+
     defaults = {"now": MONDAY_10_UTC, "hours": HOURS, "busy": {}, "last_assigned": {}}
-    return choose(members, **{**defaults, **kwargs})
+    return choose([m.user_id for m in members], profile, **{**defaults, **kwargs})
 
 
 def _at(minutes_ago: int, row_id: int = 1) -> tuple[datetime, int]:
@@ -49,7 +57,19 @@ def test_members_busy_elsewhere_are_skipped() -> None:
 def test_members_outside_their_working_hours_are_skipped() -> None:
     choice = _choose([LOS_ANGELES, TOKYO, BERLIN])
     assert choice is not None and choice.user_id == "UANA"
-    assert choice.available == 1
+
+
+def test_profiles_are_read_lazily_in_fairness_order() -> None:
+    looked_up: list[str] = []
+    choice = _choose(
+        [LOS_ANGELES, TOKYO, BERLIN, LONDON],
+        looked_up=looked_up,
+        busy={"UEMI": [2]},
+        last_assigned={"UDAN": _at(30)},
+    )
+    assert choice is not None and choice.user_id == "UANA"
+    # Emi is busy (known from the database), Dan went most recently: Ana is read first.
+    assert looked_up == ["UANA"]
 
 
 def test_working_hours_follow_each_members_time_zone_through_the_day() -> None:
@@ -109,8 +129,15 @@ def test_the_preferred_person_is_asked_first_even_when_others_are_better() -> No
 
 def test_a_preferred_person_who_left_is_passed_over() -> None:
     gone = Member("UOLD", "Old", deleted=True)
-    choice = _choose([gone, BERLIN], prefer="UOLD")
+    choice = _choose([BERLIN], extra=[gone], prefer="UOLD")
     assert choice is not None and choice.user_id == "UANA" and not choice.preferred
+
+
+def test_the_preferred_person_need_not_be_in_the_pool() -> None:
+    outsider = Member("UIC", "Casey", tz="America/New_York")
+    choice = _choose([BERLIN], extra=[outsider], prefer="UIC")
+    assert choice is not None and choice.user_id == "UIC" and choice.preferred
+    assert _choose([], extra=[outsider], prefer="UIC").user_id == "UIC"
 
 
 def test_a_member_whose_profile_could_not_be_read_is_a_last_resort() -> None:

@@ -242,3 +242,13 @@ def test_the_topic_keeps_what_it_said_and_replaces_the_previous_liaison(app_fact
     assert harness.fake.channels["CSUPPORT"].topic == (
         "IC: Casey | Bridge: zoom.us/j/1 | Customer Liaison: Ben Liaison"
     )
+
+
+def test_an_escalation_user_group_gets_each_member_a_dm(app_factory) -> None:
+    harness = liaison_app(app_factory, liaison_escalation="SESC")
+    harness.fake.add_usergroup("SESC", "incident-managers", [ESCALATION, "UIC"])
+    harness.channel_created("CINC1", "inc-sev1-db")
+    [notice] = [m["text"] for m in harness.fake.messages("CINC1") if "has been told" in m["text"]]
+    assert "<!subteam^SESC> has been told" in notice
+    assert len(dms(harness, ESCALATION)) == 1
+    assert len(dms(harness, "UIC")) == 1

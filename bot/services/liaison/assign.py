@@ -9,6 +9,7 @@ dropped, so an incident never gets two liaisons at once nor two automatic ones.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,7 +29,15 @@ from bot.services.liaison.kinds import (
     schedule_notice,
 )
 from bot.services.liaison.messages import closed_announcement
-from bot.services.liaison.pool import Choice, Pool, PoolProblem, WorkingHours, choose, resolve_pool
+from bot.services.liaison.pool import (
+    Choice,
+    Pool,
+    PoolProblem,
+    ProfileReader,
+    WorkingHours,
+    choose,
+    read_pool,
+)
 from bot.services.liaison.records import ACTIVE, AUTO, Status
 from bot.slack.client import SlackDeliveryError
 
@@ -49,7 +58,8 @@ def handle_assign(rt: Runtime, reminder: DueReminder) -> Outcome:
         incident = session.get(Incident, incident_id)
         if incident is None or _served(session, incident, payload):
             return Outcome.obsolete
-    pool = _read_pool(rt, reminder, incident, also=[payload.prefer] if payload.prefer else [])
+    pool = _read_pool(rt, reminder, incident)
+    pick = _pick(rt, incident_id, pool, prefer=payload.prefer)
     try:
         with rt.sessions.begin() as session:
             incident = records.lock_incident(session, incident_id)
@@ -61,15 +71,55 @@ def handle_assign(rt: Runtime, reminder: DueReminder) -> Outcome:
                 session,
                 rt,
                 incident=incident,
-                pool=pool,
+                pick=pick,
                 reason=payload.reason,
-                prefer=payload.prefer,
                 notice_key=f"nobody:{reminder.id}",
             )
     except IntegrityError:
         log.info("Incident #%s got its liaison from a concurrent assignment", incident_id)
         return Outcome.obsolete
     return Outcome.sent
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The outcome of choosing: someone to ask, or why nobody (and the pool's details)."""
+
+    choice: Choice | None
+    pool: Pool
+    nobody: str = ""  # not_configured | unreadable | empty | exhausted
+
+
+def _pick(rt: Runtime, incident_id: int, pool: Pool, *, prefer: str | None = None) -> Pick:
+    """Choose outside any transaction, so Web API lookups never hold a database lock.
+
+    The insert that follows re-checks under lock; two incidents choosing at the same
+    instant may both pick the same free member, which fairness tolerates.
+    """
+    ids = list(pool.ids)
+    considered = [*ids, prefer] if prefer and prefer not in ids else ids
+    with rt.sessions() as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            return Pick(None, pool, PoolProblem.empty.value)
+        busy = records.busy_elsewhere(session, considered, incident_id)
+        last = records.last_assigned(session, ids)
+        asked = records.asked_this_round(session, incident)
+    choice = choose(
+        ids,
+        ProfileReader(rt.notifier),
+        now=rt.clock.now(),
+        hours=WorkingHours.from_settings(rt.settings),
+        busy=busy,
+        last_assigned=last,
+        exclude=asked,
+        prefer=prefer,
+    )
+    if choice is not None:
+        return Pick(choice, pool)
+    if pool.problem is not None:
+        return Pick(None, pool, pool.problem.value)
+    return Pick(None, pool, "exhausted" if asked & set(ids) else PoolProblem.empty.value)
 
 
 def _served(session: Session, incident: Incident, payload: AssignPayload) -> bool:
@@ -124,7 +174,9 @@ def advance(
         return Outcome.obsolete
     if ended is Status.timed_out and not view.incident_open:
         return Outcome.obsolete  # resolved meanwhile: the liaison stays on record
-    pool = _read_pool(rt, reminder, incident) if view.incident_open else Pool(())
+    pick = None
+    if view.incident_open:
+        pick = _pick(rt, incident.id, _read_pool(rt, reminder, incident))
     now = rt.clock.now()
     try:
         with rt.sessions.begin() as session:
@@ -135,12 +187,12 @@ def advance(
                 return Outcome.obsolete
             cancel_timeouts(session, incident_id=incident.id, now=now)
             choice = None
-            if incident.is_open:
+            if incident.is_open and pick is not None:
                 choice = fill_role(
                     session,
                     rt,
                     incident=incident,
-                    pool=pool,
+                    pick=pick,
                     reason=reason,
                     previous_user=view.user_id,
                     previous_error=error,
@@ -157,30 +209,20 @@ def fill_role(
     rt: Runtime,
     *,
     incident: Incident,
-    pool: Pool,
+    pick: Pick,
     reason: Reason,
     notice_key: str,
-    prefer: str | None = None,
     previous_user: str | None = None,
     previous_error: str | None = None,
 ) -> Choice | None:
-    """Choose and insert the next liaison with its reminders; or tell people nobody is left.
+    """Insert the chosen liaison with its reminders; or tell people nobody could be named.
 
     Runs inside the caller's transaction with the incident locked.
     """
     now = rt.clock.now()
-    ids = [member.user_id for member in pool.members]
-    choice = choose(
-        pool.members,
-        now=now,
-        hours=WorkingHours.from_settings(rt.settings),
-        busy=records.busy_elsewhere(session, ids, incident.id),
-        last_assigned=records.last_assigned(session, ids),
-        exclude=records.asked_this_round(session, incident),
-        prefer=prefer,
-    )
+    choice = pick.choice
     if choice is None:
-        _tell_nobody(session, rt, incident, pool, notice_key)
+        _tell_nobody(session, rt, incident, pick, notice_key)
         return None
     assignment = records.insert(
         session, incident_id=incident.id, user_id=choice.user_id, assigned_by=AUTO, now=now
@@ -214,9 +256,9 @@ def fill_role(
     return choice
 
 
-def _tell_nobody(session: Session, rt: Runtime, incident: Incident, pool: Pool, key: str) -> None:
-    problem = pool.problem.value if pool.problem else "exhausted"
-    if pool.problem is PoolProblem.not_configured and not rt.settings.liaison_escalation:
+def _tell_nobody(session: Session, rt: Runtime, incident: Incident, pick: Pick, key: str) -> None:
+    problem = pick.nobody or "exhausted"
+    if problem == PoolProblem.not_configured and not rt.settings.liaison_escalation:
         # Neither a pool nor an escalation contact: the capability is not set up here.
         log.warning("Incident #%s is major but no liaison pool is configured", incident.id)
         return
@@ -225,7 +267,7 @@ def _tell_nobody(session: Session, rt: Runtime, incident: Incident, pool: Pool, 
     context = {
         "incident": _incident_context(incident),
         "problem": problem,
-        "detail": pool.detail,
+        "detail": pick.pool.detail,
         "retrying": False,
         "asked": list(dict.fromkeys(asked)),
         "escalation": rt.settings.liaison_escalation,
@@ -239,14 +281,12 @@ def _tell_nobody(session: Session, rt: Runtime, incident: Incident, pool: Pool, 
         channel_text=rt.renderer.render("liaison/nobody.j2", audience="channel", **context),
         escalation_text=rt.renderer.render("liaison/nobody.j2", audience="escalation", **context),
     )
-    log.warning("Incident #%s has no liaison: %s %s", incident.id, problem, pool.detail)
+    log.warning("Incident #%s has no liaison: %s %s", incident.id, problem, pick.pool.detail)
 
 
-def _read_pool(
-    rt: Runtime, reminder: DueReminder, incident: Incident, *, also: list[str] | None = None
-) -> Pool:
+def _read_pool(rt: Runtime, reminder: DueReminder, incident: Incident) -> Pool:
     """The pool; a transient failure is said once, then retried a few times (by raising)."""
-    pool = resolve_pool(rt.settings, rt.notifier, also=also or [])
+    pool = read_pool(rt.settings, rt.notifier)
     if pool.problem is not PoolProblem.unreadable or not pool.transient:
         return pool
     if reminder.attempts >= POOL_ATTEMPTS:

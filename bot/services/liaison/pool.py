@@ -11,7 +11,7 @@ nobody else is left; then the best of the rest is taken and the compromise is na
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 # users.info answers meaning "this person cannot be liaison any more".
 GONE_ERRORS = frozenset({"user_not_found", "users_not_found", "user_disabled", "user_is_inactive"})
-# More members than this are not looked up one by one: the first ones are used.
+# A pool larger than this is cut (first members kept): a misconfigured "everyone" group
+# must not turn one assignment into thousands of Web API calls.
 POOL_LOOKUP_LIMIT = 200
 
 
@@ -49,7 +50,9 @@ class Member:
 
 @dataclass(frozen=True)
 class Pool:
-    members: tuple[Member, ...]
+    """The pool's member ids (in order), or why it could not be read."""
+
+    ids: tuple[str, ...]
     problem: PoolProblem | None = None
     detail: str = ""  # the Slack error or the group id, for people to act on
     transient: bool = False  # the problem may go away when asked again
@@ -66,8 +69,6 @@ class Choice:
     local_time: str | None = None  # "03:10 America/New_York" when off hours
     busy_with: tuple[int, ...] = ()
     profile_unknown: bool = False
-    pool_size: int = 0
-    available: int = 0  # members free and inside working hours right now
 
     @property
     def compromised(self) -> bool:
@@ -117,53 +118,54 @@ class WorkingHours:
         return f"{now.astimezone(calendar.timezone):%a %H:%M} {calendar.timezone.key}"
 
 
-def pool_ids(settings: Settings, notifier: Notifier) -> tuple[list[str], Pool | None]:
-    """Member ids from the user group and the list, in that order; or the Pool problem."""
+def read_pool(settings: Settings, notifier: Notifier) -> Pool:
+    """Member ids from the user group, then the list (deduplicated), or the problem."""
     if not settings.liaison_usergroup and not settings.liaison_users:
-        return [], Pool((), PoolProblem.not_configured)
+        return Pool((), PoolProblem.not_configured)
     ids: list[str] = []
     if settings.liaison_usergroup:
         try:
             ids.extend(notifier.usergroup_members(settings.liaison_usergroup))
         except SlackDeliveryError as exc:
             log.warning("Liaison pool %s unreadable: %s", settings.liaison_usergroup, exc.error)
-            return [], Pool(
+            return Pool(
                 (),
                 PoolProblem.unreadable,
                 detail=f"{settings.liaison_usergroup}: {exc.error}",
                 transient=not exc.permanent,
             )
     ids.extend(settings.liaison_users)
-    return list(dict.fromkeys(ids))[:POOL_LOOKUP_LIMIT], None
+    unique = tuple(dict.fromkeys(ids))[:POOL_LOOKUP_LIMIT]
+    if not unique:
+        return Pool((), PoolProblem.empty, detail=settings.liaison_usergroup)
+    return Pool(unique)
 
 
-def resolve_pool(settings: Settings, notifier: Notifier, *, also: Sequence[str] = ()) -> Pool:
-    """Read the pool and each member's profile (name, time zone, deactivated).
+class ProfileReader:
+    """users.info on demand, each person read at most once per choice.
 
-    ``also`` adds people outside the pool who may be asked (the previous liaison on
-    reopen). A member whose profile cannot be read stays in the pool with unknown hours.
+    The choice walks members in fairness order and usually stops at the first one free
+    and in working hours, so a big pool costs a few Web API calls, not one per member.
     """
-    ids, problem = pool_ids(settings, notifier)
-    extra = [user_id for user_id in also if user_id and user_id not in ids]
-    if problem is not None and not extra:
-        return problem
-    members = tuple(_member(notifier, user_id) for user_id in [*ids, *extra])
-    if problem is not None:
-        return Pool(members, problem.problem, problem.detail, problem.transient)
-    if not any(_askable(m) for m in members if m.user_id in ids):
-        return Pool(members, PoolProblem.empty, detail=settings.liaison_usergroup)
-    return Pool(members)
 
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+        self._seen: dict[str, Member] = {}
 
-def _member(notifier: Notifier, user_id: str) -> Member:
-    try:
-        user = notifier.user(user_id)
-    except SlackDeliveryError as exc:
-        if exc.error in GONE_ERRORS:
-            return Member(user_id, user_id, deleted=True)
-        log.warning("users.info %s failed: %s", user_id, exc.error)
-        return Member(user_id, user_id, profile_error=exc.error)
-    return Member(user.id, user.name, tz=user.tz, deleted=user.deleted, is_bot=user.is_bot)
+    def __call__(self, user_id: str) -> Member:
+        if user_id not in self._seen:
+            self._seen[user_id] = self._read(user_id)
+        return self._seen[user_id]
+
+    def _read(self, user_id: str) -> Member:
+        try:
+            user = self._notifier.user(user_id)
+        except SlackDeliveryError as exc:
+            if exc.error in GONE_ERRORS:
+                return Member(user_id, user_id, deleted=True)
+            log.warning("users.info %s failed: %s", user_id, exc.error)
+            return Member(user_id, user_id, profile_error=exc.error)
+        return Member(user.id, user.name, tz=user.tz, deleted=user.deleted, is_bot=user.is_bot)
 
 
 def _askable(member: Member) -> bool:
@@ -171,13 +173,14 @@ def _askable(member: Member) -> bool:
 
 
 def choose(
-    members: Sequence[Member],
+    ids: Sequence[str],
+    profile: Callable[[str], Member],
     *,
     now: datetime,
     hours: WorkingHours,
     busy: Mapping[str, Sequence[int]],
     last_assigned: Mapping[str, tuple[datetime, int]],
-    exclude: set[str] | frozenset[str] = frozenset(),
+    exclude: Collection[str] = frozenset(),
     prefer: str | None = None,
 ) -> Choice | None:
     """Pick who to ask; None when nobody can be asked (empty or exhausted pool).
@@ -185,32 +188,46 @@ def choose(
     Order: the preferred person if they can be asked at all; else members free and in
     working hours, least recently assigned first (never assigned before anyone); else the
     best of the rest (in working hours over free, a readable profile over an unreadable
-    one, then fewest other incidents).
+    one, then fewest other incidents, then fairness). ``profile`` is called lazily.
     """
-    candidates = [m for m in members if _askable(m) and m.user_id not in exclude]
-    if not candidates:
-        return None
+    if prefer and prefer not in exclude:
+        member = profile(prefer)
+        if _askable(member):
+            return _choice(member, _facts(member, busy, hours, now), hours, now, preferred=True)
+    order = {user_id: index for index, user_id in enumerate(ids)}
 
-    def facts(member: Member) -> tuple[bool, tuple[int, ...]]:
-        off = member.profile_error is not None or not hours.is_working(member.tz, now)
-        return off, tuple(busy.get(member.user_id, ()))
+    def fairness(user_id: str) -> tuple[object, ...]:
+        last = last_assigned.get(user_id)
+        recency = (0, 0.0, 0) if last is None else (1, last[0].timestamp(), last[1])
+        return (*recency, order[user_id])
 
-    available = sum(1 for m in candidates if facts(m) == (False, ()))
-    preferred = next((m for m in candidates if m.user_id == prefer), None)
-    if preferred is not None:
-        return _choice(preferred, facts(preferred), hours, now, len(members), available, True)
-
-    order = {m.user_id: index for index, m in enumerate(members)}
+    candidates = sorted((i for i in ids if i not in exclude), key=fairness)
+    for user_id in candidates:
+        if busy.get(user_id):
+            continue
+        member = profile(user_id)
+        facts = _facts(member, busy, hours, now)
+        if _askable(member) and facts == (False, ()):
+            return _choice(member, facts, hours, now)
 
     def rank(member: Member) -> tuple[object, ...]:
-        off, others = facts(member)
-        last = last_assigned.get(member.user_id)
-        recency = (0, 0.0, 0) if last is None else (1, last[0].timestamp(), last[1])
+        off, others = _facts(member, busy, hours, now)
         unknown = member.profile_error is not None
-        return (off, unknown, bool(others), len(others), recency, order[member.user_id])
+        return (off, unknown, bool(others), len(others), fairness(member.user_id))
 
-    best = min(candidates, key=rank)
-    return _choice(best, facts(best), hours, now, len(members), available, False)
+    askable = [m for m in map(profile, candidates) if _askable(m)]
+    if not askable:
+        return None
+    best = min(askable, key=rank)
+    return _choice(best, _facts(best, busy, hours, now), hours, now)
+
+
+def _facts(
+    member: Member, busy: Mapping[str, Sequence[int]], hours: WorkingHours, now: datetime
+) -> tuple[bool, tuple[int, ...]]:
+    """(off hours or unknown hours, other open incidents they are liaison on)."""
+    off = member.profile_error is not None or not hours.is_working(member.tz, now)
+    return off, tuple(busy.get(member.user_id, ()))
 
 
 def _choice(
@@ -218,9 +235,8 @@ def _choice(
     facts: tuple[bool, tuple[int, ...]],
     hours: WorkingHours,
     now: datetime,
-    pool_size: int,
-    available: int,
-    preferred: bool,
+    *,
+    preferred: bool = False,
 ) -> Choice:
     off_hours, busy_with = facts
     unknown = member.profile_error is not None
@@ -232,6 +248,4 @@ def _choice(
         local_time=hours.local_time(member.tz, now) if off_hours and not unknown else None,
         busy_with=busy_with,
         profile_unknown=unknown,
-        pool_size=pool_size,
-        available=available,
     )
