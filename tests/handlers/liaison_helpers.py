@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.ids import LiaisonIds
@@ -24,6 +25,10 @@ POOL = {
     "UEMI": ("emi", "Emi Liaison", "Asia/Tokyo"),
 }
 ESCALATION = "UESC"
+
+# Behaviour that does not depend on the database (wording, layout, Slack failures) runs on
+# SQLite only; races, retries and transitions run on PostgreSQL too.
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def seed_people(harness_or_fake: Any) -> None:

@@ -14,6 +14,7 @@ from tests.handlers.liaison_helpers import (
     dms,
     invited,
     liaison_app,
+    sqlite_only,
     states,
 )
 
@@ -44,6 +45,7 @@ def test_a_major_channel_delivered_three_times_gets_one_invite_announcement_and_
     assert (assignment.assigned_by, assignment.announcement_ts) == ("auto", announcement["ts"])
 
 
+@sqlite_only
 def test_the_checklist_dm_names_cadence_commands_and_report_count(app_factory) -> None:
     harness = liaison_app(
         app_factory,
@@ -136,6 +138,7 @@ def test_members_busy_on_another_open_incident_are_skipped_until_nobody_else_is_
     assert "they are already liaison on incident #1" in note
 
 
+@sqlite_only
 def test_working_hours_are_read_in_each_members_own_time_zone(app_factory) -> None:
     harness = liaison_app(app_factory, "UDAN", "UEMI", "UANA")
     harness.channel_created("CINC1", "inc-sev1-morning")  # 10:00 UTC
@@ -148,6 +151,7 @@ def test_working_hours_are_read_in_each_members_own_time_zone(app_factory) -> No
     assert "Nobody in the liaison pool" not in announcements(harness, "CINC2")[0]["text"]
 
 
+@sqlite_only
 def test_when_everyone_is_off_hours_the_best_available_is_taken_and_it_is_said(
     app_factory,
 ) -> None:
@@ -160,6 +164,7 @@ def test_when_everyone_is_off_hours_the_best_available_is_taken_and_it_is_said(
     assert "it is Mon 02:00 America/Los_Angeles for them, outside their working hours" in text
 
 
+@sqlite_only
 def test_weekends_count_as_outside_working_hours(app_factory, clock) -> None:
     clock.advance(timedelta(days=5))  # Saturday 10:00 UTC
     harness = liaison_app(app_factory, "UANA", "UBEN")
@@ -168,6 +173,7 @@ def test_weekends_count_as_outside_working_hours(app_factory, clock) -> None:
     assert "it is Sat 11:00 Europe/Berlin for them" in text
 
 
+@sqlite_only
 def test_deactivated_members_are_never_asked(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA", "UBEN", group=False)
     harness.fake.add_user("UANA", "ana", real_name="Ana Liaison", tz="Europe/Berlin", deleted=True)
@@ -190,6 +196,7 @@ def test_an_empty_pool_is_said_in_the_channel_and_to_the_escalation_contact(app_
     assert "*Incident #1*" in escalation and "has no Customer Liaison" in escalation
 
 
+@sqlite_only
 def test_an_unreadable_user_group_is_said_and_nothing_crashes(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA")
     harness.fake.fail("usergroups.users.list", "no_such_subteam")
@@ -217,6 +224,7 @@ def test_a_transient_pool_failure_is_said_once_then_retried(app_factory) -> None
     assert len(announcements(harness, "CINC1")) == 2  # the notice, then the announcement
 
 
+@sqlite_only
 def test_a_channel_the_bot_is_already_in_is_not_joined_again(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA")
     harness.fake.add_channel("CINC1", "inc-sev1-db", members=["UBOT", "UIC"])
@@ -230,6 +238,7 @@ def test_a_channel_the_bot_is_already_in_is_not_joined_again(app_factory) -> Non
     assert invited(harness) == [("CINC1", "UANA")]
 
 
+@sqlite_only
 def test_the_topic_keeps_what_it_said_and_replaces_the_previous_liaison(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA", "UBEN")
     harness.command("declare sev3 Checkout", channel="CSUPPORT", user="UIC")
@@ -244,6 +253,7 @@ def test_the_topic_keeps_what_it_said_and_replaces_the_previous_liaison(app_fact
     )
 
 
+@sqlite_only
 def test_an_escalation_user_group_gets_each_member_a_dm(app_factory) -> None:
     harness = liaison_app(app_factory, liaison_escalation="SESC")
     harness.fake.add_usergroup("SESC", "incident-managers", [ESCALATION, "UIC"])

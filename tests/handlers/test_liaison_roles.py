@@ -13,6 +13,7 @@ from tests.handlers.liaison_helpers import (
     dms,
     invited,
     liaison_app,
+    sqlite_only,
     states,
 )
 
@@ -54,6 +55,7 @@ def test_accepting_records_the_time_and_updates_the_announcement(app_factory) ->
     assert "You already accepted" in harness.last_reply()
 
 
+@sqlite_only
 def test_accepting_from_the_dm_removes_its_buttons_and_updates_the_channel(app_factory) -> None:
     harness, assignment, _ = _major_incident(app_factory, "UANA")
     [dm] = harness.fake.messages("UANA")
@@ -109,6 +111,7 @@ def test_hand_off_invites_announces_and_briefs_the_colleague_and_keeps_history(
     assert "• <@UCAM> — asked" in who and "by <@UANA>" in who
 
 
+@sqlite_only
 def test_hand_off_errors_show_on_the_field(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
     modal = _open_hand_off(harness, assignment, announcement)
@@ -129,6 +132,7 @@ def test_hand_off_errors_show_on_the_field(app_factory) -> None:
     assert states(harness) == [("UANA", "pending")]
 
 
+@sqlite_only
 def test_only_the_liaison_can_hand_off(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
     assert _open_hand_off(harness, assignment, announcement, user="UBEN") is None
@@ -158,6 +162,7 @@ def test_assign_by_hand_replaces_the_liaison_and_records_who_did_it(app_factory)
     )
 
 
+@sqlite_only
 def test_naming_yourself_accepts_at_once(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA")
     harness.command("declare sev3 Slow search", channel="CSUPPORT", user="UIC")
@@ -174,6 +179,7 @@ def test_naming_yourself_accepts_at_once(app_factory) -> None:
     assert states(harness) == [("UIC", "accepted")]
 
 
+@sqlite_only
 def test_assign_explains_bad_arguments(app_factory) -> None:
     harness, _, _ = _major_incident(app_factory, "UANA")
     harness.command("assign @cam", channel="CINC1", user="UIC")
@@ -190,6 +196,7 @@ def test_assign_explains_bad_arguments(app_factory) -> None:
     assert states(harness) == [("UANA", "pending")]
 
 
+@sqlite_only
 def test_who_without_a_liaison_says_how_to_name_one(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA")
     harness.command("declare sev3 Slow search", channel="CSUPPORT", user="UIC")
@@ -217,6 +224,7 @@ def test_reopen_asks_the_same_liaison_again_first(app_factory) -> None:
     assert states(harness) == [("UANA", "released"), ("UANA", "timed_out"), ("UBEN", "pending")]
 
 
+@sqlite_only
 def test_help_lists_the_liaison_subcommands(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA")
     text = harness.command("help").body

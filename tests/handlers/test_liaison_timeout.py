@@ -18,6 +18,7 @@ from tests.handlers.liaison_helpers import (
     dms,
     invited,
     liaison_app,
+    sqlite_only,
     states,
 )
 
@@ -121,6 +122,7 @@ def test_an_invite_refused_because_the_person_left_asks_the_next_member(app_fact
     assert harness.fake.channels["CINC1"].topic == "Customer Liaison: Ben Liaison"
 
 
+@sqlite_only
 def test_an_archived_channel_is_reported_and_the_assignment_stays_consistent(
     app_factory,
 ) -> None:
@@ -138,6 +140,7 @@ def test_an_archived_channel_is_reported_and_the_assignment_stays_consistent(
     assert "the channel could not be used (`is_archived`)" in escalation
 
 
+@sqlite_only
 def test_a_private_channel_the_app_is_not_in_is_reported(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA")
     harness.fake.add_channel("GPRIV", "inc-sev1-secret", is_private=True, members=["UIC"])
@@ -149,6 +152,7 @@ def test_a_private_channel_the_app_is_not_in_is_reported(app_factory) -> None:
     assert "invite me with `/invite @Liaison`" in escalation
 
 
+@sqlite_only
 def test_a_topic_refused_is_named_in_the_announcement(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA")
     harness.fake.fail("conversations.setTopic", "restricted_action")
@@ -173,6 +177,7 @@ def test_a_transient_failure_retries_without_a_second_announcement(app_factory) 
     assert len(invited(harness)) == 2  # repeated harmlessly: already in the channel
 
 
+@sqlite_only
 def test_an_undeliverable_checklist_is_told_to_the_escalation_contact(app_factory) -> None:
     harness = liaison_app(app_factory, "UANA")
     harness.channel_created("CINC1", "inc-sev1-payments")
