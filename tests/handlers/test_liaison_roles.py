@@ -230,3 +230,13 @@ def test_help_lists_the_liaison_subcommands(app_factory) -> None:
     text = harness.command("help").body
     assert "`/liaison who` — Show this incident's Customer Liaison" in text
     assert "`/liaison assign @user` — Name the Customer Liaison by hand" in text
+
+
+def test_reopening_a_major_incident_that_never_had_a_liaison_names_one(app_factory) -> None:
+    harness = liaison_app(app_factory)  # empty pool when the incident opens
+    harness.channel_created("CINC1", "inc-sev1-checkout")
+    assert states(harness) == []
+    harness.command("resolve fixed", channel="CINC1", user="UIC")
+    harness.fake.add_usergroup("SPOOL", "liaisons", ["UANA"])
+    harness.command("reopen", channel="CINC1", user="UIC")
+    assert states(harness) == [("UANA", "pending")]

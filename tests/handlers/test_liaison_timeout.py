@@ -202,3 +202,17 @@ def test_an_undeliverable_checklist_is_told_to_the_escalation_contact(app_factor
     [escalation] = dms(harness, ESCALATION)
     assert "I could not send <@UANA> their Customer Liaison checklist" in escalation
     assert "(`cannot_dm_bot`)" in escalation
+
+
+def test_a_pool_failing_at_timeout_leaves_the_asked_person_in_place_and_retries(
+    app_factory,
+) -> None:
+    harness = liaison_app(app_factory, "UANA", "UBEN")
+    harness.channel_created("CINC1", "inc-sev1-payments")
+    messages_before = len(harness.fake.messages("CINC1"))
+    harness.fake.fail("usergroups.users.list", "internal_error")
+    harness.advance(timedelta(minutes=5))
+    assert states(harness) == [("UANA", "pending")]  # may still accept meanwhile
+    assert len(harness.fake.messages("CINC1")) == messages_before
+    harness.advance(timedelta(seconds=30))
+    assert states(harness) == [("UANA", "timed_out"), ("UBEN", "pending")]

@@ -58,7 +58,8 @@ def handle_assign(rt: Runtime, reminder: DueReminder) -> Outcome:
         incident = session.get(Incident, incident_id)
         if incident is None or _served(session, incident, payload):
             return Outcome.obsolete
-    pool = _read_pool(rt, reminder, incident)
+    # Only a first assignment leaves the incident without anyone: then a retry is worth saying.
+    pool = _read_pool(rt, reminder, incident, say_retrying=payload.reason is Reason.major)
     pick = _pick(rt, incident_id, pool, prefer=payload.prefer)
     try:
         with rt.sessions.begin() as session:
@@ -176,7 +177,8 @@ def advance(
         return Outcome.obsolete  # resolved meanwhile: the liaison stays on record
     pick = None
     if view.incident_open:
-        pick = _pick(rt, incident.id, _read_pool(rt, reminder, incident))
+        # While retrying, the person asked keeps the role and may still accept.
+        pick = _pick(rt, incident.id, _read_pool(rt, reminder, incident, say_retrying=False))
     now = rt.clock.now()
     try:
         with rt.sessions.begin() as session:
@@ -284,14 +286,17 @@ def _tell_nobody(session: Session, rt: Runtime, incident: Incident, pick: Pick, 
     log.warning("Incident #%s has no liaison: %s %s", incident.id, problem, pick.pool.detail)
 
 
-def _read_pool(rt: Runtime, reminder: DueReminder, incident: Incident) -> Pool:
-    """The pool; a transient failure is said once, then retried a few times (by raising)."""
+def _read_pool(
+    rt: Runtime, reminder: DueReminder, incident: Incident, *, say_retrying: bool
+) -> Pool:
+    """The pool; a transient failure is retried a few times (by raising), said once if
+    ``say_retrying``; after the last attempt the caller says nobody could be named."""
     pool = read_pool(rt.settings, rt.notifier)
     if pool.problem is not PoolProblem.unreadable or not pool.transient:
         return pool
     if reminder.attempts >= POOL_ATTEMPTS:
         return pool  # give up: fill_role says nobody could be named, and why
-    if reminder.attempts == 1:
+    if say_retrying and reminder.attempts == 1:
         context = {
             "incident": _incident_context(incident),
             "problem": pool.problem.value,

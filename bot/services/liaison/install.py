@@ -35,7 +35,7 @@ def install(rt: Runtime) -> None:
             "; LIAISON_ESCALATION is told each time" if settings.liaison_escalation else "",
         )
     rt.hooks.subscribe(Lifecycle.became_major, on_became_major)
-    rt.hooks.subscribe(Lifecycle.reopened, on_reopened)
+    rt.hooks.subscribe(Lifecycle.reopened, partial(on_reopened, rt))
     rt.hooks.subscribe(Lifecycle.resolved, on_resolved)
     handlers = {
         Kind.assign: handle_assign,
@@ -56,11 +56,11 @@ def on_became_major(session: Session, event: LifecycleEvent) -> None:
     )
 
 
-def on_reopened(session: Session, event: LifecycleEvent) -> None:
+def on_reopened(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
     """Ask the incident's last liaison again first; a major incident without one gets one."""
     incident = event.incident
     last = records.latest(session, incident.id)
-    if last is None and incident.became_major_at is None:
+    if last is None and incident.severity not in rt.settings.major_severities:
         return
     schedule_assign(
         session,
