@@ -216,3 +216,23 @@ def test_a_pool_failing_at_timeout_leaves_the_asked_person_in_place_and_retries(
     assert len(harness.fake.messages("CINC1")) == messages_before
     harness.advance(timedelta(seconds=30))
     assert states(harness) == [("UANA", "timed_out"), ("UBEN", "pending")]
+
+
+@sqlite_only
+def test_a_failure_that_keeps_coming_back_is_reported_instead_of_retried_forever(
+    app_factory,
+) -> None:
+    harness = liaison_app(app_factory, "UANA")
+    harness.fake.fail("conversations.setTopic", "internal_error", times=10)
+    harness.channel_created("CINC1", "inc-sev1-payments")
+    for seconds in (30, 60, 119):
+        harness.advance(timedelta(seconds=seconds))
+        assert announcements(harness, "CINC1") == []
+    harness.advance(timedelta(seconds=1))  # the fourth attempt goes ahead without the topic
+    [announcement] = announcements(harness, "CINC1")
+    assert (
+        "I could not put their name in the channel topic (`internal_error`)"
+        in (announcement["text"])
+    )
+    assert len(dms(harness, "UANA")) == 1
+    assert "(`internal_error`)" in dms(harness, ESCALATION)[0]

@@ -1,9 +1,11 @@
 """Choosing the liaison: the first automatic assignment, reopen, and moving on.
 
-The Web API is read (pool, profiles) before the transaction; the choice and the insert
-happen inside it, after locking the incident. Should two replicas still race, the unique
-indexes reject the second insert and its whole transaction (with its reminders) is
-dropped, so an incident never gets two liaisons at once nor two automatic ones.
+The pool and the members' profiles are read, and the choice made, outside any transaction
+(Web API calls never hold a database lock); the insert then happens in a transaction that
+locks the incident and re-checks that the role is still unfilled. Should two replicas
+still race, the unique indexes reject the second insert and its whole transaction (with
+its reminders) is dropped, so an incident never gets two liaisons at once nor two
+automatic ones.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from bot.slack.client import SlackDeliveryError
 log = logging.getLogger(__name__)
 
 # A pool that cannot be read for a transient reason is tried this many times (with the
-# dispatcher's backoff: about 3.5 minutes) before giving up; people are told at once.
+# dispatcher's backoff: about 3.5 minutes) before the channel is told nobody was named.
 POOL_ATTEMPTS = 4
 
 

@@ -49,6 +49,24 @@ UNREACHABLE_ERRORS = frozenset(
 NOT_IN_PRIVATE = "not_in_channel"
 # Escalation to a user group reaches at most this many members, each by DM.
 ESCALATION_GROUP_LIMIT = 25
+# From this attempt on, a Slack error still called transient is reported like a permanent
+# one instead of retried again: the liaison gets their DM and the escalation contact hears
+# what failed, rather than the reminder ending as a silent failure.
+LAST_ATTEMPT = 4
+
+
+class Steps:
+    """The setup's failures so far, and whether transient ones may still be retried."""
+
+    def __init__(self, reminder: DueReminder) -> None:
+        self.problems: list[Problem] = []
+        self.give_up = reminder.attempts >= LAST_ATTEMPT
+
+    def failed(self, step: str, exc: SlackDeliveryError) -> None:
+        """Record a failure to report; a transient one retries the reminder (by raising)."""
+        if not exc.permanent and not self.give_up:
+            raise exc
+        self.problems.append(Problem(step, exc.error))
 
 
 def handle_announce(rt: Runtime, reminder: DueReminder) -> Outcome:
@@ -58,56 +76,56 @@ def handle_announce(rt: Runtime, reminder: DueReminder) -> Outcome:
         view = records.load_view(session, payload.assignment_id)
     if view is None or not view.is_active:
         return Outcome.obsolete
-    problems: list[Problem] = []
+    steps = Steps(reminder)
     posted_ts = None
     if view.channel_id:
-        current_topic = _prepare_channel(rt, view.channel_id, problems)
+        current_topic = _prepare_channel(rt, view.channel_id, steps)
         if current_topic is not None:
             try:
                 rt.notifier.invite(view.channel_id, [view.user_id])
             except SlackDeliveryError as exc:
                 if exc.error in UNREACHABLE_ERRORS:
                     return _unreachable(rt, reminder, view, exc.error)
-                _keep_if_permanent(exc, problems, "invite")
-            _set_topic(rt, view, current_topic, problems)
-            rendered = announcement(rt, view, payload, problems)
+                steps.failed("invite", exc)
+            _set_topic(rt, view, current_topic, steps)
+            rendered = announcement(rt, view, payload, steps.problems)
             try:
                 posted_ts = rt.notifier.post(view.channel_id, rendered.text, rendered.blocks).ts
             except SlackDeliveryError as exc:
-                _keep_if_permanent(exc, problems, "announce")
+                steps.failed("announce", exc)
     now = rt.clock.now()
     with rt.sessions.begin() as session:
         if posted_ts:
             records.set_announcement(session, view.id, posted_ts)
         schedule_checklist(session, payload=payload, view=view, now=now)
-        if problems:
-            _escalate_problems(session, rt, view, problems)
+        if steps.problems:
+            _escalate_problems(session, rt, view, steps.problems)
     return Outcome.sent
 
 
-def _prepare_channel(rt: Runtime, channel: str, problems: list[Problem]) -> str | None:
+def _prepare_channel(rt: Runtime, channel: str, steps: Steps) -> str | None:
     """Join the channel if needed; its current topic, or None when it cannot be used."""
     try:
         info = rt.notifier.channel_info(channel)
     except SlackDeliveryError as exc:
-        _keep_if_permanent(exc, problems, "channel")
+        steps.failed("channel", exc)
         return None
     if info.get("is_archived"):
-        problems.append(Problem("channel", "is_archived"))
+        steps.problems.append(Problem("channel", "is_archived"))
         return None
     if not info.get("is_member", True):
         if info.get("is_private"):
-            problems.append(Problem("join", NOT_IN_PRIVATE))
+            steps.problems.append(Problem("join", NOT_IN_PRIVATE))
             return None
         try:
             rt.notifier.join(channel)
         except SlackDeliveryError as exc:
-            _keep_if_permanent(exc, problems, "join")
+            steps.failed("join", exc)
             return None
     return str((info.get("topic") or {}).get("value") or "")
 
 
-def _set_topic(rt: Runtime, view: AssignmentView, current: str, problems: list[Problem]) -> None:
+def _set_topic(rt: Runtime, view: AssignmentView, current: str, steps: Steps) -> None:
     channel = view.channel_id or ""
     try:
         name = rt.notifier.user(view.user_id).name
@@ -120,14 +138,7 @@ def _set_topic(rt: Runtime, view: AssignmentView, current: str, problems: list[P
     try:
         rt.notifier.set_topic(channel, wanted)
     except SlackDeliveryError as exc:
-        _keep_if_permanent(exc, problems, "topic")
-
-
-def _keep_if_permanent(exc: SlackDeliveryError, problems: list[Problem], step: str) -> None:
-    """Record a permanent failure as a problem to report; let a transient one retry."""
-    if not exc.permanent:
-        raise exc
-    problems.append(Problem(step, exc.error))
+        steps.failed("topic", exc)
 
 
 def _unreachable(rt: Runtime, reminder: DueReminder, view: AssignmentView, error: str) -> Outcome:
@@ -177,7 +188,7 @@ def handle_checklist(rt: Runtime, reminder: DueReminder) -> Outcome:
     try:
         rt.notifier.dm(view.user_id, rendered.text, rendered.blocks)
     except SlackDeliveryError as exc:
-        if not exc.permanent:
+        if not exc.permanent and reminder.attempts < LAST_ATTEMPT:
             raise
         with rt.sessions.begin() as session:
             incident = session.get(Incident, view.incident_id)
