@@ -107,8 +107,10 @@ def main() -> int:
     print(f"  {args.burst} major incidents open at once (the pool runs out of free members):")
     print(f"    channel_created -> checklist DM: {_spread(burst)}")
     print(f"    Web API calls per assignment: {_per(burst_calls, args.burst)}")
-    print(f"    all {args.burst} accept timeouts falling due together: {_ms(timeout_wave)} "
-          f"({stats.claimed} reminders, {stats.failed} failed)")  # fmt: skip
+    print(
+        f"    all {args.burst} accept timeouts falling due together: {_ms(timeout_wave)} "
+        f"({stats.claimed} reminders, {stats.failed} failed)"
+    )
     return 0
 
 

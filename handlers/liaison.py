@@ -181,8 +181,10 @@ def handle_hand_off_submission(
             rt, assignment_id=metadata.assignment_id, from_user=user_id, to_user=target
         )
     except ValidationError:
-        ack(response_action="errors", errors={LiaisonIds.hand_off_user_block: "This form expired; "
-            "press Hand off again."})  # fmt: skip
+        ack(
+            response_action="errors",
+            errors={LiaisonIds.hand_off_user_block: "This form expired; press Hand off again."},
+        )
         return
     except FieldErrors as exc:
         errors = {_HAND_OFF_FIELDS.get(k, k): v for k, v in exc.errors.items()}

@@ -134,10 +134,16 @@ def test_busy_counts_only_open_incidents_and_last_assigned_spans_all(
     resolved_id = _incident(sessions, clock, "C2", status="resolved")
     this_id = _incident(sessions, clock, "C3")
     with sessions.begin() as session:
-        records.insert(session, incident_id=open_id, user_id="UANA", assigned_by="auto",
-                       now=clock.now())  # fmt: skip
-        records.insert(session, incident_id=resolved_id, user_id="UBEN", assigned_by="auto",
-                       now=clock.now() + timedelta(minutes=5))  # fmt: skip
+        records.insert(
+            session, incident_id=open_id, user_id="UANA", assigned_by="auto", now=clock.now()
+        )
+        records.insert(
+            session,
+            incident_id=resolved_id,
+            user_id="UBEN",
+            assigned_by="auto",
+            now=clock.now() + timedelta(minutes=5),
+        )
     with sessions() as session:
         assert records.busy_elsewhere(session, ["UANA", "UBEN", "UCAM"], this_id) == {
             "UANA": [open_id]

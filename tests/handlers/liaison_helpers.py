@@ -80,8 +80,15 @@ def buttons(message: dict[str, Any]) -> list[str]:
     ]
 
 
-def click(harness: Harness, action: LiaisonIds, assignment_id: int, *, user: str,
-          channel: str, message: dict[str, Any]) -> None:  # fmt: skip
+def click(
+    harness: Harness,
+    action: LiaisonIds,
+    assignment_id: int,
+    *,
+    user: str,
+    channel: str,
+    message: dict[str, Any],
+) -> None:
     harness.block_action(
         action.value,
         value=str(assignment_id),

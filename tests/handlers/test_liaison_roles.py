@@ -28,8 +28,14 @@ def _major_incident(app_factory, *members: str):
 
 def test_only_the_assigned_liaison_can_accept(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
-    click(harness, LiaisonIds.accept, assignment.id, user="UBEN", channel="CINC1",
-          message=announcement)  # fmt: skip
+    click(
+        harness,
+        LiaisonIds.accept,
+        assignment.id,
+        user="UBEN",
+        channel="CINC1",
+        message=announcement,
+    )
     assert states(harness) == [("UANA", "pending")]
     reply = harness.fake.calls_to("response_url")[-1].params
     assert reply["response_type"] == "ephemeral"
@@ -41,8 +47,14 @@ def test_only_the_assigned_liaison_can_accept(app_factory) -> None:
 def test_accepting_records_the_time_and_updates_the_announcement(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA")
     harness.clock.advance(timedelta(minutes=3))
-    click(harness, LiaisonIds.accept, assignment.id, user="UANA", channel="CINC1",
-          message=announcement)  # fmt: skip
+    click(
+        harness,
+        LiaisonIds.accept,
+        assignment.id,
+        user="UANA",
+        channel="CINC1",
+        message=announcement,
+    )
     [accepted] = assignments(harness)
     assert accepted.status == "accepted"
     assert accepted.accepted_at - accepted.assigned_at == timedelta(minutes=3)
@@ -50,8 +62,14 @@ def test_accepting_records_the_time_and_updates_the_announcement(app_factory) ->
     assert updated["edited"] and buttons(updated) == []
     assert ":white_check_mark: <@UANA> is the *Customer Liaison*" in updated["text"]
 
-    click(harness, LiaisonIds.accept, assignment.id, user="UANA", channel="CINC1",
-          message=announcement)  # fmt: skip
+    click(
+        harness,
+        LiaisonIds.accept,
+        assignment.id,
+        user="UANA",
+        channel="CINC1",
+        message=announcement,
+    )
     assert "You already accepted" in harness.last_reply()
 
 
@@ -68,8 +86,14 @@ def test_accepting_from_the_dm_removes_its_buttons_and_updates_the_channel(app_f
 
 
 def _open_hand_off(harness, assignment, announcement, user="UANA"):
-    click(harness, LiaisonIds.hand_off, assignment.id, user=user, channel="CINC1",
-          message=announcement)  # fmt: skip
+    click(
+        harness,
+        LiaisonIds.hand_off,
+        assignment.id,
+        user=user,
+        channel="CINC1",
+        message=announcement,
+    )
     opened = harness.fake.calls_to("views.open")
     return opened[-1].params["view"] if opened else None
 
@@ -78,8 +102,14 @@ def test_hand_off_invites_announces_and_briefs_the_colleague_and_keeps_history(
     app_factory,
 ) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
-    click(harness, LiaisonIds.accept, assignment.id, user="UANA", channel="CINC1",
-          message=announcement)  # fmt: skip
+    click(
+        harness,
+        LiaisonIds.accept,
+        assignment.id,
+        user="UANA",
+        channel="CINC1",
+        message=announcement,
+    )
     harness.clock.advance(timedelta(minutes=20))
     modal = _open_hand_off(harness, assignment, announcement)
     assert modal["callback_id"] == LiaisonIds.hand_off_modal
@@ -155,8 +185,14 @@ def test_assign_by_hand_replaces_the_liaison_and_records_who_did_it(app_factory)
     assert "Named by <@UIC>." in new["text"]
     assert len(dms(harness, "UCAM")) == 1
 
-    click(harness, LiaisonIds.accept, assignment.id, user="UANA", channel="CINC1",
-          message=announcement)  # fmt: skip
+    click(
+        harness,
+        LiaisonIds.accept,
+        assignment.id,
+        user="UANA",
+        channel="CINC1",
+        message=announcement,
+    )
     assert "has ended: someone named another liaison. <@UCAM> holds it now." in (
         harness.last_reply()
     )
@@ -207,8 +243,14 @@ def test_who_without_a_liaison_says_how_to_name_one(app_factory) -> None:
 
 def test_reopen_asks_the_same_liaison_again_first(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
-    click(harness, LiaisonIds.accept, assignment.id, user="UANA", channel="CINC1",
-          message=announcement)  # fmt: skip
+    click(
+        harness,
+        LiaisonIds.accept,
+        assignment.id,
+        user="UANA",
+        channel="CINC1",
+        message=announcement,
+    )
     harness.clock.advance(timedelta(hours=1))
     harness.command("resolve fixed", channel="CINC1", user="UIC")
     assert states(harness) == [("UANA", "accepted")]  # stays on record for the follow-up

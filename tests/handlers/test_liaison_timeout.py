@@ -90,8 +90,14 @@ def test_accepting_cancels_the_timeout(app_factory) -> None:
     [assignment] = assignments(harness)
     [announcement] = announcements(harness, "CINC1")
     harness.clock.advance(timedelta(minutes=2))
-    click(harness, LiaisonIds.accept, assignment.id, user="UANA", channel="CINC1",
-          message=announcement)  # fmt: skip
+    click(
+        harness,
+        LiaisonIds.accept,
+        assignment.id,
+        user="UANA",
+        channel="CINC1",
+        message=announcement,
+    )
     harness.advance(timedelta(minutes=10))
     assert states(harness) == [("UANA", "accepted")]
     with harness.session() as session:

@@ -179,8 +179,16 @@ def hand_off(
             ):
                 current = records.current_liaison(session, view.incident_id)
                 raise InvalidTransition(_ended(view, current))
-            _start(session, rt, incident, to_user, by=from_user, note=note, reason=Reason.hand_off,
-                   previous=from_user)  # fmt: skip
+            _start(
+                session,
+                rt,
+                incident,
+                to_user,
+                by=from_user,
+                note=note,
+                reason=Reason.hand_off,
+                previous=from_user,
+            )
     except IntegrityError as exc:
         raise InvalidTransition("Someone else changed the liaison at the same moment.") from exc
     update_announcement(rt, view, status=Status.handed_off.value, successor=to_user)
@@ -213,8 +221,16 @@ def assign_manually(rt: Runtime, *, incident_id: int, user_id: str, actor: str) 
                     session, current.id, allowed_from=ACTIVE, to=Status.replaced, ended_at=now
                 ):
                     raise InvalidTransition("The liaison changed meanwhile; try again.")
-            _start(session, rt, incident, user_id, by=actor, note=None, reason=Reason.manual,
-                   previous=replaced.user_id if replaced else None)  # fmt: skip
+            _start(
+                session,
+                rt,
+                incident,
+                user_id,
+                by=actor,
+                note=None,
+                reason=Reason.manual,
+                previous=replaced.user_id if replaced else None,
+            )
     except IntegrityError as exc:
         raise InvalidTransition("Someone else changed the liaison at the same moment.") from exc
     if replaced is not None:
