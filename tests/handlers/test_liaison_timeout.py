@@ -45,7 +45,8 @@ def test_nobody_accepting_moves_to_the_next_member_until_the_pool_is_exhausted(
     assert len(dms(harness, "UBEN")) == 1
     [moved] = dms(harness, ESCALATION)
     assert "<@UANA> did not accept the Customer Liaison role within 5m" in moved
-    assert "I asked <@UBEN> next" in moved
+    assert "so I asked <@UBEN> next" in moved
+    assert moved.startswith(":hourglass: *Incident #1* — Payments (*sev1*): ")
 
     harness.advance(timedelta(minutes=5))
     assert states(harness) == [("UANA", "timed_out"), ("UBEN", "timed_out")]
