@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.runtime import Runtime
+from bot.services.liaison.install import install as install_liaison
 
-INSTALLERS: tuple[Callable[[Runtime], None], ...] = ()
+INSTALLERS: tuple[Callable[[Runtime], None], ...] = (install_liaison,)
 
 
 def install_capabilities(rt: Runtime) -> None:
