@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.runtime import Runtime
+from bot.services import report_confirmation
 
-INSTALLERS: tuple[Callable[[Runtime], None], ...] = ()
+INSTALLERS: tuple[Callable[[Runtime], None], ...] = (report_confirmation.install,)
 
 
 def install_capabilities(rt: Runtime) -> None:
