@@ -161,7 +161,10 @@ def test_account_values_are_split_into_account_or_name() -> None:
 
 
 def test_summary_from_a_message_is_unescaped_and_clipped() -> None:
-    assert summary_from_message("Can&apos;t pay &lt;EU&gt; &amp; UK") == ("Can't pay <EU> & UK", None)
+    assert summary_from_message("Can&apos;t pay &lt;EU&gt; &amp; UK") == (
+        "Can't pay <EU> & UK",
+        None,
+    )
     summary, original = summary_from_message("y" * 4210)
     assert (len(summary), original) == (3000, 4210)
     assert summary.endswith("…")
