@@ -62,7 +62,8 @@ class Demo:
         """Let time pass; reminders that fall due are sent, and printed."""
         self.clock.advance(timedelta(minutes=minutes))
         self.waker.dispatch()
-        self._settle()
+        self.executor.wait_idle(timeout=30)
+        self.transcript.flush(self.clock.now())
 
     # --- acting as Slack ------------------------------------------------------------
 
@@ -131,8 +132,9 @@ class Demo:
         self.executor.wait_idle(timeout=30)
         if result.status != 200:
             self.transcript.problem(self.clock.now(), f"HTTP {result.status}: {result.body}")
-        body = result.json() if result.body.startswith("{") else None
-        if actor and body and body.get("text"):
+        # A command's ack may carry the answer: JSON, or plain text that Slack shows as is.
+        body = result.json() if result.body.startswith("{") else {"text": result.body}
+        if actor and body.get("text"):
             self.transcript.private_reply(self.clock.now(), actor, body)
         self.transcript.flush(self.clock.now(), actor=actor)
         return result

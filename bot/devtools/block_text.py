@@ -165,7 +165,7 @@ class BlockText:
         placeholder = self.text(element.get("placeholder"))
         if kind.endswith("select"):
             count = len(element.get("options") or [])
-            choices = f", {count} choices" if count else ""
+            choices = f", {count} choice{'s' if count != 1 else ''}" if count else ""
             return f"{placeholder or 'choose'}{choices} ▾"
         if kind == "datetimepicker":
             return "date and time"

@@ -77,8 +77,9 @@ class Transcript:
         """Print every call recorded since the last flush, stamped ``now``."""
         calls = list(self._fake.calls[self._printed :])
         self._printed += len(calls)
-        for call in calls:
-            self._call(now, call.method, call.params, actor)
+        for index, call in enumerate(calls):
+            if not _refused_then_retried(calls, index):
+                self._call(now, call.method, call.params, actor)
 
     def private_reply(self, now: datetime, user: str, body: Mapping[str, Any]) -> None:
         self._entry(now, f"private reply to {self.user_name(user)}", self._message(body))
@@ -179,6 +180,22 @@ class Transcript:
 
     def _line(self, text: str) -> None:
         print(text, file=self._out, flush=True)
+
+
+def _refused_then_retried(calls: list[Any], index: int) -> bool:
+    """A post Slack refused because the bot was not in the channel, which the app then
+    joined and posted again (bot/slack/notifier.py): only the second one was delivered."""
+    call = calls[index]
+    if call.method != "chat.postMessage" or index + 2 >= len(calls):
+        return False
+    joined, retried = calls[index + 1], calls[index + 2]
+    channel = call.params.get("channel")
+    return (
+        joined.method == "conversations.join"
+        and joined.params.get("channel") == channel
+        and retried.method == call.method
+        and retried.params == call.params
+    )
 
 
 def _stamp(now: datetime) -> str:
