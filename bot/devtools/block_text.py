@@ -29,7 +29,7 @@ def mrkdwn_to_text(text: str, *, user: Names = str, channel: Names = str) -> str
         if target.startswith("#"):
             return f"#{label or channel(target[1:])}"
         if target.startswith("!subteam^"):
-            return f"@{label or target.split('^', 1)[1]}"
+            return label if label.startswith("@") else f"@{label or target.split('^', 1)[1]}"
         if target.startswith("!date^"):
             return label or _date_token(target)
         if target.startswith("!"):
