@@ -152,7 +152,9 @@ def ack_report_submission(
     try:
         form = read_report_state((view.get("state") or {}).get("values") or {})
         submission = submission_from_form(form, metadata, _choices(rt, ()), now=rt.clock.now())
-        reports.attach(rt, submission, agent_id=agent_id)
+        reports.attach(rt, submission, agent_id=agent_id, submission_id=view.get("id"))
+    except reports.AlreadyAttached:
+        pass  # stored by an earlier try of this same modal; closing it is the right answer
     except FieldErrors as exc:
         ack(response_action="errors", errors=block_errors(exc, blocks))
         return

@@ -399,3 +399,24 @@ def test_first_contact_in_the_future_is_refused(harness: Harness) -> None:
     assert body["errors"] == {
         ReportIds.first_contact_block: "That is in the future; when did they write?"
     }
+
+
+def test_the_same_modal_submitted_twice_stores_one_report(harness: Harness) -> None:
+    """Slack gave up waiting for the first answer (or retried): the agent submits again."""
+    _start(harness)
+    view = {**_open_modal(harness), "id": "V0001"}
+    first = harness.view_submission(view, MINIMAL)
+    again = harness.view_submission(view, MINIMAL)
+    assert (first.status, first.body, again.status, again.body) == (200, "", 200, "")
+    assert len(_reports(harness)) == 1
+    assert len(_dms(harness)) == 1
+
+
+@SQLITE_ONLY
+def test_a_modal_refused_inline_can_then_be_submitted(harness: Harness) -> None:
+    _start(harness)
+    view = {**_open_modal(harness), "id": "V0002"}
+    body = harness.view_submission(view, {**MINIMAL, ReportIds.summary_block: ""}).json()
+    assert set(body["errors"]) == {ReportIds.summary_block}
+    assert harness.view_submission(view, MINIMAL).body == ""
+    assert len(_reports(harness)) == 1
