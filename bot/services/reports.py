@@ -182,9 +182,7 @@ def _attach(
 ) -> AttachedReport:
     now = rt.clock.now()
     with rt.sessions.begin() as session:
-        if submission_id:
-            session.add(ProcessedEvent(event_id=_submission_key(submission_id), received_at=now))
-            session.flush()
+        # Reads first, writes last: on SQLite the write lock is held from the first write.
         incident = session.get(Incident, submission.incident_id, with_for_update=True)
         if incident is None:
             raise FieldErrors({"incident_id": "That incident no longer exists."})
@@ -227,6 +225,8 @@ def _attach(
             first_contact_at=submission.first_contact_at,
             features=[ReportFeature(feature=f) for f in dict.fromkeys(submission.features)],
         )
+        if submission_id:
+            session.add(ProcessedEvent(event_id=_submission_key(submission_id), received_at=now))
         session.add(report)
         session.flush()
         rt.hooks.emit(
