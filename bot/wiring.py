@@ -8,9 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.runtime import Runtime
+from bot.services import report_confirmation
 from bot.services.liaison.install import install as install_liaison
 
-INSTALLERS: tuple[Callable[[Runtime], None], ...] = (install_liaison,)
+INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
+    report_confirmation.install,
+    install_liaison,
+)
 
 
 def install_capabilities(rt: Runtime) -> None:
