@@ -36,4 +36,12 @@ class ReportIds(StrEnum):
 # --- Impact summary ----------------------------------------------------------------------
 
 
+class ImpactIds(StrEnum):
+    """Blocks of the impact summaries (the hint button is IncidentActions.raise_severity)."""
+
+    live = "impact.live"
+    full = "impact.full"
+    hint = "impact.hint"
+
+
 # --- Ticket SLAs and App Home ------------------------------------------------------------

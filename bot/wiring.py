@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.runtime import Runtime
+from bot.services.impact import hooks as impact
 
-INSTALLERS: tuple[Callable[[Runtime], None], ...] = ()
+INSTALLERS: tuple[Callable[[Runtime], None], ...] = (impact.install,)
 
 
 def install_capabilities(rt: Runtime) -> None:
