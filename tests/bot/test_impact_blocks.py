@@ -72,7 +72,7 @@ def _huge_summary() -> ImpactSummary:
             10,
             Direction.rising,
             timedelta(minutes=1),
-        ),  # fmt: skip
+        ),
         exposure=Exposure(120, 30, timedelta(hours=1), tuple(LONG for _ in range(25)), 60),
         highlights=highlights,
         hint=SeverityHint("sev3", "sev2", ("customers", "vips", "rising"), 4000, 25, 25, 3),
