@@ -1,270 +1,161 @@
 """The grouped queries behind the impact summary; every count is computed by the database.
 
-An incident can gather 100,000 reports, so nothing here loads reports into Python: one
-scan of the incident's reports yields totals, trend bars, exposure and distinct counts;
-one grouped query per dimension yields its segments; the accounts directory gives the
-baseline. The same SQL runs on SQLite and PostgreSQL (the few dialect differences, like
-recognising a numeric account id, are isolated in ``_numeric_id``).
+An incident can gather 100,000 reports, so nothing here loads reports into Python, and
+the number of passes over them is fixed whatever their count:
+
+1. report count, trend bars and windows, first and last report: counts over ranges of
+   the (incident, created_at) index;
+2. one row per customer, from the (incident, customer, region, tier, account, vip,
+   platform) index alone, grouped again by region, tier and account partition: reports,
+   customers, directory accounts, VIPs, platforms, and how many reports name each;
+3. the one read of the reports' rows: tickets and SLA exposure;
+4. the leading product versions (the (incident, version) index, in order);
+5. reports per feature (a join of two indexes); 6. the VIP customers' names;
+7. the accounts directory per region, tier and partition: the baseline.
+
+Queries 2 and 7 group by a combination of small dimensions (a dozen regions, three
+tiers, a few partitions) and Python adds up those few rows per dimension, because SQLite
+has no GROUPING SETS.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Numeric,
-    and_,
-    case,
-    cast,
-    distinct,
-    func,
-    literal,
-    not_,
-    select,
-    true,
-)
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import case, func, select, true
+from sqlalchemy.orm import Session
 
-from bot.account_partitions import OTHER_PARTITION, AccountPartition
+from bot.account_partitions import AccountPartition
 from bot.models import Account, Report, ReportFeature
 from bot.services.impact.model import Dimension, DimensionKey, Exposure, Segment, Totals
+from bot.services.impact.sql import (
+    BucketPlan,
+    aware,
+    count_if,
+    created_between,
+    partition_expression,
+)
 from bot.services.reports import PLATFORM_LABELS, Platform
 
-# Segments fetched per dimension: enough for any summary, bounded for 10,000 versions.
+# Segments fetched for unbounded dimensions: plenty for any summary, bounded for 10,000
+# free-text versions (their number is still counted).
 SEGMENT_ROWS = 100
 VIP_NAMES = 25
-BASELINE_DIMENSIONS = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
+# SQLite reads the whole table rather than search the incident index row by row when the
+# incident holds more than 1/FULL_SCAN_SHARE of all reports (see _tickets).
+FULL_SCAN_SHARE = 5
+# Dimensions rolled up from the per-customer query (3) and the directory baseline (5).
+CUBE = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
 
 
 @dataclass(frozen=True)
-class BucketPlan:
-    """Trend bars: ``count`` intervals of ``interval`` from ``start`` (the last one running)."""
+class Timeline:
+    """Query 1: when the incident's reports came in."""
 
-    start: datetime
-    interval: timedelta
-    count: int
-
-    def edges(self) -> list[datetime]:
-        return [self.start + self.interval * i for i in range(self.count + 1)]
-
-
-def plan_buckets(start: datetime, end: datetime, base: timedelta, bars: int) -> BucketPlan:
-    """Bars of ``base`` width since ``start``; widened (whole multiples) past ``bars`` bars."""
-    elapsed = max(end - start, timedelta(0))
-    count = elapsed // base + 1
-    interval = base
-    if count > bars:
-        interval = base * -(-count // bars)
-        count = elapsed // interval + 1
-    return BucketPlan(start=start, interval=interval, count=count)
-
-
-@dataclass(frozen=True)
-class Scan:
-    """What one pass over the incident's reports yields."""
-
-    totals: Totals
+    reports: int
+    first: datetime | None
+    last: datetime | None
     bars: tuple[int, ...]
-    recent: int
-    previous: int
-    due_soon: int
-    breached: int
-    known: dict[DimensionKey, int]
-    distinct: dict[DimensionKey, int]
+    recent: int  # in the last trend window
+    previous: int  # in the window before
 
 
-def scan_reports(
-    session: Session,
-    *,
-    incident_id: int,
-    now: datetime,
-    plan: BucketPlan,
-    window: timedelta,
-    exposure_window: timedelta,
-    partitions: Sequence[AccountPartition],
-) -> Scan:
-    """Totals, trend bars, trend windows and SLA exposure in a single query."""
+def timeline(
+    session: Session, *, incident_id: int, now: datetime, plan: BucketPlan, window: timedelta
+) -> Timeline:
+    """Counts over ranges of the (incident, created_at) index: no pass over the reports."""
     r = Report
-    dialect = session.get_bind().dialect.name
-    partition = partition_expression(r.account_id, partitions, dialect)
-    columns: dict[str, Any] = {
-        "reports": func.count(r.id),
-        "customers": func.count(distinct(r.customer_key)),
-        "tickets": func.count(distinct(r.ticket_ref)),
-        "vips": func.count(distinct(case((r.vip == true(), r.customer_key)))),
-        "accounts": func.count(distinct(r.account_id)),
-        "first": func.min(r.created_at),
-        "last": func.max(r.created_at),
-        "recent": _count_if(and_(r.created_at > now - window, r.created_at <= now)),
-        "previous": _count_if(and_(r.created_at > now - 2 * window, r.created_at <= now - window)),
-        "due_soon": _count_if(
-            and_(
-                r.responded_at.is_(None),
-                r.breached_at.is_(None),
-                r.first_response_due_at >= now,
-                r.first_response_due_at < now + exposure_window,
-            )
-        ),
-        "breached": _count_if(
-            (r.breached_at.is_not(None))
-            | (r.responded_at.is_(None) & (r.first_response_due_at < now))
-        ),
-    }
-    plain = _plain_columns()
-    for key, column in plain.items():
-        columns[f"known_{key}"] = func.count(column)
-        columns[f"distinct_{key}"] = func.count(distinct(column))
-    columns["known_partition"] = func.count(partition)
-    columns["distinct_partition"] = func.count(distinct(partition))
     edges = plan.edges()
-    for index in range(plan.count):
-        lower = r.created_at >= edges[index] if index else true()
-        upper = r.created_at < edges[index + 1] if index < plan.count - 1 else true()
-        columns[f"bar_{index}"] = _count_if(and_(lower, upper))
-    row = (
-        session.execute(
-            select(*(column.label(name) for name, column in columns.items())).where(
-                r.incident_id == incident_id
-            )
+    bars = [
+        created_between(incident_id, lower=edges[i] if i else None, upper=edges[i + 1])
+        for i in range(plan.count - 1)
+    ]
+    bars.append(created_between(incident_id, lower=edges[-2] if plan.count > 1 else None))
+    in_incident = r.incident_id == incident_id
+    reports, first, last, recent, previous, *bar_counts = session.execute(
+        select(
+            created_between(incident_id),
+            select(func.min(r.created_at)).where(in_incident).scalar_subquery(),
+            select(func.max(r.created_at)).where(in_incident).scalar_subquery(),
+            created_between(incident_id, lower=now - window, upper=now, closed="right"),
+            created_between(
+                incident_id, lower=now - 2 * window, upper=now - window, closed="right"
+            ),
+            *bars,
         )
-        .one()
-        ._mapping
-    )
-    directory = session.scalar(select(func.count()).select_from(Account)) or 0
-    totals = Totals(
-        reports=int(row["reports"]),
-        customers=int(row["customers"]),
-        tickets=int(row["tickets"]),
-        vip_customers=int(row["vips"]),
-        accounts_reporting=int(row["accounts"]),
-        directory_accounts=int(directory),
-        first_report_at=row["first"],
-        last_report_at=row["last"],
-    )
-    keys = [*plain, DimensionKey.partition]
-    return Scan(
-        totals=totals,
-        bars=tuple(int(row[f"bar_{i}"] or 0) for i in range(plan.count)),
-        recent=int(row["recent"] or 0),
-        previous=int(row["previous"] or 0),
-        due_soon=int(row["due_soon"] or 0),
-        breached=int(row["breached"] or 0),
-        known={key: int(row[f"known_{key}"]) for key in keys},
-        distinct={key: int(row[f"distinct_{key}"]) for key in keys},
+    ).one()
+    return Timeline(
+        reports=int(reports),
+        first=aware(first),
+        last=aware(last),
+        bars=tuple(int(count) for count in bar_counts),
+        recent=int(recent),
+        previous=int(previous),
     )
 
 
-def load_dimensions(
+def breakdown(
     session: Session,
     *,
     incident_id: int,
-    scan: Scan,
+    reports: int,
     partitions: Sequence[AccountPartition],
-) -> tuple[Dimension, ...]:
-    """Every dimension's segments (most reports first), with directory baselines."""
+    now: datetime,
+    exposure_window: timedelta,
+) -> tuple[tuple[Dimension, ...], Totals, Exposure]:
+    """Queries 2 to 5: every dimension's segments, the totals and the SLA exposure."""
     dialect = session.get_bind().dialect.name
-    total = scan.totals.reports
+    people = _customers(session, incident_id, partitions, dialect)
+    tickets, due_soon, breached = _tickets(
+        session, incident_id, reports, dialect, now, exposure_window
+    )
+    baseline = _baseline(session, partitions, dialect)
+    # Every account has an id, hence a partition: the partition counts add up to all.
+    directory = sum(baseline[DimensionKey.partition].values())
+    if not directory:
+        baseline = None
+    known = people.known
     dimensions = []
     for key in DimensionKey:
-        if key is DimensionKey.feature:
-            dimensions.append(_feature_dimension(session, incident_id, total))
-            continue
-        expression = _report_expression(key, partitions, dialect)
-        rows = _grouped(session, expression, incident_id)
-        baseline = (
-            _baseline(session, key, partitions, dialect)
-            if key in BASELINE_DIMENSIONS and scan.totals.directory_accounts
-            else None
-        )
-        segments = tuple(
-            Segment(
-                value=value,
-                label=segment_label(key, value, partitions),
-                reports=reports,
-                customers=customers,
-                accounts=accounts,
-                baseline=(baseline.get(value, 0) if baseline is not None else None),
-                share=reports / total if total else 0.0,
+        if key in CUBE:
+            base = baseline[key] if baseline is not None else None
+            dimensions.append(
+                _cube_dimension(key, people.cube[key], base, known[key], reports, partitions)
             )
-            for value, reports, customers, accounts in rows
-        )
-        absent: tuple[Segment, ...] = ()
-        if baseline is not None:
-            reported = {segment.value for segment in segments}
-            absent = tuple(
-                Segment(value, segment_label(key, value, partitions), 0, 0, 0, count, 0.0)
-                for value, count in sorted(baseline.items(), key=lambda item: (-item[1], item[0]))
-                if value not in reported
-            )
-        dimensions.append(
-            Dimension(
-                key=key,
-                segments=segments,
-                distinct=scan.distinct[key],
-                known_reports=scan.known[key],
-                baseline_total=sum(baseline.values()) if baseline is not None else None,
-                absent=absent,
-            )
-        )
-    return tuple(dimensions)
-
-
-def load_exposure(session: Session, *, incident_id: int, scan: Scan, window: timedelta) -> Exposure:
-    """SLA exposure from the scan, plus the VIP customers among the reporters by name."""
-    names = session.scalars(
-        select(func.min(Report.customer_name))
-        .where(Report.incident_id == incident_id, Report.vip == true())
-        .group_by(Report.customer_key)
-        .order_by(func.min(Report.customer_name))
-        .limit(VIP_NAMES)
-    ).all()
-    return Exposure(
-        due_soon=scan.due_soon,
-        breached=scan.breached,
-        window=window,
-        vip_names=tuple(names),
-        vip_count=scan.totals.vip_customers,
+        elif key is DimensionKey.platform:
+            rows = list(people.platforms.items())
+            dimensions.append(_listed(key, rows, len(rows), known[key], reports))
+        elif key is DimensionKey.version:
+            rows, groups, named = _versions(session, incident_id)
+            dimensions.append(_listed(key, rows, groups, named, reports))
+        else:
+            rows, groups = _features(session, incident_id)
+            dimensions.append(_listed(key, rows, groups, None, reports))
+    totals = Totals(
+        reports=reports,
+        customers=people.customers,
+        tickets=tickets,
+        vip_customers=people.vips,
+        accounts_reporting=people.accounts,
+        directory_accounts=directory,
+        first_report_at=None,
+        last_report_at=None,
     )
-
-
-def bar_series(
-    session: Session,
-    *,
-    incident_id: int,
-    key: DimensionKey,
-    plan: BucketPlan,
-    values: Sequence[str],
-    partitions: Sequence[AccountPartition],
-) -> dict[str | None, list[int]]:
-    """Reports per trend bar for each of ``values`` of one dimension; the rest under None."""
-    dialect = session.get_bind().dialect.name
-    r = Report
-    if key is DimensionKey.feature:
-        base = select(ReportFeature.feature.label("seg"), r.created_at).join(
-            r, r.id == ReportFeature.report_id
-        )
-    else:
-        base = select(_report_expression(key, partitions, dialect).label("seg"), r.created_at)
-    inner = base.where(r.incident_id == incident_id).subquery()
-    folded = (
-        case((inner.c.seg.in_(list(values)), inner.c.seg), else_=literal(None))
-        if values
-        else literal(None)
+    exposure = Exposure(
+        due_soon=due_soon,
+        breached=breached,
+        window=exposure_window,
+        vip_names=_vip_names(session, incident_id),
+        vip_count=people.vips,
     )
-    grouped = select(folded.label("seg"), inner.c.created_at).subquery()
-    edges = plan.edges()
-    bars = []
-    for index in range(plan.count):
-        lower = grouped.c.created_at >= edges[index] if index else true()
-        upper = grouped.c.created_at < edges[index + 1] if index < plan.count - 1 else true()
-        bars.append(_count_if(and_(lower, upper)).label(f"bar_{index}"))
-    rows = session.execute(select(grouped.c.seg, *bars).group_by(grouped.c.seg)).all()
-    return {row[0]: [int(count or 0) for count in row[1:]] for row in rows}
+    return tuple(dimensions), totals, exposure
+
+
+def directory_size(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Account)) or 0)
 
 
 def segment_label(key: DimensionKey, value: str, partitions: Sequence[AccountPartition]) -> str:
@@ -276,126 +167,242 @@ def segment_label(key: DimensionKey, value: str, partitions: Sequence[AccountPar
     return value
 
 
-def partition_expression(
-    column: Any, partitions: Sequence[AccountPartition], dialect: str
-) -> ColumnElement[Any]:
-    """SQL giving an account id's partition label (NULL for reports without an account)."""
-    if not partitions:
-        return func.substr(column, 1, 1)
-    number = _numeric_id(column, dialect)
-    whens = []
-    for partition in partitions:
-        bounds = [true()]
-        if partition.low is not None:
-            bounds.append(number >= partition.low)
-        if partition.high is not None:
-            bounds.append(number <= partition.high)
-        whens.append((and_(number.is_not(None), *bounds), literal(partition.label)))
-    return case((column.is_(None), literal(None)), *whens, else_=literal(OTHER_PARTITION))
+CubeRows = dict[DimensionKey, dict[str, list[int]]]
 
 
-def _numeric_id(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The account id as a number when it is all digits, else NULL (never a cast error)."""
-    if dialect == "postgresql":
-        return case((column.regexp_match("^[0-9]+$"), cast(column, Numeric)), else_=None)
-    digits = and_(column != "", not_(column.op("GLOB")("*[^0-9]*")))
-    return case((digits, cast(column, Integer)), else_=None)
+@dataclass(frozen=True)
+class _People:
+    cube: CubeRows
+    customers: int
+    accounts: int
+    vips: int
+    known: dict[DimensionKey, int]
+    platforms: dict[str, int]
 
 
-def _plain_columns() -> dict[DimensionKey, InstrumentedAttribute[Any]]:
-    return {
-        DimensionKey.region: Report.region,
-        DimensionKey.version: Report.product_version,
-        DimensionKey.platform: Report.platform,
-        DimensionKey.tier: Report.tier,
-    }
+def _customers(
+    session: Session, incident_id: int, partitions: Sequence[AccountPartition], dialect: str
+) -> _People:
+    """Query 2: reports, customers, accounts and VIPs per region, tier and partition.
 
-
-def _report_expression(
-    key: DimensionKey, partitions: Sequence[AccountPartition], dialect: str
-) -> ColumnElement[Any]:
-    if key is DimensionKey.partition:
-        return partition_expression(Report.account_id, partitions, dialect)
-    return _plain_columns()[key]
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _grouped(
-    session: Session, expression: ColumnElement[Any], incident_id: int
-) -> list[tuple[str, int, int, int]]:
-    """(value, reports, distinct customers, distinct accounts) per value, biggest first.
-
-    The expression is computed in a subquery and grouped by name: PostgreSQL rejects a
-    GROUP BY repeating an expression whose parameters are bound separately.
+    One row per customer first, read from the (incident, customer, ...) index alone and in
+    its order, so neither the reports' rows nor a sort are needed; those rows are then
+    grouped by the customer's region, tier and partition. A customer's region and tier are
+    their account's (directory customers) or the value their reports give (the greatest,
+    if several differ).
     """
     r = Report
-    inner = (
-        select(expression.label("seg"), r.customer_key, r.account_id)
+    platforms = [p.value for p in Platform]
+    sums = {
+        "known_region": func.count(r.region),
+        "known_tier": func.count(r.tier),
+        "known_partition": func.count(r.account_id),
+        **{f"platform_{p}": count_if(r.platform == p) for p in platforms},
+    }
+    per_customer = (
+        select(
+            func.max(r.region).label("region"),
+            func.max(r.tier).label("tier"),
+            func.max(r.account_id).label("account"),
+            func.max(case((r.vip == true(), 1), else_=0)).label("vip"),
+            func.count().label("reports"),
+            *(column.label(name) for name, column in sums.items()),
+        )
         .where(r.incident_id == incident_id)
+        .group_by(r.customer_key)
         .subquery()
     )
+    c = per_customer.c
+    cells = select(c, partition_expression(c.account, partitions, dialect).label("part"))
+    k = cells.subquery().c
+    rows = session.execute(
+        select(
+            k.region,
+            k.tier,
+            k.part,
+            func.sum(k.reports),
+            func.count(),
+            func.count(k.account),
+            func.sum(case((k.account.is_not(None), k.vip), else_=0)),
+            *(func.sum(k[name]) for name in sums),
+        ).group_by(k.region, k.tier, k.part)
+    ).all()
+    cube: CubeRows = {key: defaultdict(lambda: [0, 0, 0]) for key in CUBE}
+    totals: Counter[str] = Counter()
+    for region, tier, part, reports, people, accounts, vips, *extra in rows:
+        totals["customers"] += int(people)
+        totals["accounts"] += int(accounts)
+        totals["vips"] += int(vips or 0)
+        for name, value in zip(sums, extra, strict=True):
+            totals[name] += int(value or 0)
+        for key, value in zip(CUBE, (region, tier, part), strict=True):
+            if value is not None:
+                cell = cube[key][str(value)]
+                cell[0] += int(reports)
+                cell[1] += int(people)
+                cell[2] += int(accounts)
+    by_platform = {p: totals[f"platform_{p}"] for p in platforms if totals[f"platform_{p}"]}
+    return _People(
+        cube=cube,
+        customers=totals["customers"],
+        accounts=totals["accounts"],
+        vips=totals["vips"],
+        known={
+            DimensionKey.region: totals["known_region"],
+            DimensionKey.tier: totals["known_tier"],
+            DimensionKey.partition: totals["known_partition"],
+            DimensionKey.platform: sum(by_platform.values()),
+        },
+        platforms=by_platform,
+    )
+
+
+def _tickets(
+    session: Session,
+    incident_id: int,
+    reports: int,
+    dialect: str,
+    now: datetime,
+    exposure_window: timedelta,
+) -> tuple[int, int, int]:
+    """Query 3: tickets, and tickets due for a first response soon or already overdue.
+
+    SQLite keeps no statistics unless ANALYZE runs, so it always reaches rows through the
+    incident index: one b-tree search per report. When the incident holds a large share of
+    all reports, reading the whole table in order is several times faster, so the index is
+    then bypassed (``incident_id + 0`` cannot use it). PostgreSQL's planner decides alone.
+    """
+    r = Report
+    incident = r.incident_id == incident_id
+    if dialect == "sqlite":
+        stored = session.scalar(select(func.max(r.id))) or 0
+        if reports * FULL_SCAN_SHARE > stored:
+            incident = (r.incident_id + 0) == incident_id
+    unanswered = r.responded_at.is_(None)
+    due = r.first_response_due_at
+    tickets, due_soon, breached = session.execute(
+        select(
+            func.count(r.ticket_ref),
+            count_if(
+                unanswered & r.breached_at.is_(None) & (due >= now) & (due < now + exposure_window)
+            ),
+            count_if(r.breached_at.is_not(None) | (unanswered & (due < now))),
+        ).where(incident)
+    ).one()
+    return int(tickets), int(due_soon or 0), int(breached or 0)
+
+
+def _versions(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int, int]:
+    """Query 4: the leading product versions, how many versions, how many reports name one."""
+    version = Report.product_version
     reports = func.count()
     rows = session.execute(
-        select(
-            inner.c.seg,
-            reports,
-            func.count(distinct(inner.c.customer_key)),
-            func.count(distinct(inner.c.account_id)),
-        )
-        .where(inner.c.seg.is_not(None))
-        .group_by(inner.c.seg)
-        .order_by(reports.desc(), inner.c.seg)
+        select(version, reports, func.count().over(), func.sum(reports).over())
+        .where(Report.incident_id == incident_id, version.is_not(None))
+        .group_by(version)
+        .order_by(reports.desc(), version)
         .limit(SEGMENT_ROWS)
     ).all()
-    return [(str(v), int(n), int(c), int(a)) for v, n, c, a in rows]
+    if not rows:
+        return [], 0, 0
+    return [(str(v), int(n)) for v, n, _, _ in rows], int(rows[0][2]), int(rows[0][3])
 
 
-def _feature_dimension(session: Session, incident_id: int, total: int) -> Dimension:
-    r, f = Report, ReportFeature
-    joined = select(f.feature, f.report_id, r.customer_key, r.account_id).join(
-        r, r.id == f.report_id
-    )
-    inner = joined.where(r.incident_id == incident_id).subquery()
-    reports = func.count(distinct(inner.c.report_id))
-    rows = session.execute(
-        select(
-            inner.c.feature,
-            reports,
-            func.count(distinct(inner.c.customer_key)),
-            func.count(distinct(inner.c.account_id)),
+def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
+    """Query 6: the VIP customers who reported, by name (rows read for VIPs only)."""
+    name = func.min(Report.customer_name)
+    return tuple(
+        session.scalars(
+            select(name)
+            .where(Report.incident_id == incident_id, Report.vip == true())
+            .group_by(Report.customer_key)
+            .order_by(name)
+            .limit(VIP_NAMES)
         )
-        .group_by(inner.c.feature)
-        .order_by(reports.desc(), inner.c.feature)
-        .limit(SEGMENT_ROWS)
-    ).all()
-    distinct_features, known = session.execute(
-        select(func.count(distinct(inner.c.feature)), func.count(distinct(inner.c.report_id)))
-    ).one()
-    segments = tuple(
-        Segment(str(v), str(v), int(n), int(c), int(a), None, int(n) / total if total else 0.0)
-        for v, n, c, a in rows
-    )
-    return Dimension(
-        key=DimensionKey.feature,
-        segments=segments,
-        distinct=int(distinct_features),
-        known_reports=int(known),
     )
 
 
 def _baseline(
-    session: Session, key: DimensionKey, partitions: Sequence[AccountPartition], dialect: str
-) -> dict[str, int]:
-    """Accounts in the directory per value of ``key`` (the "share of all accounts")."""
-    if key is DimensionKey.partition:
-        expression = partition_expression(Account.account_id, partitions, dialect)
-    else:
-        expression = Account.region if key is DimensionKey.region else Account.tier
-    inner = select(expression.label("seg")).subquery()
+    session: Session, partitions: Sequence[AccountPartition], dialect: str
+) -> dict[DimensionKey, dict[str, int]]:
+    """Query 7: accounts in the directory per region, tier and partition."""
+    base = select(
+        Account.region,
+        Account.tier,
+        partition_expression(Account.account_id, partitions, dialect).label("part"),
+    ).subquery()
     rows = session.execute(
-        select(inner.c.seg, func.count()).where(inner.c.seg.is_not(None)).group_by(inner.c.seg)
+        select(base.c.region, base.c.tier, base.c.part, func.count()).group_by(
+            base.c.region, base.c.tier, base.c.part
+        )
     ).all()
-    return {str(value): int(count) for value, count in rows}
+    result: dict[DimensionKey, dict[str, int]] = {key: Counter() for key in CUBE}
+    for region, tier, part, count in rows:
+        for key, value in zip(CUBE, (region, tier, part), strict=True):
+            if value is not None:
+                result[key][str(value)] += int(count)
+    return result
+
+
+def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int]:
+    """Query 5: the most reported features (a report may name several), and how many."""
+    f = ReportFeature
+    reports = func.count()
+    rows = session.execute(
+        select(f.feature, reports, func.count().over())
+        .join(Report, Report.id == f.report_id)
+        .where(Report.incident_id == incident_id)
+        .group_by(f.feature)
+        .order_by(reports.desc(), f.feature)
+        .limit(SEGMENT_ROWS)
+    ).all()
+    return [(str(v), int(n)) for v, n, _ in rows], int(rows[0][2]) if rows else 0
+
+
+def _cube_dimension(
+    key: DimensionKey,
+    cells: dict[str, list[int]],
+    baseline: dict[str, int] | None,
+    known: int,
+    total: int,
+    partitions: Sequence[AccountPartition],
+) -> Dimension:
+    ordered = sorted(cells.items(), key=lambda item: (-item[1][0], item[0]))
+    segments = tuple(
+        Segment(
+            value=value,
+            label=segment_label(key, value, partitions),
+            reports=reports,
+            customers=customers,
+            accounts=accounts,
+            baseline=baseline.get(value, 0) if baseline is not None else None,
+            share=reports / total if total else 0.0,
+        )
+        for value, (reports, customers, accounts) in ordered
+    )
+    absent: tuple[Segment, ...] = ()
+    if baseline is not None:
+        absent = tuple(
+            Segment(value, segment_label(key, value, partitions), 0, 0, 0, count, 0.0)
+            for value, count in sorted(baseline.items(), key=lambda item: (-item[1], item[0]))
+            if value not in cells
+        )
+    return Dimension(
+        key=key,
+        segments=segments,
+        distinct=len(segments),
+        known_reports=known,
+        baseline_total=sum(baseline.values()) if baseline is not None else None,
+        absent=absent,
+    )
+
+
+def _listed(
+    key: DimensionKey, rows: list[tuple[str, int]], groups: int, known: int | None, total: int
+) -> Dimension:
+    ordered = sorted(rows, key=lambda row: (-row[1], row[0]))
+    segments = tuple(
+        Segment(value, segment_label(key, value, ()), n, None, 0, None, n / total if total else 0)
+        for value, n in ordered
+    )
+    return Dimension(key=key, segments=segments, distinct=groups, known_reports=known)

@@ -59,8 +59,8 @@ class IncidentInfo:
 class Totals:
     reports: int
     customers: int
-    tickets: int
-    vip_customers: int
+    tickets: int  # reports carrying a ticket reference
+    vip_customers: int  # VIP accounts of the directory among the reporters
     # Distinct reporting accounts found in the accounts directory, and its size.
     accounts_reporting: int
     directory_accounts: int
@@ -82,7 +82,7 @@ class Segment:
     value: str
     label: str
     reports: int
-    customers: int
+    customers: int | None  # counted for region, tier and account partition
     accounts: int  # distinct directory accounts among its reports
     baseline: int | None  # accounts in the directory with this value (None: no baseline)
     share: float  # of all the incident's reports
@@ -100,7 +100,7 @@ class Dimension:
     key: DimensionKey
     segments: tuple[Segment, ...]  # most reports first
     distinct: int  # distinct known values among the reports
-    known_reports: int  # reports with a value in this dimension
+    known_reports: int | None  # reports with a value in this dimension (None: not counted)
     baseline_total: int | None = None  # directory accounts with a known value
     absent: tuple[Segment, ...] = ()  # directory segments without any report, biggest first
 

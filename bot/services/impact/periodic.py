@@ -22,7 +22,7 @@ from bot.dispatcher import Outcome
 from bot.models import Incident, Reminder, Report
 from bot.reminders import DueReminder
 from bot.runtime import Runtime
-from bot.services.impact import aggregate
+from bot.services.impact import sql
 from bot.services.impact.chart import ChartData, ChartSeries, render_png
 from bot.services.impact.summary import build_summary, leading_dimension, summarize
 from bot.slack.client import SlackDeliveryError
@@ -143,8 +143,8 @@ def handle_chart(rt: Runtime, reminder: DueReminder) -> Outcome:
         values = [segment.value for segment in dimension.segments[:CHART_SERIES]]
         labels = {segment.value: segment.label for segment in dimension.segments}
         trend = summary.trend
-        plan = aggregate.BucketPlan(trend.start, trend.interval, len(trend.counts))
-        series = aggregate.bar_series(
+        plan = sql.BucketPlan(trend.start, trend.interval, len(trend.counts))
+        series = sql.bar_series(
             session,
             incident_id=incident.id,
             key=dimension.key,

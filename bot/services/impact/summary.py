@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -28,8 +29,10 @@ from bot.services.impact.model import (
     Exposure,
     ImpactSummary,
     IncidentInfo,
+    Totals,
     Trend,
 )
+from bot.services.impact.sql import plan_buckets
 
 
 def summarize(rt: Runtime, incident_id: int) -> ImpactSummary:
@@ -60,42 +63,37 @@ def build_summary(
         is_major=incidents.is_major(settings, incident.severity),
     )
     end = min(incident.resolved_at, now) if incident.resolved_at else now
-    plan = aggregate.plan_buckets(
+    plan = plan_buckets(
         incident.opened_at, end, settings.impact_trend_interval, settings.impact_trend_bars
     )
     window = settings.impact_trend_interval * settings.impact_trend_window
-    partitions = settings.account_partitions()
-    scan = aggregate.scan_reports(
-        session,
-        incident_id=incident.id,
-        now=now,
-        plan=plan,
-        window=window,
-        exposure_window=settings.impact_exposure_window,
-        partitions=partitions,
-    )
-    total = scan.totals.reports
-    if total:
-        dimensions = aggregate.load_dimensions(
-            session, incident_id=incident.id, scan=scan, partitions=partitions
+    times = aggregate.timeline(session, incident_id=incident.id, now=now, plan=plan, window=window)
+    if times.reports:
+        dimensions, totals, exposure = aggregate.breakdown(
+            session,
+            incident_id=incident.id,
+            reports=times.reports,
+            partitions=settings.account_partitions(),
+            now=now,
+            exposure_window=settings.impact_exposure_window,
         )
-        exposure = aggregate.load_exposure(
-            session, incident_id=incident.id, scan=scan, window=settings.impact_exposure_window
-        )
+        totals = replace(totals, first_report_at=times.first, last_report_at=times.last)
     else:
         dimensions = tuple(Dimension(key, (), 0, 0) for key in DimensionKey)
         exposure = Exposure(0, 0, settings.impact_exposure_window, (), 0)
-    last = scan.totals.last_report_at
+        totals = Totals(0, 0, 0, 0, 0, aggregate.directory_size(session), None, None)
+    total = totals.reports
+    last = totals.last_report_at
     trend = Trend(
         start=plan.start,
         interval=plan.interval,
-        counts=scan.bars,
+        counts=times.bars,
         window=window,
-        recent=scan.recent,
-        previous=scan.previous,
+        recent=times.recent,
+        previous=times.previous,
         direction=trend_direction(
-            recent=scan.recent,
-            previous=scan.previous,
+            recent=times.recent,
+            previous=times.previous,
             total=total,
             change_percent=settings.impact_trend_change,
             min_change=settings.impact_trend_min_change,
@@ -105,12 +103,12 @@ def build_summary(
     return ImpactSummary(
         incident=info,
         computed_at=now,
-        totals=scan.totals,
+        totals=totals,
         dimensions=dimensions,
         trend=trend,
         exposure=exposure,
         highlights=find_highlights(settings, dimensions, total),
-        hint=severity_hint(settings, info, scan.totals, trend),
+        hint=severity_hint(settings, info, totals, trend),
     )
 
 
