@@ -11,12 +11,16 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from bot.models import Account, Incident, Report, ReportFeature
 from bot.runtime import Runtime
 from bot.services import reports
+
+# For tests of wording only: the database cannot change what they check.
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def add_incident(
@@ -87,3 +91,37 @@ def attach_report(rt: Runtime, incident_id: int, **fields: Any) -> reports.Attac
     agent = fields.pop("agent", "UAGENT")
     data: dict[str, Any] = {"incident_id": incident_id, "summary": "Checkout fails", **fields}
     return reports.attach(rt, reports.parse_submission(data), agent_id=agent)
+
+
+def blocks_text(message: dict[str, Any]) -> str:
+    """Every text of a message's blocks, joined: what a reader sees."""
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                texts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(texts)
+
+
+def summaries(fake: Any, channel: str, kind: str) -> list[dict[str, Any]]:
+    """Messages of a channel that are impact summaries: kind "impact.live" or "impact.full"."""
+    return [
+        m for m in fake.messages(channel) if (m.get("blocks") or [{}])[0].get("block_id") == kind
+    ]
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
