@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from bot.account_partitions import partition_of
 from bot.config import Settings
 from bot.db import make_session_factory
 from bot.models import Incident
 from bot.rendering import Renderer
 from bot.services.impact.model import DimensionKey, Direction, HighlightKind, ImpactSummary
-from bot.services.impact.sql import plan_buckets
+from bot.services.impact.sql import BucketPlan, bar_series, plan_buckets
 from bot.services.impact.summary import build_summary
 from bot.slack.impact_blocks import highlight_text
 from tests.impact_helpers import add_accounts, add_incident, add_reports
@@ -205,6 +207,10 @@ def test_configured_account_ranges_put_other_ids_under_other(engine: Engine) -> 
         ("other", 1),
     ]
     assert partition.known_reports == 5
+    # The database's grouping agrees with the documented rule, id by id.
+    ranges = settings.account_partitions()
+    expected = Counter(partition_of(r["account_id"], ranges) for r in reports if "account_id" in r)
+    assert {s.label: s.reports for s in partition.segments} == expected
 
 
 def test_a_dominant_version_and_platform_are_named(engine: Engine) -> None:
@@ -347,3 +353,34 @@ def test_the_hint_targets_the_least_severe_major_severity(
         engine, reports, severity=severity, opened_minutes_ago=180, settings=_settings(**overrides)
     )
     assert (summary.hint.suggested if summary.hint else None) == expected
+
+
+def test_the_chart_bars_match_the_trend_bars_even_on_bar_edges(engine: Engine) -> None:
+    # Opened 9:30; reports exactly on the 9:35 and 9:45 edges, a microsecond before 9:40.
+    stamps = [
+        NOW - timedelta(minutes=25),
+        NOW - timedelta(minutes=20, microseconds=1),
+        NOW - timedelta(minutes=15),
+        NOW - timedelta(minutes=15),
+        NOW,
+    ]
+    reports = [
+        {"created_at": at, "region": region}
+        for at, region in zip(
+            stamps, ["eu-south", "eu-south", "us-east", "eu-south", "x"], strict=True
+        )
+    ]
+    summary = _summarize(engine, reports, opened_minutes_ago=30)
+    assert summary.trend.counts == (0, 2, 0, 2, 0, 0, 1)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        series = bar_series(
+            session,
+            incident_id=summary.incident.id,
+            key=DimensionKey.region,
+            plan=BucketPlan(summary.trend.start, summary.trend.interval, 7),
+            values=["eu-south"],
+            partitions=[],
+        )
+    assert series["eu-south"] == [0, 2, 0, 1, 0, 0, 0]
+    assert series[None] == [0, 0, 0, 1, 0, 0, 1]

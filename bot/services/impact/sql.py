@@ -170,12 +170,14 @@ def _epoch_us(column: Any, dialect: str) -> ColumnElement[Any]:
     """Microseconds since 1970 of a stored (naive UTC) timestamp, exactly, as an integer.
 
     SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` text: whole seconds from strftime plus
-    the six fraction digits; floating-point julian days would misplace reports that
-    arrive exactly on a bar's edge.
+    the six fraction digits, in integers; floating-point julian days would misplace
+    reports that arrive right on a bar's edge.
     """
     if dialect == "postgresql":
         return cast(extract("epoch", column) * 1_000_000, BigInteger)
-    seconds = cast(func.strftime("%s", column), Integer)
+    # Whole seconds from the text without its fraction: SQLite keeps milliseconds and would
+    # round 09:39:59.999999 up to 09:40:00.
+    seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
     return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
 
 
