@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from functools import partial
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import reminders
 from bot.lifecycle import Lifecycle, LifecycleEvent
+from bot.models import Reminder
 from bot.runtime import Runtime
 from bot.services.impact import live, periodic
 
@@ -46,7 +48,12 @@ def _on_severity_changed(rt: Runtime, session: Session, event: LifecycleEvent) -
     sooner = event.now + periodic.update_interval(rt.settings, incident.severity)
     for link in periodic.pending_full(session, incident.id):
         if link.status == "pending" and not link.payload.get("final") and link.due_at > sooner:
-            reminders.cancel(session, now=event.now, kinds=[periodic.FULL], incident_id=incident.id)
+            session.execute(
+                update(Reminder)
+                .where(Reminder.id == link.id, Reminder.status == "pending")
+                .values(status="cancelled", cancelled_at=event.now)
+                .execution_options(synchronize_session=False)
+            )
             periodic.schedule_full(
                 session,
                 incident_id=incident.id,
