@@ -50,7 +50,8 @@ def handle_impact(call: CommandCall) -> None:
     rt = call.rt
     if post:
         if incident.channel_id != call.channel_id:
-            where = f" <#{incident.channel_id}>" if incident.channel_id else ""
+            # Plain text: the router shows this message escaped, so no channel mention.
+            where = f" #{incident.channel_name}" if incident.channel_name else ""
             raise InvalidInput(
                 f"Run `/liaison impact post` in incident #{incident.id}'s channel{where} "
                 "to share it there."

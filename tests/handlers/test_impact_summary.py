@@ -128,6 +128,13 @@ def test_impact_outside_an_incident_channel_says_what_would_work(harness: Harnes
     assert "`seven` is neither an incident number nor `post`" in harness.last_reply()
     harness.command("impact 42", channel="CGENERAL")
     assert "Incident #42 does not exist." in harness.last_reply()
+    _incident(harness)
+    harness.command("impact 1 post", channel="CGENERAL")
+    assert (
+        "Run `/liaison impact post` in incident #1's channel #inc-sev3-checkout to share it there."
+        in harness.last_reply()
+    )
+    assert summaries(harness.fake, "CGENERAL", "impact.full") == []
 
 
 @sqlite_only
