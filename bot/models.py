@@ -159,7 +159,6 @@ class Report(Base):
             "tier",
             "account_id",
             "vip",
-            "platform",
         ),
     )
 

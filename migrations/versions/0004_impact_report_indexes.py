@@ -1,7 +1,7 @@
 """impact summary: indexes that let it count an incident's reports from indexes alone
 
 The impact summary counts an incident's reports per trend bar and window, per product
-version, and per customer with their region, tier, account, VIP flag and platform. With
+version, and per customer with their region, tier, account and VIP flag. With
 these indexes those counts read an index, in order, instead of searching every report row
 (100,000 reports: tens of milliseconds instead of a read of each row and a sort).
 
@@ -30,7 +30,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_reports_impact_customer",
-            ["incident_id", "customer_key", "region", "tier", "account_id", "vip", "platform"],
+            ["incident_id", "customer_key", "region", "tier", "account_id", "vip"],
             unique=False,
         )
 

@@ -5,10 +5,11 @@ the number of passes over them is fixed whatever their count:
 
 1. report count, trend bars and windows, first and last report: counts over ranges of
    the (incident, created_at) index;
-2. one row per customer, from the (incident, customer, region, tier, account, vip,
-   platform) index alone, grouped again by region, tier and account partition: reports,
-   customers, directory accounts, VIPs, platforms, and how many reports name each;
-3. the one read of the reports' rows: tickets and SLA exposure;
+2. one row per customer, from the (incident, customer, region, tier, account, vip)
+   index alone, grouped again by region, tier and account partition: reports, customers,
+   directory accounts, VIPs;
+3. the one read of the reports' rows: tickets, SLA exposure, platforms, and how many
+   reports name each dimension;
 4. the leading product versions (the (incident, version) index, in order);
 5. reports per feature (a join of two indexes); 6. the VIP customers' names;
 7. the accounts directory per region, tier and partition: the baseline.
@@ -109,15 +110,13 @@ def breakdown(
     """Queries 2 to 5: every dimension's segments, the totals and the SLA exposure."""
     dialect = session.get_bind().dialect.name
     people = _customers(session, incident_id, partitions, dialect)
-    tickets, due_soon, breached = _tickets(
-        session, incident_id, reports, dialect, now, exposure_window
-    )
+    sums = _row_sums(session, incident_id, reports, dialect, now, exposure_window)
     baseline = _baseline(session, partitions, dialect)
     # Every account has an id, hence a partition: the partition counts add up to all.
     directory = sum(baseline[DimensionKey.partition].values())
     if not directory:
         baseline = None
-    known = people.known
+    known = sums.known
     dimensions = []
     for key in DimensionKey:
         if key in CUBE:
@@ -126,7 +125,7 @@ def breakdown(
                 _cube_dimension(key, people.cube[key], base, known[key], reports, partitions)
             )
         elif key is DimensionKey.platform:
-            rows = list(people.platforms.items())
+            rows = list(sums.platforms.items())
             dimensions.append(_listed(key, rows, len(rows), known[key], reports))
         elif key is DimensionKey.version:
             rows, groups, named = _versions(session, incident_id)
@@ -137,7 +136,7 @@ def breakdown(
     totals = Totals(
         reports=reports,
         customers=people.customers,
-        tickets=tickets,
+        tickets=sums.tickets,
         vip_customers=people.vips,
         accounts_reporting=people.accounts,
         directory_accounts=directory,
@@ -145,8 +144,8 @@ def breakdown(
         last_report_at=None,
     )
     exposure = Exposure(
-        due_soon=due_soon,
-        breached=breached,
+        due_soon=sums.due_soon,
+        breached=sums.breached,
         window=exposure_window,
         vip_names=_vip_names(session, incident_id),
         vip_count=people.vips,
@@ -176,6 +175,13 @@ class _People:
     customers: int
     accounts: int
     vips: int
+
+
+@dataclass(frozen=True)
+class _RowSums:
+    tickets: int
+    due_soon: int
+    breached: int
     known: dict[DimensionKey, int]
     platforms: dict[str, int]
 
@@ -192,13 +198,6 @@ def _customers(
     if several differ).
     """
     r = Report
-    platforms = [p.value for p in Platform]
-    sums = {
-        "known_region": func.count(r.region),
-        "known_tier": func.count(r.tier),
-        "known_partition": func.count(r.account_id),
-        **{f"platform_{p}": count_if(r.platform == p) for p in platforms},
-    }
     per_customer = (
         select(
             func.max(r.region).label("region"),
@@ -206,7 +205,6 @@ def _customers(
             func.max(r.account_id).label("account"),
             func.max(case((r.vip == true(), 1), else_=0)).label("vip"),
             func.count().label("reports"),
-            *(column.label(name) for name, column in sums.items()),
         )
         .where(r.incident_id == incident_id)
         .group_by(r.customer_key)
@@ -224,48 +222,32 @@ def _customers(
             func.count(),
             func.count(k.account),
             func.sum(case((k.account.is_not(None), k.vip), else_=0)),
-            *(func.sum(k[name]) for name in sums),
         ).group_by(k.region, k.tier, k.part)
     ).all()
     cube: CubeRows = {key: defaultdict(lambda: [0, 0, 0]) for key in CUBE}
-    totals: Counter[str] = Counter()
-    for region, tier, part, reports, people, accounts, vips, *extra in rows:
-        totals["customers"] += int(people)
-        totals["accounts"] += int(accounts)
-        totals["vips"] += int(vips or 0)
-        for name, value in zip(sums, extra, strict=True):
-            totals[name] += int(value or 0)
+    customers = accounts = vips = 0
+    for region, tier, part, reports, people, account_count, vip_count in rows:
+        customers += int(people)
+        accounts += int(account_count)
+        vips += int(vip_count or 0)
         for key, value in zip(CUBE, (region, tier, part), strict=True):
             if value is not None:
                 cell = cube[key][str(value)]
                 cell[0] += int(reports)
                 cell[1] += int(people)
-                cell[2] += int(accounts)
-    by_platform = {p: totals[f"platform_{p}"] for p in platforms if totals[f"platform_{p}"]}
-    return _People(
-        cube=cube,
-        customers=totals["customers"],
-        accounts=totals["accounts"],
-        vips=totals["vips"],
-        known={
-            DimensionKey.region: totals["known_region"],
-            DimensionKey.tier: totals["known_tier"],
-            DimensionKey.partition: totals["known_partition"],
-            DimensionKey.platform: sum(by_platform.values()),
-        },
-        platforms=by_platform,
-    )
+                cell[2] += int(account_count)
+    return _People(cube=cube, customers=customers, accounts=accounts, vips=vips)
 
 
-def _tickets(
+def _row_sums(
     session: Session,
     incident_id: int,
     reports: int,
     dialect: str,
     now: datetime,
     exposure_window: timedelta,
-) -> tuple[int, int, int]:
-    """Query 3: tickets, and tickets due for a first response soon or already overdue.
+) -> _RowSums:
+    """Query 3: tickets, SLA exposure, platforms, and how many reports name each dimension.
 
     SQLite keeps no statistics unless ANALYZE runs, so it always reaches rows through the
     incident index: one b-tree search per report. When the incident holds a large share of
@@ -280,16 +262,34 @@ def _tickets(
             incident = (r.incident_id + 0) == incident_id
     unanswered = r.responded_at.is_(None)
     due = r.first_response_due_at
-    tickets, due_soon, breached = session.execute(
+    platforms = [p.value for p in Platform]
+    row = session.execute(
         select(
             func.count(r.ticket_ref),
             count_if(
                 unanswered & r.breached_at.is_(None) & (due >= now) & (due < now + exposure_window)
             ),
             count_if(r.breached_at.is_not(None) | (unanswered & (due < now))),
+            func.count(r.region),
+            func.count(r.tier),
+            func.count(r.account_id),
+            *(count_if(r.platform == platform) for platform in platforms),
         ).where(incident)
     ).one()
-    return int(tickets), int(due_soon or 0), int(breached or 0)
+    tickets, due_soon, breached, region, tier, accounts, *by_platform = (int(v or 0) for v in row)
+    counts = {p: n for p, n in zip(platforms, by_platform, strict=True) if n}
+    return _RowSums(
+        tickets=tickets,
+        due_soon=due_soon,
+        breached=breached,
+        known={
+            DimensionKey.region: region,
+            DimensionKey.tier: tier,
+            DimensionKey.partition: accounts,
+            DimensionKey.platform: sum(counts.values()),
+        },
+        platforms=counts,
+    )
 
 
 def _versions(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int, int]:
