@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.account_partitions import AccountPartition, parse_partitions
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import parse_duration
 
@@ -131,6 +132,33 @@ class Settings(BaseSettings):
     holidays_extra: CsvList = []
 
     # --- Impact summary -----------------------------------------------------------------
+    # The live summary in the incident channel changes at most once per this interval.
+    impact_refresh: Duration = timedelta(seconds=60)
+    # Account-number ranges ("legacy=0-99999, 100000-", ...); empty: by leading digit.
+    impact_account_partitions: CsvList = []
+    # Severity hint: offered while the incident is below a major severity and any of these
+    # holds (0 switches a threshold off).
+    impact_hint_customers: int = Field(default=25, ge=0)
+    impact_hint_vips: int = Field(default=3, ge=0)
+    impact_hint_rising: bool = True
+    # Trend: bar width of the sparkline and chart, bars shown at most (the bar widens on long
+    # incidents), intervals compared (last N vs the N before), and how big a change must be
+    # to count as rising or falling (percent, and reports).
+    impact_trend_interval: Duration = timedelta(minutes=5)
+    impact_trend_bars: int = Field(default=24, ge=4, le=60)
+    impact_trend_window: int = Field(default=3, ge=1)
+    impact_trend_change: int = Field(default=50, ge=1)
+    impact_trend_min_change: int = Field(default=3, ge=1)
+    # Exposure: tickets whose first-response deadline falls within this window.
+    impact_exposure_window: Duration = timedelta(hours=1)
+    # Patterns ("Android accounts for 80% of reports") need at least this many reports; a
+    # segment dominates at this share (percent) and is over-represented at this multiple of
+    # its share of the accounts directory.
+    impact_min_reports: int = Field(default=3, ge=1)
+    impact_dominant_share: int = Field(default=60, ge=1, le=100)
+    impact_overrepresented: float = Field(default=2.0, ge=1.0)
+    # Segments listed per dimension in the full summary.
+    impact_segments_shown: int = Field(default=5, ge=1, le=20)
 
     # --- Ticket SLAs --------------------------------------------------------------------
 
@@ -210,6 +238,23 @@ class Settings(BaseSettings):
     def _every_severity_has_an_interval(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
         defaults = cls.model_fields["cadence_update_intervals"].default
         return {**defaults, **value}
+
+    @field_validator("impact_refresh", "impact_trend_interval", "impact_exposure_window")
+    @classmethod
+    def _positive_duration(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than zero, e.g. 60s or 5m")
+        return value
+
+    @field_validator("impact_account_partitions")
+    @classmethod
+    def _valid_partitions(cls, value: list[str]) -> list[str]:
+        parse_partitions(value)
+        return value
+
+    def account_partitions(self) -> list[AccountPartition]:
+        """The configured account-number ranges (empty: group by leading digit)."""
+        return parse_partitions(self.impact_account_partitions)
 
     @model_validator(mode="after")
     def _calendar_is_valid(self) -> Settings:

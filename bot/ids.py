@@ -68,4 +68,12 @@ class LiaisonIds(StrEnum):
 # --- Impact summary ----------------------------------------------------------------------
 
 
+class ImpactIds(StrEnum):
+    """Blocks of the impact summaries (the hint button is IncidentActions.raise_severity)."""
+
+    live = "impact.live"
+    full = "impact.full"
+    hint = "impact.hint"
+
+
 # --- Ticket SLAs and App Home ------------------------------------------------------------
