@@ -3,6 +3,10 @@
 A handler sends what is due and returns ``Outcome.sent``, or returns ``Outcome.obsolete``
 when the reason disappeared (update posted, ticket answered). A transient Slack failure is
 retried with backoff; a permanent one is recorded as failed and never retried forever.
+
+A kind registered with ``coalesce=True`` sends one message per incident, kind and target for
+everything of it that fell due together (rows piled up while the app was down): the older
+rows are recorded as cancelled without running the handler.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class DispatchStats:
     claimed: int = 0
     sent: int = 0
     obsolete: int = 0
+    coalesced: int = 0
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -69,16 +74,20 @@ class ReminderDispatcher:
         self._clock = clock
         self.worker_id = worker_id or default_worker_id()
         self._handlers: dict[str, ReminderHandler] = {}
+        self._coalescing: set[str] = set()
         self._batch_size = batch_size
         self._threads = threads
         self._lease = lease
         self._max_attempts = max_attempts
         self._max_batches = max_batches
 
-    def register(self, kind: str, handler: ReminderHandler) -> None:
+    def register(self, kind: str, handler: ReminderHandler, *, coalesce: bool = False) -> None:
+        """Route ``kind`` to ``handler``; ``coalesce`` sends only the newest of a pile-up."""
         if kind in self._handlers:
             raise ValueError(f"a handler for reminder kind {kind!r} is already registered")
         self._handlers[kind] = handler
+        if coalesce:
+            self._coalescing.add(kind)
 
     @property
     def kinds(self) -> list[str]:
@@ -100,6 +109,11 @@ class ReminderDispatcher:
                     break
                 stats.claimed += len(batch)
                 finished: dict[str, list[int]] = defaultdict(list)
+                redundant = self._coalesce(batch)
+                if redundant:
+                    finished[str(Outcome.obsolete.value)].extend(redundant)
+                    stats.coalesced += len(redundant)
+                    batch = [reminder for reminder in batch if reminder.id not in redundant]
                 for reminder, outcome in zip(batch, pool.map(self._run_one, batch), strict=True):
                     self._record(reminder, outcome, stats, finished)
                 now = self._clock.now()
@@ -108,6 +122,12 @@ class ReminderDispatcher:
                         self._sessions, ids=ids, worker=self.worker_id, status=status, now=now
                     )
         return stats
+
+    def _coalesce(self, batch: list[DueReminder]) -> set[int]:
+        coalescing = [reminder for reminder in batch if reminder.kind in self._coalescing]
+        if not coalescing:
+            return set()
+        return reminders.superseded(self._sessions, coalescing, now=self._clock.now())
 
     def _run_one(self, reminder: DueReminder) -> Outcome | Exception:
         handler = self._handlers.get(reminder.kind)
