@@ -85,7 +85,7 @@ def build(
         notifier=Notifier(client),
         renderer=renderer,
         hooks=LifecycleHooks(),
-        dispatcher=ReminderDispatcher(sessions, clock),
+        dispatcher=ReminderDispatcher(sessions, clock, lease=settings.reminder_lease),
     )
     install_capabilities(rt)
     bolt = App(

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.business_time import BusinessCalendar, calendar_from_parts
-from bot.durations import parse_duration
+from bot.durations import format_duration, parse_duration
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 
@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=2, ge=1)
     listener_threads: int = Field(default=64, ge=1)
     scheduler_interval: Duration = timedelta(seconds=10)
+    # A claimed reminder whose process died is claimed again after this long.
+    reminder_lease: Duration = timedelta(minutes=2)
     log_level: str = "INFO"
     templates_dir: str = ""
 
@@ -108,6 +110,10 @@ class Settings(BaseSettings):
     }
     cadence_prelim_business_days: int = Field(default=1, ge=0)
     cadence_pir_business_days: int = Field(default=5, ge=0)
+    # The liaison's DM comes this long before an assessment or update deadline ...
+    cadence_nudge_lead: Duration = timedelta(minutes=2)
+    # ... and this long before a report deadline.
+    cadence_report_nudge_lead: Duration = timedelta(hours=2)
 
     # --- Business calendar (cadence deadlines; SLA policies may set their own) ----------
     business_days: CsvList = ["mon", "tue", "wed", "thu", "fri"]
@@ -155,6 +161,38 @@ class Settings(BaseSettings):
         defaults = cls.model_fields["cadence_update_intervals"].default
         return {**defaults, **value}
 
+    @field_validator(
+        "cadence_assessment_due",
+        "cadence_nudge_lead",
+        "cadence_report_nudge_lead",
+        "reminder_lease",
+        "scheduler_interval",
+    )
+    @classmethod
+    def _positive_duration(cls, value: timedelta) -> timedelta:
+        if value <= timedelta():
+            raise ValueError("must be longer than zero")
+        return value
+
+    @field_validator("cadence_update_intervals", mode="after")
+    @classmethod
+    def _positive_intervals(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        zero = [severity for severity, interval in value.items() if interval <= timedelta()]
+        if zero:
+            raise ValueError(f"intervals must be longer than zero (check {', '.join(zero)})")
+        return value
+
+    @model_validator(mode="after")
+    def _nudge_comes_before_the_deadline(self) -> Settings:
+        shortest = min([self.cadence_assessment_due, *self.cadence_update_intervals.values()])
+        if self.cadence_nudge_lead >= shortest:
+            raise ValueError(
+                f"CADENCE_NUDGE_LEAD ({format_duration(self.cadence_nudge_lead)}) must be "
+                f"shorter than the shortest assessment or update deadline "
+                f"({format_duration(shortest)}), or the nudge would come before the clock starts"
+            )
+        return self
+
     @model_validator(mode="after")
     def _calendar_is_valid(self) -> Settings:
         self.business_calendar()
@@ -191,5 +229,5 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"]).upper()
-            problems.append(f"  {name}: {error['msg']}")
+            problems.append(f"  {name}: {error['msg']}" if name else f"  {error['msg']}")
         raise ConfigError("Invalid configuration:\n" + "\n".join(problems)) from exc

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.runtime import Runtime
+from bot.services import cadence
 
-INSTALLERS: tuple[Callable[[Runtime], None], ...] = ()
+INSTALLERS: tuple[Callable[[Runtime], None], ...] = (cadence.install,)
 
 
 def install_capabilities(rt: Runtime) -> None:
