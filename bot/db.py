@@ -8,8 +8,6 @@ advisory lock on PostgreSQL) or refuses to start, naming the command that fixes 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +105,3 @@ def ensure_migrated(engine: Engine, *, auto_migrate: bool) -> None:
         f"The database schema is at {current} but this version of Liaison needs "
         f"{', '.join(sorted(expected))}. Run `{MIGRATE_COMMAND}` (or set AUTO_MIGRATE=true)."
     )
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
-    with factory.begin() as session:
-        yield session

@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import App
 
+from bot.durations import format_duration
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.services import incidents
@@ -122,6 +123,4 @@ def announce(call: CommandCall, text: str) -> None:
 
 
 def _age(call: CommandCall, incident: incidents.IncidentSnapshot) -> str:
-    from bot.durations import format_duration
-
     return format_duration(incident.age(call.rt.clock.now()))
