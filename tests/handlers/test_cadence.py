@@ -119,7 +119,8 @@ def test_posting_an_update_resets_the_clock_and_cancels_that_intervals_nudges(
     assert "Status update · incident #1* · Identified — posted by <@UIC>" in posted
     message = harness.fake.messages(CHANNEL)[-1]
     assert ">We found the cause &amp; are fixing it." in message["blocks"][1]["text"]["text"]
-    assert "*Internal note:* Rolling back deploy 4812" in message["blocks"][2]["elements"][0]["text"]
+    details = message["blocks"][2]["elements"][0]["text"]
+    assert "*Internal note:* Rolling back deploy 4812" in details
     with harness.session() as session:
         update = session.scalars(select(StatusUpdate)).one()
         incident = session.get(Incident, 1)
@@ -226,8 +227,9 @@ def test_the_assessment_is_due_five_minutes_after_the_first_report(harness: Harn
     assert "is due in 2m" in nudge
     assert "the clock started when the first customer report came in" in nudge
     harness.command("assessed", channel=CHANNEL, user="UIC")
-    assert "<@UIC> recorded the impact assessment for *incident #1*, on time." in (
-        channel_texts(harness)[-1]
+    assert (
+        "<@UIC> recorded the impact assessment for *incident #1*, on time."
+        in (channel_texts(harness)[-1])
     )
     harness.advance(timedelta(minutes=30))
     assert reminders_in_channel(harness, "impact assessment") == []
@@ -309,8 +311,9 @@ def test_report_deadlines_count_business_days_across_a_holiday_and_a_weekend(
     assert "The preliminary incident report for *incident #1* (Checkout down) is due in 2h" in nudge
     assert "`/liaison prelim <link>`" in nudge
     harness.advance(timedelta(hours=3))  # Fri 16:00
-    assert "preliminary incident report for *incident #1* is overdue by 1h" in (
-        reminders_in_channel(harness, "preliminary")[-1]
+    assert (
+        "preliminary incident report for *incident #1* is overdue by 1h"
+        in (reminders_in_channel(harness, "preliminary")[-1])
     )
     harness.command("prelim https://docs.example.com/inc-1-prelim", channel=CHANNEL, user="UIC")
     assert (
@@ -385,14 +388,11 @@ def test_a_permanent_slack_error_is_recorded_and_not_retried(app_factory) -> Non
 def test_a_claimed_nudge_whose_update_was_posted_meanwhile_is_not_sent(harness: Harness) -> None:
     declare(harness)
     harness.clock.advance(timedelta(minutes=13))
-    [claimed] = [
-        r
-        for r in reminders.claim_due(
-            harness.rt.sessions, now=harness.clock.now(), worker="other", limit=10,
-            lease=timedelta(minutes=2),
-        )  # fmt: skip
-        if r.kind == "cadence.update.nudge"
-    ]
+    due = reminders.claim_due(
+        harness.rt.sessions, now=harness.clock.now(), worker="other", limit=10,
+        lease=timedelta(minutes=2),
+    )  # fmt: skip
+    [claimed] = [r for r in due if r.kind == "cadence.update.nudge"]
     submit_update(harness, {CadenceIds.message_block: "Still on it."})
     sent_before = len(harness.fake.calls_to("chat.postMessage"))
     assert handle_reminder(harness.rt, claimed) is Outcome.obsolete
