@@ -13,8 +13,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from bot import reminders
@@ -39,9 +40,8 @@ log = logging.getLogger(__name__)
 ACTIVE_LIAISON = ("pending", "accepted")
 
 
-def current_liaison(session: Session, incident_id: int) -> str | None:
-    """The incident's Customer Liaison (asked or accepted), if it has one."""
-    return session.scalars(
+def _liaison_of(incident_id: Any) -> ScalarSelect[str]:
+    return (
         select(LiaisonAssignment.user_id)
         .where(
             LiaisonAssignment.incident_id == incident_id,
@@ -49,7 +49,21 @@ def current_liaison(session: Session, incident_id: int) -> str | None:
         )
         .order_by(LiaisonAssignment.id.desc())
         .limit(1)
+        .scalar_subquery()
+    )
+
+
+def current_liaison(session: Session, incident_id: int) -> str | None:
+    """The incident's Customer Liaison (asked or accepted), if it has one."""
+    return session.scalar(select(_liaison_of(incident_id)))
+
+
+def _incident_and_liaison(session: Session, incident_id: int) -> tuple[Incident, str | None] | None:
+    """Both in one round trip: every due reminder needs them."""
+    row = session.execute(
+        select(Incident, _liaison_of(Incident.id)).where(Incident.id == incident_id)
     ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -104,9 +118,10 @@ def handle_reminder(rt: Runtime, reminder: DueReminder) -> Outcome:
     payload = reminder.payload
     now = rt.clock.now()
     with rt.sessions() as session:
-        incident = session.get(Incident, reminder.incident_id)
-        if incident is None:
+        found = _incident_and_liaison(session, reminder.incident_id or 0)
+        if found is None:
             return Outcome.obsolete
+        incident, liaison = found
         due = from_epoch(int(payload["due"]))
         if not still_due(session, rt.settings, incident, milestone, due):
             return Outcome.obsolete
@@ -123,7 +138,7 @@ def handle_reminder(rt: Runtime, reminder: DueReminder) -> Outcome:
                 severity=incident.severity,
                 channel_id=incident.channel_id,
                 opened_by=incident.opened_by,
-                liaison=current_liaison(session, incident.id),
+                liaison=liaison,
                 interval=update_interval(rt.settings, incident.severity),
             ),
         )
