@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     scheduler_interval: Duration = timedelta(seconds=10)
     # A claimed reminder whose process died is claimed again after this long.
     reminder_lease: Duration = timedelta(minutes=2)
+    # Due reminders each process claims at a time (smaller spreads work across replicas).
+    reminder_batch_size: int = Field(default=200, ge=1)
     log_level: str = "INFO"
     templates_dir: str = ""
 

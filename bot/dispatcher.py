@@ -19,8 +19,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +39,9 @@ class Outcome(StrEnum):
 
 
 ReminderHandler = Callable[[DueReminder], Outcome]
+# Handlers start only within this share of the lease, so sends end before it runs out.
+LEASE_USABLE = 0.75
+RELEASED = "released"
 
 
 @dataclass
@@ -46,6 +50,7 @@ class DispatchStats:
     sent: int = 0
     obsolete: int = 0
     coalesced: int = 0
+    released: int = 0
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -98,9 +103,10 @@ class ReminderDispatcher:
         stats = DispatchStats()
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
             for _ in range(self._max_batches):
+                claimed_at = self._clock.now()
                 batch = reminders.claim_due(
                     self._sessions,
-                    now=self._clock.now(),
+                    now=claimed_at,
                     worker=self.worker_id,
                     limit=self._batch_size,
                     lease=self._lease,
@@ -114,9 +120,12 @@ class ReminderDispatcher:
                     finished[str(Outcome.obsolete.value)].extend(redundant)
                     stats.coalesced += len(redundant)
                     batch = [reminder for reminder in batch if reminder.id not in redundant]
-                for reminder, outcome in zip(batch, pool.map(self._run_one, batch), strict=True):
+                run = partial(self._run_one, send_by=claimed_at + self._lease * LEASE_USABLE)
+                for reminder, outcome in zip(batch, pool.map(run, batch), strict=True):
                     self._record(reminder, outcome, stats, finished)
                 now = self._clock.now()
+                released = finished.pop(RELEASED, [])
+                reminders.release(self._sessions, ids=released, worker=self.worker_id)
                 for status, ids in finished.items():
                     reminders.finish(
                         self._sessions, ids=ids, worker=self.worker_id, status=status, now=now
@@ -129,7 +138,11 @@ class ReminderDispatcher:
             return set()
         return reminders.superseded(self._sessions, coalescing, now=self._clock.now())
 
-    def _run_one(self, reminder: DueReminder) -> Outcome | Exception:
+    def _run_one(self, reminder: DueReminder, *, send_by: datetime) -> Outcome | Exception | None:
+        """Run the handler; None when the claim's lease is nearly over (a slow batch): the
+        row is released unsent rather than risk another replica reclaiming and resending it."""
+        if self._clock.now() >= send_by:
+            return None
         handler = self._handlers.get(reminder.kind)
         if handler is None:
             return LookupError(f"no handler registered for reminder kind {reminder.kind!r}")
@@ -141,10 +154,14 @@ class ReminderDispatcher:
     def _record(
         self,
         reminder: DueReminder,
-        outcome: Outcome | Exception,
+        outcome: Outcome | Exception | None,
         stats: DispatchStats,
         finished: dict[str, list[int]],
     ) -> None:
+        if outcome is None:
+            finished[RELEASED].append(reminder.id)
+            stats.released += 1
+            return
         if isinstance(outcome, Outcome):
             finished[str(outcome.value)].append(reminder.id)
             if outcome is Outcome.sent:

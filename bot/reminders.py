@@ -244,6 +244,22 @@ def finish(
         )
 
 
+def release(sessions: sessionmaker[Session], *, ids: list[int], worker: str) -> None:
+    """Hand claimed reminders back unsent (their claim was about to lapse); the aborted
+    attempt does not count against them."""
+    if not ids:
+        return
+    with sessions.begin() as session:
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(ids), Reminder.claimed_by == worker, Reminder.status == "claimed"
+            )
+            .values(status="pending", lease_until=None, attempts=Reminder.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def retry_later(
     sessions: sessionmaker[Session], *, reminder_id: int, worker: str, due_at: datetime, error: str
 ) -> None:

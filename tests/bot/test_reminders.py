@@ -282,3 +282,30 @@ def test_an_older_reminder_reclaimed_after_a_crash_is_not_sent_after_a_newer_one
     dispatcher.run_once()
     assert sent == ["new"]
     assert _statuses(sessions) == {"old": "cancelled", "new": "sent"}
+
+
+def test_a_batch_running_out_of_lease_releases_the_rest_unsent(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """Slack so slow that the claim would lapse: nothing is sent on an expired claim."""
+    sessions = make_session_factory(engine)
+    for key in ("a", "b", "c"):
+        _schedule(sessions, clock, key)
+    sent: list[str] = []
+
+    def slow(reminder: DueReminder) -> Outcome:
+        sent.append(reminder.dedupe_key)
+        clock.advance(timedelta(minutes=2))
+        return Outcome.sent
+
+    dispatcher = ReminderDispatcher(
+        sessions, clock, lease=timedelta(minutes=2), threads=1, max_batches=1
+    )
+    dispatcher.register("test.ping", slow)
+    stats = dispatcher.run_once()
+    assert (stats.sent, stats.released, sent) == (1, 2, ["a"])
+    assert _statuses(sessions) == {"a": "sent", "b": "pending", "c": "pending"}
+    with sessions() as session:
+        assert {r.attempts for r in session.scalars(select(Reminder))} == {1, 0}
+    dispatcher.run_once()
+    assert sent == ["a", "b"]

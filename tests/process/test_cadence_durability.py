@@ -27,10 +27,11 @@ from bot import reminders
 from bot.config import Settings
 from bot.db import make_session_factory
 from bot.devtools.fake_slack import FakeSlack
+from bot.devtools.fake_slack_http import FakeSlackServer
 from bot.devtools.slack_requests import SlackRequests
 from bot.models import Incident, Reminder
 from bot.services.cadence_plan import Milestone, Stage, reminder_kind, update_deadline
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import SCHEMA_PATH, SIGNING_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,16 +52,15 @@ class AppProcess:
         self._env = {**os.environ, **env, "PORT": str(self.port)}
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> AppProcess:
+    def launch(self) -> AppProcess:
         with self._log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "app.py"], cwd=ROOT, env=self._env, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        self._wait_healthy()
         return self
 
-    def _wait_healthy(self, timeout: float = 30) -> None:
+    def wait_healthy(self, timeout: float = 30) -> None:
         assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -75,31 +75,33 @@ class AppProcess:
         raise AssertionError(f"app did not become healthy:\n{self.log()}")
 
     def kill9(self) -> None:
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
+        """SIGKILL the whole process group (gunicorn's master and its workers) at once."""
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
 
     def log(self) -> str:
         return self._log_path.read_text(errors="replace")[-4000:]
 
 
 @pytest.fixture
-def apps(
-    tmp_path: Path, db_url: str, fake_slack: FakeSlack
-) -> Iterator[Any]:
+def fake_slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
+    """The fake Slack with a listen backlog fit for several processes' dispatcher threads
+    (socketserver's default of 5 would make connections wait out a SYN retransmission)."""
+    monkeypatch.setattr(FakeSlackServer, "request_queue_size", 128)
+    with FakeSlack(schema_path=SCHEMA_PATH) as fake:
+        fake.add_user("UIC", "commander", real_name="Casey Commander")
+        yield fake
+        assert fake.violations == [], f"Slack would have rejected: {fake.violations}"
+
+
+@pytest.fixture
+def apps(tmp_path: Path, db_url: str, fake_slack: FakeSlack) -> Iterator[Any]:
     """Start app processes on the test's database; all are stopped at the end."""
     started: list[AppProcess] = []
 
-    def start(name: str, **env: str) -> AppProcess:
+    def start(*names: str, **env: str) -> list[AppProcess]:
+        """Launch one app per name (together, they boot in parallel) and wait for all."""
         values = {
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -112,13 +114,15 @@ def apps(
             "LIAISON_ESCALATION": "UESC",
             **env,
         }
-        app = AppProcess(tmp_path / f"{name}.log", values)
-        started.append(app)
-        return app.start()
+        launched = [AppProcess(tmp_path / f"{name}.log", values).launch() for name in names]
+        started.extend(launched)
+        for app in launched:
+            app.wait_healthy()
+        return launched
 
     yield start
     for app in started:
-        app.stop()
+        app.kill9()  # the test is over: nothing left to finish gracefully
 
 
 def _wait_until_settled(engine: Engine, timeout: float = 20) -> None:
@@ -160,7 +164,9 @@ def _travel_back(engine: Engine, delta: timedelta) -> None:
                 }
 
 
-def _seed_overdue_incidents(engine: Engine, channels: list[str], *, overdue: timedelta) -> list[int]:
+def _seed_overdue_incidents(
+    engine: Engine, channels: list[str], *, overdue: timedelta
+) -> list[int]:
     """Open sev1 incidents whose update is ``overdue``, each guarded by its channel reminder
     (one transaction, so every row becomes visible to the running apps at once)."""
     settings = Settings(_env_file=None)
@@ -190,6 +196,7 @@ def _texts(fake: FakeSlack, channel: str, containing: str) -> list[str]:
     return [m["text"] for m in fake.messages(channel) if containing in m["text"]]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_kill_9_then_restart_loses_no_nudge_and_sends_the_overdue_ones_once(
     apps: Any, fake_slack: FakeSlack, engine: Engine
 ) -> None:
@@ -197,7 +204,7 @@ def test_kill_9_then_restart_loses_no_nudge_and_sends_the_overdue_ones_once(
     fake.add_user("UESC", "oncall-lead")
     fake.add_channel("CINC", "inc-checkout", members=["UBOT"])
     fake.add_channel("CSLOW", "inc-slow", members=["UBOT"])
-    first = apps("first", REMINDER_LEASE="1s")
+    [first] = apps("first", REMINDER_LEASE="1s")
     slack = SlackRequests(first.url, SIGNING_SECRET, response_url=fake.response_url())
     assert slack.command("declare sev1 Checkout down", channel="CINC", user="UIC").status == 200
     fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "CINC")
@@ -223,9 +230,9 @@ def test_kill_9_then_restart_loses_no_nudge_and_sends_the_overdue_ones_once(
                 incident_id=1, payload=due.payload,
             )  # fmt: skip
 
-    second = apps("second")
+    [second] = apps("second")
     _wait_until_settled(engine)
-    second.stop()
+    second.kill9()
 
     assert len(_texts(fake, "CINC", "A status update for *incident #1* is overdue by")) == 1
     assert len(_texts(fake, "CINC", "The impact assessment for *incident #1* is overdue")) == 1
@@ -253,12 +260,12 @@ def test_two_processes_on_one_postgresql_database_send_each_reminder_exactly_onc
     apps: Any, fake_slack: FakeSlack, engine: Engine
 ) -> None:
     fake = fake_slack
-    count = 400
+    count = 200
     channels = [f"C{index:04d}" for index in range(count)]
     for channel in channels:
         fake.add_channel(channel, channel.lower(), members=["UBOT"])
-    apps("one")
-    apps("two")
+    apps("one", "two", REMINDER_BATCH_SIZE="25")
+    fake.delay("chat.postMessage", 0.1)  # Slack takes its time: both processes get a share
     _seed_overdue_incidents(engine, channels, overdue=timedelta(minutes=2))
     _wait_until_settled(engine, timeout=30)
 
