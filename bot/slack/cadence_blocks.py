@@ -44,7 +44,7 @@ class UpdateModalMetadata(BaseModel):
 @dataclass(frozen=True)
 class NextUpdateChoice:
     label: str
-    minutes: int
+    seconds: int
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
         "options": statuses,
         "initial_option": option(STATUS_LABELS[content.status], content.status),
     }
-    next_options = [option(c.label, str(c.minutes)) for c in content.next_choices]
+    next_options = [option(c.label, str(c.seconds)) for c in content.next_choices]
     default = next(
         (o for o in next_options if o["value"] == str(content.next_default)), next_options[-1]
     )
