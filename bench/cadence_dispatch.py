@@ -61,7 +61,8 @@ def serve_fake_slack(members: list[str], conn: Connection) -> None:
         for call in fake.calls_to("chat.postMessage"):
             incident = call.params.get("text", "").split("incident #", 1)[-1].split("*", 1)[0]
             tally[(str(call.params.get("channel")), incident)] += 1
-        conn.send((dict(tally), list(fake.violations)))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        conn.send((dict(tally), list(fake.violations), usage.ru_utime + usage.ru_stime))
 
 
 def settings_for(database_url: str, slack_url: str) -> Settings:
@@ -117,18 +118,24 @@ def dispatch(database_url: str, slack_url: str, threads: int, batch: int) -> dic
     dispatcher = liaison.rt.dispatcher
     dispatcher._threads = threads
     dispatcher._batch_size = batch
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     stats = dispatcher.run_once()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     liaison.engine.dispose()
     return {
         "elapsed": elapsed,
+        "cpu": cpu,
         "claimed": stats.claimed,
         "sent": stats.sent,
         "failed": stats.failed,
         "retried": stats.retried,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _replica(database_url: str, slack_url: str, threads: int, batch: int, conn: Connection) -> None:
@@ -177,7 +184,7 @@ def main() -> int:
     wall = time.perf_counter() - started
 
     parent.send("tally")
-    tally, violations = parent.recv()
+    tally, violations, fake_cpu = parent.recv()
     fake.join(timeout=10)
     engine = make_engine(database_url)
     with make_session_factory(engine)() as session:
@@ -192,11 +199,13 @@ def main() -> int:
     missing = len(expected - set(tally))
     for index, result in enumerate(results):
         print(f"  replica {index + 1}: claimed {result['claimed']:,}, sent {result['sent']:,} "
-              f"in {result['elapsed']:.2f} s; peak RSS {result['peak_rss_mb']:.0f} MB")  # fmt: skip
+              f"in {result['elapsed']:.2f} s using {result['cpu']:.1f} s of CPU; "
+              f"peak RSS {result['peak_rss_mb']:.0f} MB")  # fmt: skip
     print(f"Dispatched {sent:,} of {seeded:,} in {wall:.2f} s "
           f"({sent / wall:,.0f} reminders/s); reminder rows: {statuses}")  # fmt: skip
     print(f"Slack received {sum(tally.values()):,} DMs: {missing} missing, {twice} sent twice, "
-          f"{len(violations)} Block Kit violations")  # fmt: skip
+          f"{len(violations)} Block Kit violations; the fake Slack used {fake_cpu:.1f} s "
+          f"of CPU")  # fmt: skip
     ok = sent == seeded and missing == 0 and twice == 0 and statuses == {"sent": seeded}
     print("OK: every nudge sent exactly once." if ok else "FAILED: see the figures above.")
     workdir.cleanup()

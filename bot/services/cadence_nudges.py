@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import reminders
@@ -58,11 +58,16 @@ def current_liaison(session: Session, incident_id: int) -> str | None:
     return session.scalar(select(_liaison_of(incident_id)))
 
 
+# Built once (an immutable statement): every due reminder runs it, and building a
+# statement costs more than running it.
+_INCIDENT_AND_LIAISON = select(Incident, _liaison_of(Incident.id)).where(
+    Incident.id == bindparam("incident_id")
+)
+
+
 def _incident_and_liaison(session: Session, incident_id: int) -> tuple[Incident, str | None] | None:
-    """Both in one round trip: every due reminder needs them."""
-    row = session.execute(
-        select(Incident, _liaison_of(Incident.id)).where(Incident.id == incident_id)
-    ).first()
+    """Both in one round trip."""
+    row = session.execute(_INCIDENT_AND_LIAISON, {"incident_id": incident_id}).first()
     return (row[0], row[1]) if row is not None else None
 
 
