@@ -65,7 +65,9 @@ def _on_opened(settings: Settings, session: Session, event: LifecycleEvent) -> N
 
 
 def _on_became_major(settings: Settings, session: Session, event: LifecycleEvent) -> None:
-    start_assessment(session, settings, event.incident, since=event.now, why=Since.became_major)
+    opened_as_major = event.incident.opened_at == event.now
+    why = Since.opened if opened_as_major else Since.became_major
+    start_assessment(session, settings, event.incident, since=event.now, why=why)
 
 
 def _on_report_attached(settings: Settings, session: Session, event: LifecycleEvent) -> None:

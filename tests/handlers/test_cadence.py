@@ -245,7 +245,7 @@ def test_an_incident_opened_as_major_is_assessed_from_its_opening(app_factory) -
     harness.advance(timedelta(minutes=5))
     [due] = reminders_in_channel(harness, "impact assessment")
     assert "The impact assessment for *incident #1* is due now" in due
-    assert "it became a major incident" in due
+    assert "the clock started when it opened" in due
     harness.advance(timedelta(minutes=5))
     [escalation] = dms(harness, "UESC")
     assert "The impact assessment is overdue by 5m" in escalation["text"]
@@ -352,6 +352,9 @@ def test_raising_the_severity_tightens_the_deadline(harness: Harness) -> None:
     harness.command("severity sev1", channel=CHANNEL, user="UIC")
     [due] = reminders_in_channel(harness)
     assert "is overdue by 5m" in due
+    harness.advance(timedelta(minutes=3))  # an assessment is now due from becoming major
+    [nudge] = [m["text"] for m in dms(harness, "UIC") if "impact assessment" in m["text"]]
+    assert "the clock started when it became a major incident" in nudge
 
 
 @sqlite_only
@@ -424,3 +427,21 @@ def test_milestone_commands_explain_what_is_missing(harness: Harness) -> None:
     help_text = harness.command("help").body
     for usage in ("update", "assessed", "prelim &lt;link&gt;", "pir &lt;link&gt;"):
         assert f"`/liaison {usage}`" in help_text
+
+
+@sqlite_only
+def test_a_next_update_later_than_the_severity_allows_is_refused_inline(
+    harness: Harness,
+) -> None:
+    declare(harness, severity="sev3")
+    view = open_update_modal(harness)  # offers up to 1h
+    harness.command("severity sev1", channel=CHANNEL, user="UIC")
+    response = harness.view_submission(
+        view, {CadenceIds.message_block: "Looking into it.", CadenceIds.next_block: "3600"}
+    )
+    assert response.json()["errors"] == {
+        CadenceIds.next_block: "A sev1 incident promises an update at least every 15m; "
+        "choose that or sooner."
+    }
+    with harness.session() as session:
+        assert session.scalars(select(StatusUpdate)).all() == []
