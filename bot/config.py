@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.business_time import BusinessCalendar, calendar_from_parts
+from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import format_duration, parse_duration
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
@@ -42,6 +42,10 @@ def parse_severity_durations(value: Any) -> Any:
         result[severity] = parse_duration(duration)
     return result
 
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_USER_OR_GROUP_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
@@ -101,6 +105,13 @@ class Settings(BaseSettings):
     # Who hears about problems nobody else can fix (empty pool, nobody accepting, overdue
     # updates): a user id (U...) or a user group id (S...).
     liaison_escalation: str = ""
+    # The pool liaisons are chosen from: a user group id (S...), user ids, or both.
+    liaison_usergroup: str = ""
+    liaison_users: CsvList = []
+    # Members are preferred inside these hours, read in each member's own Slack time zone.
+    liaison_working_hours: str = "09:00-18:00"
+    # An assigned liaison who has not accepted by then is replaced by the next member.
+    liaison_accept_timeout: Duration = timedelta(minutes=5)
 
     # --- Update cadence -----------------------------------------------------------------
     cadence_assessment_due: Duration = timedelta(minutes=5)
@@ -155,6 +166,51 @@ class Settings(BaseSettings):
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @field_validator("liaison_escalation")
+    @classmethod
+    def _user_or_group_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _USER_OR_GROUP_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a Slack user id (U...) or user group id (S...); copy it "
+                "from the person's or group's profile (More > Copy member/group ID)"
+            )
+        return value
+
+    @field_validator("liaison_usergroup")
+    @classmethod
+    def _group_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _GROUP_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a user group id like S0123ABCD (the group's profile: "
+                "More > Copy group ID)"
+            )
+        return value
+
+    @field_validator("liaison_users")
+    @classmethod
+    def _user_ids(cls, value: list[str]) -> list[str]:
+        wrong = [item for item in value if not _USER_ID.match(item)]
+        if wrong:
+            raise ValueError(
+                f"{wrong} are not Slack user ids like U0123ABCD (a profile's More > Copy member ID)"
+            )
+        return list(dict.fromkeys(value))
+
+    @field_validator("liaison_working_hours")
+    @classmethod
+    def _working_hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value.strip()
+
+    @field_validator("liaison_accept_timeout")
+    @classmethod
+    def _positive_timeout(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than zero, e.g. 5m")
         return value
 
     @field_validator("cadence_update_intervals")

@@ -30,6 +30,17 @@ class ReportIds(StrEnum):
 # --- Customer Liaison --------------------------------------------------------------------
 
 
+class LiaisonIds(StrEnum):
+    accept = "liaison.accept"
+    hand_off = "liaison.hand_off"
+    buttons_block = "liaison.assignment"
+    hand_off_modal = "liaison.hand_off_submit"
+    hand_off_user_block = "liaison.hand_off_user"
+    hand_off_user_input = "liaison.hand_off_user_select"
+    hand_off_note_block = "liaison.hand_off_note"
+    hand_off_note_input = "liaison.hand_off_note_input"
+
+
 # --- Update cadence ----------------------------------------------------------------------
 
 

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from bot.runtime import Runtime
 from bot.services import cadence
+from bot.services.liaison.install import install as install_liaison
 
-INSTALLERS: tuple[Callable[[Runtime], None], ...] = (cadence.install,)
+INSTALLERS: tuple[Callable[[Runtime], None], ...] = (install_liaison, cadence.install)
 
 
 def install_capabilities(rt: Runtime) -> None:

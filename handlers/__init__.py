@@ -8,12 +8,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, events, incidents
+from handlers import cadence, events, incidents, liaison
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
     incidents.register,
     events.register,
+    liaison.register,
     cadence.register,
 )
 

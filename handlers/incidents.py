@@ -11,6 +11,7 @@ from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.services import incidents
 from bot.slack.client import SlackDeliveryError
+from bot.slack.mentions import to_plain_text
 from handlers.commands import CommandCall, CommandRouter
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,13 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
 
 
 def handle_declare(call: CommandCall) -> None:
-    first, _, rest = call.args.partition(" ")
+    first, _, rest = to_plain_text(call.args).partition(" ")
     if not first:
         raise InvalidInput("Tell me the severity and a title.")
     if first.lower().startswith("sev") or first.isdigit():
         severity, title = first, rest
     else:
-        severity, title = call.rt.settings.default_severity, call.args
+        severity, title = call.rt.settings.default_severity, f"{first} {rest}".strip()
     declared = incidents.declare(
         call.rt,
         channel_id=call.channel_id,
@@ -91,7 +92,7 @@ def handle_severity(call: CommandCall) -> None:
 def handle_resolve(call: CommandCall) -> None:
     incident = incidents.for_channel(call.rt, call.channel_id)
     resolved = incidents.resolve(
-        call.rt, incident_id=incident.id, actor=call.user_id, note=call.args
+        call.rt, incident_id=incident.id, actor=call.user_id, note=to_plain_text(call.args)
     )
     announce(
         call,
