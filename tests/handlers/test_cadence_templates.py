@@ -28,15 +28,15 @@ def test_an_override_rewords_the_channel_reminder(app_factory, tmp_path: Path) -
     _override(
         tmp_path,
         "cadence/due.j2",
-        ":bell: Update #{{ incident.id }} owed since {{ due | date('{time}') }} "
-        "({{ overdue }} late).",
+        ":bell: {{ milestone | capitalize }} for #{{ incident.id }} owed since "
+        "{{ due | date('{time}') }} ({{ overdue }} late).",
     )
     harness = app_factory(templates_dir=str(tmp_path))
     declare(harness)
     harness.advance(timedelta(minutes=20))
-    texts = [m["text"] for m in harness.fake.messages(CHANNEL) if m["text"].startswith(":bell:")]
-    assert texts[-1].startswith(":bell: Update #1 owed since <!date^")
-    assert texts[-1].endswith("(5m late).")
+    [text] = [m["text"] for m in harness.fake.messages(CHANNEL) if "Update for" in m["text"]]
+    assert text.startswith(":bell: Update for #1 owed since <!date^")
+    assert text.endswith("(5m late).")
 
 
 @sqlite_only
