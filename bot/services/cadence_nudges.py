@@ -38,6 +38,8 @@ from bot.slack.cadence_blocks import reminder_blocks
 log = logging.getLogger(__name__)
 
 ACTIVE_LIAISON = ("pending", "accepted")
+# Escalation to a user group reaches at most this many members (as the liaison role's does).
+ESCALATION_GROUP_LIMIT = 25
 
 
 def _liaison_of(incident_id: Any) -> ScalarSelect[str]:
@@ -200,7 +202,7 @@ def _escalate(rt: Runtime, reminder: DueReminder, facts: ReminderFacts) -> Outco
     if not contact.startswith("S"):
         rt.notifier.dm(contact, text)
         return Outcome.sent
-    members = rt.notifier.usergroup_members(contact)
+    members = rt.notifier.usergroup_members(contact)[:ESCALATION_GROUP_LIMIT]
     if not members:
         log.warning("Escalation group %s has no members to tell", contact)
         return Outcome.obsolete
