@@ -10,6 +10,7 @@ update reaches the channel through a durable reminder written with it
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -96,12 +97,24 @@ def handle_report_command(milestone: Milestone) -> Any:
             call.rt,
             channel_id=call.channel_id,
             milestone=milestone,
-            url=call.args.split()[0],
+            url=link_from_command(call.args),
             actor=call.user_id,
         )
         announce(call, call.rt.renderer.render("cadence/report_delivered.j2", recorded=recorded))
 
     return handle
+
+
+_SLACK_LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>")
+
+
+def link_from_command(text: str) -> str:
+    """The address of the link that starts ``text``: Slack sends a pasted link as
+    ``<https://…|label>`` (the label may have spaces) with ``&`` as ``&amp;``."""
+    text = text.strip()
+    match = _SLACK_LINK.match(text)
+    address = match.group(1) if match else (text.split() or [""])[0]
+    return address.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def open_update_from_button(

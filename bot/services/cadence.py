@@ -161,7 +161,7 @@ def record_report(
 
 
 def _valid_link(url: str) -> str:
-    link = url.strip().strip("<>").split("|", 1)[0]
+    link = url.strip()
     parsed = urlparse(link)
     if not link or parsed.scheme not in ("http", "https") or "." not in (parsed.hostname or ""):
         raise InvalidInput("Give the report's link (an http or https URL).")

@@ -446,3 +446,16 @@ def test_a_next_update_later_than_the_severity_allows_is_refused_inline(
     }
     with harness.session() as session:
         assert session.scalars(select(StatusUpdate)).all() == []
+
+
+@sqlite_only
+def test_a_report_link_pasted_in_slack_is_stored_as_its_address(harness: Harness) -> None:
+    declare(harness)
+    harness.command("resolve", channel=CHANNEL)
+    harness.command("pir <https://docs.example.com/r?id=1&amp;v=2|PIR: checkout>", channel=CHANNEL)
+    with harness.session() as session:
+        incident = session.get(Incident, 1)
+        assert incident.pir_url == "https://docs.example.com/r?id=1&v=2"
+    assert "<https://docs.example.com/r?id=1&amp;v=2>" in channel_texts(harness)[-1]
+    assert {r.status for r in rows(harness, "cadence.pir")} == {"cancelled"}
+    assert {r.status for r in rows(harness, "cadence.prelim")} == {"pending"}
