@@ -208,11 +208,14 @@ def test_kill_9_then_restart_loses_no_nudge_and_sends_the_overdue_ones_once(
     slack = SlackRequests(first.url, SIGNING_SECRET, response_url=fake.response_url())
     assert slack.command("declare sev1 Checkout down", channel="CINC", user="UIC").status == 200
     fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "CINC")
+    _wait_until_settled(engine)  # what the declaration set off (liaison DMs) is done
 
     # Crash in the middle of a send: Slack got the message, the app never saw the answer.
     fake.delay("chat.postMessage", 5)
     [slow] = _seed_overdue_incidents(engine, ["CSLOW"], overdue=timedelta(minutes=1))
-    fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "CSLOW")
+    fake.wait_for(
+        "chat.postMessage", where=lambda c: c.params.get("channel") == "CSLOW", timeout=15
+    )
     first.kill9()
     fake.delay("chat.postMessage", 0)
 
