@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.account_partitions import AccountPartition, parse_partitions
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
-from bot.durations import parse_duration
+from bot.durations import format_duration, parse_duration
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 
@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=2, ge=1)
     listener_threads: int = Field(default=64, ge=1)
     scheduler_interval: Duration = timedelta(seconds=10)
+    # A claimed reminder whose process died is claimed again after this long.
+    reminder_lease: Duration = timedelta(minutes=2)
+    # Due reminders each process claims at a time (smaller spreads work across replicas).
+    reminder_batch_size: int = Field(default=200, ge=1)
     log_level: str = "INFO"
     templates_dir: str = ""
 
@@ -120,6 +124,10 @@ class Settings(BaseSettings):
     }
     cadence_prelim_business_days: int = Field(default=1, ge=0)
     cadence_pir_business_days: int = Field(default=5, ge=0)
+    # The liaison's DM comes this long before an assessment or update deadline ...
+    cadence_nudge_lead: Duration = timedelta(minutes=2)
+    # ... and this long before a report deadline.
+    cadence_report_nudge_lead: Duration = timedelta(hours=2)
 
     # --- Business calendar (cadence deadlines; SLA policies may set their own) ----------
     business_days: CsvList = ["mon", "tue", "wed", "thu", "fri"]
@@ -239,13 +247,6 @@ class Settings(BaseSettings):
         defaults = cls.model_fields["cadence_update_intervals"].default
         return {**defaults, **value}
 
-    @field_validator("impact_refresh", "impact_trend_interval", "impact_exposure_window")
-    @classmethod
-    def _positive_duration(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError("must be longer than zero, e.g. 60s or 5m")
-        return value
-
     @field_validator("impact_account_partitions")
     @classmethod
     def _valid_partitions(cls, value: list[str]) -> list[str]:
@@ -255,6 +256,41 @@ class Settings(BaseSettings):
     def account_partitions(self) -> list[AccountPartition]:
         """The configured account-number ranges (empty: group by leading digit)."""
         return parse_partitions(self.impact_account_partitions)
+
+    @field_validator(
+        "cadence_assessment_due",
+        "cadence_nudge_lead",
+        "cadence_report_nudge_lead",
+        "reminder_lease",
+        "scheduler_interval",
+        "impact_refresh",
+        "impact_trend_interval",
+        "impact_exposure_window",
+    )
+    @classmethod
+    def _positive_duration(cls, value: timedelta) -> timedelta:
+        if value <= timedelta():
+            raise ValueError("must be longer than zero, e.g. 60s or 5m")
+        return value
+
+    @field_validator("cadence_update_intervals", mode="after")
+    @classmethod
+    def _positive_intervals(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        zero = [severity for severity, interval in value.items() if interval <= timedelta()]
+        if zero:
+            raise ValueError(f"intervals must be longer than zero (check {', '.join(zero)})")
+        return value
+
+    @model_validator(mode="after")
+    def _nudge_comes_before_the_deadline(self) -> Settings:
+        shortest = min([self.cadence_assessment_due, *self.cadence_update_intervals.values()])
+        if self.cadence_nudge_lead >= shortest:
+            raise ValueError(
+                f"CADENCE_NUDGE_LEAD ({format_duration(self.cadence_nudge_lead)}) must be "
+                f"shorter than the shortest assessment or update deadline "
+                f"({format_duration(shortest)}), or the nudge would come before the clock starts"
+            )
+        return self
 
     @model_validator(mode="after")
     def _calendar_is_valid(self) -> Settings:
@@ -292,5 +328,5 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"]).upper()
-            problems.append(f"  {name}: {error['msg']}")
+            problems.append(f"  {name}: {error['msg']}" if name else f"  {error['msg']}")
         raise ConfigError("Invalid configuration:\n" + "\n".join(problems)) from exc

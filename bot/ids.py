@@ -65,6 +65,22 @@ class LiaisonIds(StrEnum):
 # --- Update cadence ----------------------------------------------------------------------
 
 
+class CadenceIds(StrEnum):
+    post_update = "cadence.post_update"
+    reminder_actions = "cadence.reminder_actions"
+    update_modal = "cadence.update_submit"
+    status_block = "cadence.update.status"
+    status_input = "cadence.update.status_select"
+    affected_block = "cadence.update.affected"
+    affected_input = "cadence.update.affected_input"
+    message_block = "cadence.update.message"
+    message_input = "cadence.update.message_input"
+    note_block = "cadence.update.note"
+    note_input = "cadence.update.note_input"
+    next_block = "cadence.update.next"
+    next_input = "cadence.update.next_select"
+
+
 # --- Impact summary ----------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import events, impact, incidents, liaison, reports
+from handlers import cadence, events, impact, incidents, liaison, reports
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -16,6 +16,7 @@ REGISTRARS = (
     events.register,
     reports.register,
     liaison.register,
+    cadence.register,
     impact.register,
 )
 
