@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.runtime import Runtime
+from bot.services import sla
 
-INSTALLERS: tuple[Callable[[Runtime], None], ...] = ()
+INSTALLERS: tuple[Callable[[Runtime], None], ...] = (sla.install,)
 
 
 def install_capabilities(rt: Runtime) -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import events, incidents
+from handlers import events, home, incidents, sla
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
     incidents.register,
     events.register,
+    sla.register,
+    home.register,
 )
 
 

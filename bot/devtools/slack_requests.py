@@ -200,7 +200,13 @@ class SlackRequests:
         )
 
     def block_suggestion(
-        self, view: dict[str, Any], *, block_id: str, action_id: str, value: str, user: str = "UAGENT"
+        self,
+        view: dict[str, Any],
+        *,
+        block_id: str,
+        action_id: str,
+        value: str,
+        user: str = "UAGENT",
     ) -> HttpResult:
         return self.interaction(
             {
@@ -266,7 +272,10 @@ def _element_state(element: dict[str, Any], answer: Any) -> dict[str, Any]:
     elif kind == "external_select":
         if given and answer is not None:
             value, label = answer if isinstance(answer, tuple) else (answer, answer)
-            state["selected_option"] = {"text": {"type": "plain_text", "text": label}, "value": value}
+            state["selected_option"] = {
+                "text": {"type": "plain_text", "text": label},
+                "value": value,
+            }
         else:
             state["selected_option"] = None if given else element.get("initial_option")
     elif kind in ("multi_static_select", "checkboxes"):
