@@ -89,7 +89,6 @@ def build(
     )
     install_capabilities(rt)
     bolt = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client,
         token_verification_enabled=False,

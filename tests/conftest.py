@@ -48,17 +48,25 @@ def _postgres_admin_engine() -> Engine:
     )
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str | None]:
-    """A fresh, migrated PostgreSQL database for this test process, or None."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Probe PostgreSQL once per process (also in the xdist controller, for the summary)."""
     try:
         admin = _postgres_admin_engine()
         with admin.connect() as connection:
             connection.execute(text("SELECT 1"))
+        admin.dispose()
+        _postgres_status["used"] = POSTGRES_URL
     except Exception as exc:
         _postgres_status["skipped"] = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc!s:.200}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A fresh, migrated PostgreSQL database for this test process, or None."""
+    if "used" not in _postgres_status:
         yield None
         return
+    admin = _postgres_admin_engine()
     name = f"liaison_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -66,7 +74,6 @@ def postgres_url() -> Iterator[str | None]:
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    _postgres_status["used"] = POSTGRES_URL
     yield url
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

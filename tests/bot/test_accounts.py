@@ -29,7 +29,8 @@ CSV = """account_id,name,tier,region,vip,owner_email
 def _accounts(engine: Engine) -> dict[str, tuple]:
     with make_session_factory(engine)() as session:
         return {
-            a.account_id: (a.name, a.tier, a.region, a.vip) for a in session.scalars(select(Account))
+            a.account_id: (a.name, a.tier, a.region, a.vip)
+            for a in session.scalars(select(Account))
         }
 
 
@@ -62,7 +63,9 @@ def test_reimport_updates_rows_in_place(engine: Engine, clock: FakeClock) -> Non
 
 def test_a_file_without_an_id_column_is_refused(engine: Engine, clock: FakeClock) -> None:
     with pytest.raises(CsvFormatError, match="needs columns for account_id"):
-        import_accounts_csv(make_session_factory(engine), "name,tier\nAcme,premium\n", now=clock.now())
+        import_accounts_csv(
+            make_session_factory(engine), "name,tier\nAcme,premium\n", now=clock.now()
+        )
 
 
 def test_the_cli_imports_and_lists_skipped_rows(tmp_path: Path) -> None:

@@ -133,7 +133,7 @@ def test_a_bad_calendar_setting_stops_startup_with_its_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HOLIDAYS_COUNTRY", "XX")
-    with pytest.raises(ConfigError, match="business calendar .*'XX' is not a country code"):
+    with pytest.raises(ConfigError, match=r"business calendar .*'XX' is not a country code"):
         load_settings(_env_file=None)
 
 

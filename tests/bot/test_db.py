@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import DatabaseNotMigrated, current_revisions, ensure_migrated, head_revisions, make_engine
+from bot.db import (
+    DatabaseNotMigrated,
+    current_revisions,
+    ensure_migrated,
+    head_revisions,
+    make_engine,
+)
 
 
 def test_an_unmigrated_database_is_refused_with_the_fixing_command(tmp_path: Path) -> None:

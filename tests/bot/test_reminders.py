@@ -16,7 +16,9 @@ from bot.reminders import DueReminder
 from bot.slack.client import SlackDeliveryError
 
 
-def _schedule(sessions, clock: FakeClock, key: str, *, in_minutes: int = 0, kind: str = "test.ping") -> bool:
+def _schedule(
+    sessions, clock: FakeClock, key: str, *, in_minutes: int = 0, kind: str = "test.ping"
+) -> bool:
     with sessions.begin() as session:
         return reminders.schedule(
             session,
@@ -76,7 +78,9 @@ def test_an_obsolete_reminder_is_recorded_as_cancelled(engine: Engine, clock: Fa
     assert _statuses(sessions) == {"a": "cancelled"}
 
 
-def test_transient_failures_retry_with_backoff_then_succeed(engine: Engine, clock: FakeClock) -> None:
+def test_transient_failures_retry_with_backoff_then_succeed(
+    engine: Engine, clock: FakeClock
+) -> None:
     sessions = make_session_factory(engine)
     _schedule(sessions, clock, "a")
     failures = iter([SlackDeliveryError("chat.postMessage", "ratelimited", permanent=False)])
@@ -95,7 +99,11 @@ def test_transient_failures_retry_with_backoff_then_succeed(engine: Engine, cloc
     assert dispatcher.run_once().sent == 1
     with sessions() as session:
         row = session.scalars(select(Reminder)).one()
-    assert (row.status, row.attempts, row.last_error) == ("sent", 2, "SlackDeliveryError: chat.postMessage failed: ratelimited")
+    assert (row.status, row.attempts, row.last_error) == (
+        "sent",
+        2,
+        "SlackDeliveryError: chat.postMessage failed: ratelimited",
+    )
 
 
 def test_permanent_failures_are_recorded_and_not_retried(engine: Engine, clock: FakeClock) -> None:
@@ -132,7 +140,9 @@ def test_a_claim_whose_lease_ran_out_is_claimed_again(engine: Engine, clock: Fak
     """A process killed mid-send leaves a claimed row; another picks it up after the lease."""
     sessions = make_session_factory(engine)
     _schedule(sessions, clock, "a")
-    crashed = reminders.claim_due(sessions, now=clock.now(), worker="dead", limit=10, lease=timedelta(minutes=2))
+    crashed = reminders.claim_due(
+        sessions, now=clock.now(), worker="dead", limit=10, lease=timedelta(minutes=2)
+    )
     assert [r.dedupe_key for r in crashed] == ["a"]
     dispatcher = ReminderDispatcher(sessions, clock, lease=timedelta(minutes=2))
     dispatcher.register("test.ping", lambda r: Outcome.sent)
@@ -141,12 +151,18 @@ def test_a_claim_whose_lease_ran_out_is_claimed_again(engine: Engine, clock: Fak
     assert dispatcher.run_once().sent == 1
 
 
-def test_concurrent_dispatchers_never_claim_the_same_reminder(engine: Engine, clock: FakeClock) -> None:
+def test_concurrent_dispatchers_never_claim_the_same_reminder(
+    engine: Engine, clock: FakeClock
+) -> None:
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         for index in range(300):
             reminders.schedule(
-                session, kind="test.ping", dedupe_key=f"k{index}", due_at=clock.now(), now=clock.now()
+                session,
+                kind="test.ping",
+                dedupe_key=f"k{index}",
+                due_at=clock.now(),
+                now=clock.now(),
             )
     seen: list[str] = []
     lock = threading.Lock()

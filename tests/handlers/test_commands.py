@@ -7,7 +7,7 @@ from tests.harness import Harness
 
 def test_help_lists_every_subcommand_with_one_line(harness: Harness) -> None:
     response = harness.command("help")
-    text = response.json()["text"]
+    text = response.body
     router_names = ["declare", "status", "severity", "resolve", "reopen"]
     for name in router_names:
         assert f"`/liaison {name}" in text
@@ -15,18 +15,18 @@ def test_help_lists_every_subcommand_with_one_line(harness: Harness) -> None:
 
 
 def test_empty_command_shows_help(harness: Harness) -> None:
-    assert "Usage: `/liaison <subcommand>`" in harness.command("").json()["text"]
+    assert "Usage: `/liaison <subcommand>`" in harness.command("").body
 
 
 def test_unknown_subcommand_suggests_the_closest_one(harness: Harness) -> None:
-    text = harness.command("stauts").json()["text"]
+    text = harness.command("stauts").body
     assert "`stauts` is not a Liaison subcommand" in text
     assert "Did you mean `/liaison status`?" in text
     assert "/liaison help" in text
 
 
 def test_unknown_subcommand_without_a_close_match(harness: Harness) -> None:
-    text = harness.command("xyzzy").json()["text"]
+    text = harness.command("xyzzy").body
     assert "`xyzzy` is not a Liaison subcommand" in text
     assert "Did you mean" not in text
 

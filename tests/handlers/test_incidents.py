@@ -105,7 +105,7 @@ def test_declare_with_a_bad_severity_says_what_would_work(harness: Harness) -> N
     assert _incidents(harness) == []
     reply = harness.last_reply()
     assert "`sev9` is not a severity" in reply
-    assert "Usage: `/liaison declare [sev1|sev2|sev3|sev4] <title>`" in reply
+    assert "Usage: `/liaison declare [sev1|sev2|sev3|sev4] &lt;title&gt;`" in reply
 
 
 def test_declare_without_a_title_is_refused(harness: Harness) -> None:
