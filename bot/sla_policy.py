@@ -100,7 +100,7 @@ def _parse_calendar(
     for token in tokens:
         lowered = token.lower()
         if lowered.startswith("holidays="):
-            country, _, subdivision = lowered.removeprefix("holidays=").partition("-")
+            country, _, subdivision = token[len("holidays=") :].upper().partition("-")
             if not country:
                 raise ValueError(f"{token!r} should name a country, like holidays=US")
         elif _HOURS.match(token) or lowered == "24/7":
