@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     # Who hears about breaches and undeliverable reminders: a user (U...) or user group
     # (S...), optionally per tier: "premium=S0PREMIUM,S0SUPPORTMGRS".
     sla_escalation: str = ""
+    # App Home refreshes wait this long after a change, so a burst is published once.
+    sla_home_refresh_delay: Duration = timedelta(seconds=5)
 
     @field_validator("default_severity")
     @classmethod

@@ -88,30 +88,39 @@ def test_home_lists_my_tickets_breached_first_my_liaison_roles_and_open_incident
 def test_home_is_refreshed_when_tickets_are_attached_answered_handed_over_or_breached(
     sla: Harness,
 ) -> None:
+    settle = timedelta(seconds=5)  # SLA_HOME_REFRESH_DELAY
     incident = declare(sla)
     report_id = attach(sla, incident, customer="Acme Corp")
+    assert "UAGENT" not in sla.fake.homes  # not before the refresh delay
+    sla.advance(settle)
     assert _customers(sla.fake.homes["UAGENT"]) == ["*Acme Corp*"]
-    second = attach(sla, incident, customer="Globex")
-    assert _customers(sla.fake.homes["UAGENT"]) == ["*Acme Corp*", "*Globex*"]
 
-    sla.advance(timedelta(minutes=30))
-    [warning, _] = dms(sla, "UAGENT")
+    second = attach(sla, incident, customer="Globex")  # a burst of two: one publish
+    attach(sla, incident, customer="Initech")
+    sla.advance(settle)
+    assert _customers(sla.fake.homes["UAGENT"]) == ["*Acme Corp*", "*Globex*", "*Initech*"]
+    assert _publishes(sla, "UAGENT") == 2
+
+    sla.advance(timedelta(minutes=30))  # 10:30:10: the first warnings
+    warning = next(m for m in dms(sla, "UAGENT") if "*Acme Corp*" in m["text"])
     press(sla, SlaActions.hand_over, warning, dm_of="UAGENT")
     modal = sla.fake.calls_to("views.open")[-1].params["view"]
     sla.view_submission(modal, {SlaIds.handover_user_block: "UCOL"}, user="UAGENT")
-    assert _customers(sla.fake.homes["UAGENT"]) == ["*Globex*"]
+    sla.advance(settle)
+    assert _customers(sla.fake.homes["UAGENT"]) == ["*Globex*", "*Initech*"]
     assert _customers(sla.fake.homes["UCOL"]) == ["*Acme Corp*"]
 
     before = _publishes(sla, "UAGENT")
-    sla.advance(timedelta(minutes=30))  # 11:00: both breach
+    sla.advance(timedelta(minutes=30))  # 11:00:15: all three breach
+    sla.advance(settle)
     assert _publishes(sla, "UAGENT") == before + 1
-    assert (
-        ":red_circle: *Breached*" in _ticket_sections(sla.fake.homes["UAGENT"])[0]["text"]["text"]
-    )
+    rows = _ticket_sections(sla.fake.homes["UAGENT"])
+    assert all(":red_circle: *Breached*" in row["text"]["text"] for row in rows)
     assert report(sla, report_id).breached_at is not None
 
     notice = dms(sla, "UCOL")[0]
     press(sla, SlaActions.mark_responded, notice, dm_of="UCOL")
+    sla.advance(settle)
     assert _customers(sla.fake.homes["UCOL"]) == []
     assert report(sla, second).responded_at is None
 

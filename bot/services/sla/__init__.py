@@ -28,6 +28,7 @@ def install(rt: Runtime) -> None:
             policies=policies,
             default_tier=settings.sla_default_tier,
             leads=settings.sla_reminder_leads,
+            home_delay=settings.sla_home_refresh_delay,
         ),
     )
     rt.hooks.subscribe(Lifecycle.resolved, schedule_resolution_digests)

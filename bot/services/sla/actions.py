@@ -83,7 +83,9 @@ def mark_responded(rt: Runtime, *, report_id: int, actor: str) -> Ticket:
             session,
             LifecycleEvent(Lifecycle.report_responded, incident, now, actor=actor, report=report),
         )
-        refresh_home(session, [report.owner_user_id], now=now)
+        refresh_home(
+            session, [report.owner_user_id], now=now, delay=rt.settings.sla_home_refresh_delay
+        )
         ticket = tickets.to_ticket(report, incident)
     rt.wake()
     return ticket
@@ -160,7 +162,9 @@ def hand_over(
             session,
             LifecycleEvent(Lifecycle.report_handed_over, incident, now, actor=actor, report=report),
         )
-        refresh_home(session, [previous, new_owner], now=now)
+        refresh_home(
+            session, [previous, new_owner], now=now, delay=rt.settings.sla_home_refresh_delay
+        )
         handed = HandedOver(tickets.to_ticket(report, incident), previous_owner=previous)
     rt.wake()
     return handed

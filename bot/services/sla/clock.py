@@ -47,6 +47,7 @@ def start_clock(
     policies: dict[str, SlaPolicy],
     default_tier: str,
     leads: list[timedelta],
+    home_delay: timedelta,
 ) -> None:
     """Compute the first-response deadline and schedule its warnings and breach check."""
     report = event.report
@@ -61,7 +62,7 @@ def start_clock(
             session, report, owner=report.owner_user_id, now=event.now, leads=leads, catch_up=True
         )
         schedule_breach(session, report, now=event.now)
-    refresh_home(session, [report.owner_user_id], now=event.now)
+    refresh_home(session, [report.owner_user_id], now=event.now, delay=home_delay)
 
 
 def schedule_resolution_digests(session: Session, event: LifecycleEvent) -> None:

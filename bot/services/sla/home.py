@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import reminders
 from bot.dispatcher import Outcome, ReminderHandler
-from bot.models import Incident, LiaisonAssignment, Report
+from bot.models import Incident, LiaisonAssignment, Reminder, Report
 from bot.reminders import DueReminder
 from bot.runtime import Runtime
 from bot.services.sla import tickets
@@ -116,7 +116,13 @@ def publish_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> Non
 
 
 def refresh_home_handler(rt: Runtime) -> ReminderHandler:
-    """The ``sla.home_refresh`` handler: fold pending refreshes for the user, publish once."""
+    """The ``sla.home_refresh`` handler: fold the user's refreshes into one publish.
+
+    Pending refreshes of the user are cancelled (their causes are committed, so the view
+    built next includes them). Refreshes claimed in the same batch as this one leave the
+    publish to the lowest id among them: that handler reads after the claim, hence after
+    every cause of the batch.
+    """
 
     def handle(reminder: DueReminder) -> Outcome:
         if not reminder.target:
@@ -125,6 +131,18 @@ def refresh_home_handler(rt: Runtime) -> ReminderHandler:
             reminders.cancel(
                 session, now=rt.clock.now(), kinds=[Kind.home_refresh], target=reminder.target
             )
+            mine = session.get(Reminder, reminder.id)
+            first = session.scalar(
+                select(func.min(Reminder.id)).where(
+                    Reminder.kind == Kind.home_refresh,
+                    Reminder.target == reminder.target,
+                    Reminder.status == "claimed",
+                    Reminder.claimed_by == (mine.claimed_by if mine else None),
+                    Reminder.lease_until == (mine.lease_until if mine else None),
+                )
+            )
+        if first is not None and first < reminder.id:
+            return Outcome.obsolete
         publish_home(rt, reminder.target)
         return Outcome.sent
 

@@ -131,7 +131,12 @@ class SlaNotices:
                     Lifecycle.report_breached, report.incident, now, report=report
                 )
                 rt.hooks.emit(session, event)
-                refresh_home(session, [report.owner_user_id], now=now)
+                refresh_home(
+                    session,
+                    [report.owner_user_id],
+                    now=now,
+                    delay=rt.settings.sla_home_refresh_delay,
+                )
             schedule_message(
                 session,
                 Kind.breach_owner,

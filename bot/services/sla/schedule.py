@@ -122,18 +122,19 @@ def schedule_message(
     )
 
 
-def refresh_home(session: Session, user_ids: list[str], *, now: datetime) -> None:
-    """Republish these users' App Home soon; the handler folds a burst into one publish.
+def refresh_home(session: Session, user_ids: list[str], *, now: datetime, delay: timedelta) -> None:
+    """Republish these users' App Home after ``delay``, folding a burst into one publish.
 
-    The key is unique per change (a refresh already sent must not swallow a later one);
-    the handler cancels the user's other pending refreshes before it publishes.
+    The key is unique per change, so a refresh already sent never swallows a later one;
+    the handler cancels the user's other pending refreshes (whose causes are committed,
+    so the view it then builds includes them) before it publishes.
     """
     for user_id in dict.fromkeys(u for u in user_ids if u):
         reminders.schedule(
             session,
             kind=Kind.home_refresh,
             dedupe_key=f"{Kind.home_refresh}:{user_id}:{uuid.uuid4().hex}",
-            due_at=now,
+            due_at=now + delay,
             now=now,
             target=user_id,
         )
