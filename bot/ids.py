@@ -93,3 +93,25 @@ class ImpactIds(StrEnum):
 
 
 # --- Ticket SLAs and App Home ------------------------------------------------------------
+
+
+class SlaActions(StrEnum):
+    """Buttons on SLA DMs (reminders, breach notices, hand-over notices, resolution list)."""
+
+    mark_responded = "sla.mark_responded"
+    open_ticket = "sla.open_ticket"
+    hand_over = "sla.hand_over"
+    customers_told = "sla.customers_told"
+    actions_block = "sla.ticket_actions"
+
+
+class SlaIds(StrEnum):
+    handover_modal = "sla.handover"
+    handover_user_block = "sla.handover_user"
+    handover_user_input = "sla.handover_user_select"
+    handover_note_block = "sla.handover_note"
+    handover_note_input = "sla.handover_note_input"
+
+
+class HomeIds(StrEnum):
+    ticket_menu = "home.ticket_menu"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, events, impact, incidents, liaison, reports
+from handlers import cadence, events, home, impact, incidents, liaison, reports, sla
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -18,6 +18,8 @@ REGISTRARS = (
     liaison.register,
     cadence.register,
     impact.register,
+    sla.register,
+    home.register,
 )
 
 
