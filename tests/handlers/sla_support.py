@@ -20,8 +20,8 @@ def setup_people(harness: Harness) -> None:
     harness.fake.add_user("UOTHER", "other", real_name="Olive Other")
 
 
-def declare(harness: Harness, channel: str = "CSUPPORT") -> int:
-    harness.command("declare sev2 Checkout failing", channel=channel, user="UIC")
+def declare(harness: Harness, channel: str = "CSUPPORT", severity: str = "sev2") -> int:
+    harness.command(f"declare {severity} Checkout failing", channel=channel, user="UIC")
     return incidents.for_channel(harness.rt, channel).id
 
 
@@ -64,7 +64,12 @@ def reminders_of(harness: Harness, report_id: int) -> list[tuple[str, str | None
 
 
 def dms(harness: Harness, user: str) -> list[dict[str, Any]]:
-    return harness.fake.messages(user)
+    """The SLA capability's DMs to ``user`` (report confirmations belong to reports)."""
+    return [
+        message
+        for message in harness.fake.messages(user)
+        if "Report attached to" not in message["text"]
+    ]
 
 
 def dm_texts(harness: Harness, user: str) -> list[str]:

@@ -141,22 +141,24 @@ def test_a_deactivated_owner_s_reminder_goes_to_the_escalation_contact(sla: Harn
 
 
 def test_dms_refused_by_slack_are_forwarded_with_the_reason(sla: Harness) -> None:
-    incident = declare(sla)
+    incident = declare(sla, severity="sev4")  # no cadence message competes for the failure
     attach(sla, incident, customer="Umbrella")
+    sla.advance(timedelta(minutes=29))
     sla.fake.fail("chat.postMessage", "messages_tab_disabled")
 
-    sla.advance(timedelta(minutes=30))
+    sla.advance(timedelta(minutes=1))
 
     [forwarded] = dms(sla, "UMGR")
     assert "Slack refused the DM (messages_tab_disabled)" in forwarded["text"]
 
 
 def test_transient_slack_failures_are_retried_until_the_dm_arrives(sla: Harness) -> None:
-    incident = declare(sla)
+    incident = declare(sla, severity="sev4")  # no cadence message competes for the failure
     attach(sla, incident)
+    sla.advance(timedelta(minutes=29))
     sla.fake.fail("chat.postMessage", "internal_error")  # transient: worth another try
 
-    stats = sla.advance(timedelta(minutes=30))
+    stats = sla.advance(timedelta(minutes=1))
     assert stats.retried == 1
     assert dms(sla, "UAGENT") == []
 
