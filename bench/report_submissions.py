@@ -153,7 +153,7 @@ def _bench(
     channel = f"CB{run.upper()}"
     fake.add_channel(channel, f"inc-sev2-bench-{run}")
     event = {"type": "channel_created", "channel": {"id": channel, "name": f"inc-sev2-bench-{run}"}}
-    _expect_ok(slack.event(event))
+    _expect_ok(slack.event(event, event_id=f"Ev{run}"))  # unique in a reused database
     incident_id = _wait_for_incident(sessions, channel)
     fake.add_user("UBENCH", "bench", real_name="Bench Agent")
     _expect_ok(slack.command("report", user="UBENCH", channel=channel, channel_name="inc-bench"))
@@ -250,7 +250,7 @@ def _submission(
         ReportIds.sentiment_block: "concerned",
     }
     user = _agent(index)
-    submitted = {**view, "id": f"V{index:06d}", "hash": "h"}
+    submitted = {**view, "id": f"V{run.upper()}{index:05d}", "hash": "h"}
     submitted["state"] = {"values": fill_view(view, answers)}
     payload = {
         "type": "view_submission",
