@@ -58,6 +58,7 @@ def test_the_full_summary_and_its_chart_follow_the_update_cadence(harness: Harne
     assert len(_charts(harness)) == 2
 
 
+@sqlite_only
 def test_raising_the_severity_brings_the_next_full_summary_forward(harness: Harness) -> None:
     incident_id = _incident(harness)
     attach_report(harness.rt, incident_id, customer_name="Acme")
@@ -89,6 +90,7 @@ def test_resolution_posts_the_final_count_and_finalises_the_live_summary(
     assert len(summaries(harness.fake, CHANNEL, "impact.full")) == 1
 
 
+@sqlite_only
 def test_impact_shows_the_summary_privately(harness: Harness) -> None:
     incident_id = _incident(harness)
     attach_report(harness.rt, incident_id, customer_name="Acme", product_version="5.1")
@@ -107,6 +109,7 @@ def test_impact_shows_the_summary_privately(harness: Harness) -> None:
     )
 
 
+@sqlite_only
 def test_impact_post_shares_it_in_the_channel_with_its_chart(harness: Harness) -> None:
     incident_id = _incident(harness)
     attach_report(harness.rt, incident_id, customer_name="Acme", platform="android")
