@@ -147,6 +147,7 @@ def test_an_empty_incident_says_so(harness: Harness) -> None:
     assert "No customer reports are attached to incident #1 yet" in harness.last_reply()
 
 
+@sqlite_only  # Slack's limits do not depend on the database; the aggregation tests do
 def test_a_5000_report_incident_with_300_versions_fits_slack(harness: Harness) -> None:
     """Every surface of a huge incident is accepted by Slack (the fake validates each)."""
     incident_id = _incident(harness)
