@@ -8,12 +8,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import events, impact, incidents, liaison
+from handlers import events, impact, incidents, liaison, reports
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
     incidents.register,
     events.register,
+    reports.register,
     liaison.register,
     impact.register,
 )
