@@ -281,7 +281,9 @@ def test_a_crash_between_storing_and_confirming_loses_neither(harness: Harness) 
     assert harness.fake.messages("UAGENT") == []
 
     stats = harness.waker.dispatch()  # the restarted process's first wake-up
-    assert stats.sent == 1
+    # The confirmation, plus what other capabilities scheduled with the report (the
+    # impact summary's refresh and pin).
+    assert stats.sent >= 1 and stats.failed == stats.retried == 0
     [dm] = _dms(harness)
     assert "Report attached to *incident #1*" in dm
     assert [r.status for r in _reminders(harness)] == ["sent"]
