@@ -120,6 +120,15 @@ def test_impact_post_shares_it_in_the_channel_with_its_chart(harness: Harness) -
     assert len(_charts(harness)) == 1
     assert harness.fake.calls_to("response_url") == []
 
+    harness.fake.fail("chat.postMessage", "is_archived")
+    harness.command("impact post", channel=CHANNEL, user="UIC")
+    reply = harness.fake.calls_to("response_url")[-1].params
+    assert (
+        "I could not post the impact summary in this channel (is_archived)"
+        in (reply["blocks"][0]["text"]["text"])
+    )
+    assert "*Android* — 1 report (100%)" in blocks_text(reply)
+
 
 @sqlite_only
 def test_impact_outside_an_incident_channel_says_what_would_work(harness: Harness) -> None:
