@@ -85,7 +85,9 @@ def build(
         notifier=Notifier(client),
         renderer=renderer,
         hooks=LifecycleHooks(),
-        dispatcher=ReminderDispatcher(sessions, clock),
+        dispatcher=ReminderDispatcher(
+            sessions, clock, lease=settings.reminder_lease, batch_size=settings.reminder_batch_size
+        ),
     )
     install_capabilities(rt)
     bolt = App(

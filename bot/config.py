@@ -11,12 +11,20 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.account_partitions import AccountPartition, parse_partitions
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
-from bot.durations import parse_duration
+from bot.durations import format_duration, parse_duration
+from bot.sla_policy import SlaPolicy, parse_escalation, parse_policies, policy_tiers
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 
@@ -50,6 +58,7 @@ _USER_OR_GROUP_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
+DurationList = Annotated[list[Duration], NoDecode, BeforeValidator(split_csv)]
 SeverityDurations = Annotated[
     dict[str, Duration], NoDecode, BeforeValidator(parse_severity_durations)
 ]
@@ -79,6 +88,10 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=2, ge=1)
     listener_threads: int = Field(default=64, ge=1)
     scheduler_interval: Duration = timedelta(seconds=10)
+    # A claimed reminder whose process died is claimed again after this long.
+    reminder_lease: Duration = timedelta(minutes=2)
+    # Due reminders each process claims at a time (smaller spreads work across replicas).
+    reminder_batch_size: int = Field(default=200, ge=1)
     log_level: str = "INFO"
     templates_dir: str = ""
 
@@ -120,6 +133,10 @@ class Settings(BaseSettings):
     }
     cadence_prelim_business_days: int = Field(default=1, ge=0)
     cadence_pir_business_days: int = Field(default=5, ge=0)
+    # The liaison's DM comes this long before an assessment or update deadline ...
+    cadence_nudge_lead: Duration = timedelta(minutes=2)
+    # ... and this long before a report deadline.
+    cadence_report_nudge_lead: Duration = timedelta(hours=2)
 
     # --- Business calendar (cadence deadlines; SLA policies may set their own) ----------
     business_days: CsvList = ["mon", "tue", "wed", "thu", "fri"]
@@ -161,6 +178,18 @@ class Settings(BaseSettings):
     impact_segments_shown: int = Field(default=5, ge=1, le=20)
 
     # --- Ticket SLAs --------------------------------------------------------------------
+    # First-response target per customer tier and the calendar its clock runs on
+    # (see bot/sla_policy.py): tier=duration@24/7 | @business | @days hours zone [holidays=CC].
+    sla_policies: str = "premium=1h@24/7;enterprise=2h@24/7;standard=8h@business"
+    # Policy for reports whose tier is unknown or has no policy (empty: no SLA for them).
+    sla_default_tier: str = "standard"
+    # DM the ticket's owner this long before the first-response deadline (one DM each).
+    sla_reminder_leads: DurationList = [timedelta(minutes=30), timedelta(minutes=10)]
+    # Who hears about breaches and undeliverable reminders: a user (U...) or user group
+    # (S...), optionally per tier: "premium=S0PREMIUM,S0SUPPORTMGRS".
+    sla_escalation: str = ""
+    # App Home refreshes wait this long after a change, so a burst is published once.
+    sla_home_refresh_delay: Duration = timedelta(seconds=5)
 
     @field_validator("default_severity")
     @classmethod
@@ -239,13 +268,6 @@ class Settings(BaseSettings):
         defaults = cls.model_fields["cadence_update_intervals"].default
         return {**defaults, **value}
 
-    @field_validator("impact_refresh", "impact_trend_interval", "impact_exposure_window")
-    @classmethod
-    def _positive_duration(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError("must be longer than zero, e.g. 60s or 5m")
-        return value
-
     @field_validator("impact_account_partitions")
     @classmethod
     def _valid_partitions(cls, value: list[str]) -> list[str]:
@@ -256,10 +278,90 @@ class Settings(BaseSettings):
         """The configured account-number ranges (empty: group by leading digit)."""
         return parse_partitions(self.impact_account_partitions)
 
+    @field_validator(
+        "cadence_assessment_due",
+        "cadence_nudge_lead",
+        "cadence_report_nudge_lead",
+        "reminder_lease",
+        "scheduler_interval",
+        "impact_refresh",
+        "impact_trend_interval",
+        "impact_exposure_window",
+    )
+    @classmethod
+    def _positive_duration(cls, value: timedelta) -> timedelta:
+        if value <= timedelta():
+            raise ValueError("must be longer than zero, e.g. 60s or 5m")
+        return value
+
+    @field_validator("cadence_update_intervals", mode="after")
+    @classmethod
+    def _positive_intervals(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        zero = [severity for severity, interval in value.items() if interval <= timedelta()]
+        if zero:
+            raise ValueError(f"intervals must be longer than zero (check {', '.join(zero)})")
+        return value
+
+    @model_validator(mode="after")
+    def _nudge_comes_before_the_deadline(self) -> Settings:
+        shortest = min([self.cadence_assessment_due, *self.cadence_update_intervals.values()])
+        if self.cadence_nudge_lead >= shortest:
+            raise ValueError(
+                f"CADENCE_NUDGE_LEAD ({format_duration(self.cadence_nudge_lead)}) must be "
+                f"shorter than the shortest assessment or update deadline "
+                f"({format_duration(shortest)}), or the nudge would come before the clock starts"
+            )
+        return self
+
     @model_validator(mode="after")
     def _calendar_is_valid(self) -> Settings:
         self.business_calendar()
         return self
+
+    @field_validator("sla_reminder_leads")
+    @classmethod
+    def _positive_leads(cls, value: list[timedelta]) -> list[timedelta]:
+        if any(lead <= timedelta() for lead in value):
+            raise ValueError("every lead time must be longer than zero, e.g. 30m,10m")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("sla_policies")
+    @classmethod
+    def _readable_policies(cls, value: str, info: ValidationInfo) -> str:
+        if "customer_tiers" in info.data:  # else that setting's own error is reported
+            parse_policies(
+                value,
+                business=lambda: _business_calendar(info.data),
+                tiers=info.data["customer_tiers"],
+            )
+        return value
+
+    @field_validator("sla_default_tier")
+    @classmethod
+    def _default_tier_has_a_policy(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip().lower()
+        known = policy_tiers(info.data.get("sla_policies", ""))
+        if value and "sla_policies" in info.data and value not in known:
+            raise ValueError(
+                f"{value!r} has no policy in SLA_POLICIES; leave it empty for no default"
+            )
+        return value
+
+    @field_validator("sla_escalation")
+    @classmethod
+    def _readable_escalation(cls, value: str, info: ValidationInfo) -> str:
+        parse_escalation(value, tiers=info.data.get("customer_tiers", []))
+        return value
+
+    def sla_policy_map(self) -> dict[str, SlaPolicy]:
+        """Policies by tier (validated at startup, so this does not raise afterwards)."""
+        return parse_policies(
+            self.sla_policies, business=self.business_calendar, tiers=self.customer_tiers
+        )
+
+    def sla_escalation_map(self) -> dict[str | None, str]:
+        """Escalation contact per tier; the ``None`` key is the default for every tier."""
+        return parse_escalation(self.sla_escalation, tiers=self.customer_tiers)
 
     def business_calendar(self) -> BusinessCalendar:
         """The calendar for business-day deadlines (raises ValueError naming the fault)."""
@@ -284,6 +386,23 @@ class Settings(BaseSettings):
         return bool(self.slack_app_token)
 
 
+def _business_calendar(data: dict[str, Any]) -> BusinessCalendar:
+    """The BUSINESS_* calendar from already-validated values (for SLA policies using it)."""
+    try:
+        return calendar_from_parts(
+            timezone=data.get("business_timezone", "UTC"),
+            workdays=data.get("business_days", ["mon-fri"]),
+            hours=data.get("business_hours", "09:00-17:00"),
+            holidays_country=data.get("holidays_country", ""),
+            holidays_subdivision=data.get("holidays_subdivision", ""),
+            holidays_extra=data.get("holidays_extra", []),
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"the business calendar (BUSINESS_*/HOLIDAYS_*) is invalid: {exc}"
+        ) from exc
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings, turning pydantic's report into one readable ConfigError."""
     try:
@@ -292,5 +411,5 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"]).upper()
-            problems.append(f"  {name}: {error['msg']}")
+            problems.append(f"  {name}: {error['msg']}" if name else f"  {error['msg']}")
         raise ConfigError("Invalid configuration:\n" + "\n".join(problems)) from exc

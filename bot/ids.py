@@ -65,6 +65,22 @@ class LiaisonIds(StrEnum):
 # --- Update cadence ----------------------------------------------------------------------
 
 
+class CadenceIds(StrEnum):
+    post_update = "cadence.post_update"
+    reminder_actions = "cadence.reminder_actions"
+    update_modal = "cadence.update_submit"
+    status_block = "cadence.update.status"
+    status_input = "cadence.update.status_select"
+    affected_block = "cadence.update.affected"
+    affected_input = "cadence.update.affected_input"
+    message_block = "cadence.update.message"
+    message_input = "cadence.update.message_input"
+    note_block = "cadence.update.note"
+    note_input = "cadence.update.note_input"
+    next_block = "cadence.update.next"
+    next_input = "cadence.update.next_select"
+
+
 # --- Impact summary ----------------------------------------------------------------------
 
 
@@ -77,3 +93,25 @@ class ImpactIds(StrEnum):
 
 
 # --- Ticket SLAs and App Home ------------------------------------------------------------
+
+
+class SlaActions(StrEnum):
+    """Buttons on SLA DMs (reminders, breach notices, hand-over notices, resolution list)."""
+
+    mark_responded = "sla.mark_responded"
+    open_ticket = "sla.open_ticket"
+    hand_over = "sla.hand_over"
+    customers_told = "sla.customers_told"
+    actions_block = "sla.ticket_actions"
+
+
+class SlaIds(StrEnum):
+    handover_modal = "sla.handover"
+    handover_user_block = "sla.handover_user"
+    handover_user_input = "sla.handover_user_select"
+    handover_note_block = "sla.handover_note"
+    handover_note_input = "sla.handover_note_input"
+
+
+class HomeIds(StrEnum):
+    ticket_menu = "home.ticket_menu"

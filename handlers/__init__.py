@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import events, impact, incidents, liaison, reports
+from handlers import cadence, events, home, impact, incidents, liaison, reports, sla
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -16,7 +16,10 @@ REGISTRARS = (
     events.register,
     reports.register,
     liaison.register,
+    cadence.register,
     impact.register,
+    sla.register,
+    home.register,
 )
 
 

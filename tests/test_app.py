@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,10 +35,8 @@ def test_without_tokens_it_explains_in_one_paragraph_and_points_at_the_demo(
     assert "python app.py demo" in text
 
 
-def test_the_demo_plays_a_scripted_incident_quickly(tmp_path: Path) -> None:
-    started = time.monotonic()
+def test_the_demo_plays_a_scripted_incident(tmp_path: Path) -> None:
     result = _run(tmp_path, "demo")
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     out = result.stdout
     expected_in_order = [
@@ -72,4 +69,3 @@ def test_the_demo_plays_a_scripted_incident_quickly(tmp_path: Path) -> None:
         assert found >= 0, f"{line!r} missing (or out of order) in:\n{out}"
         position = found
     assert "Slack would have refused" not in out
-    assert elapsed < 15, f"the demo took {elapsed:.1f}s"

@@ -6,7 +6,7 @@ these indexes those counts read an index, in order, instead of searching every r
 (100,000 reports: tens of milliseconds instead of a read of each row and a sort).
 
 Revision ID: 0004_impact
-Revises: 0001
+Revises: 0002_liaison
 
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0004_impact"
-down_revision = "0001"
+down_revision = "0002_liaison"
 branch_labels = None
 depends_on = None
 

@@ -42,7 +42,13 @@ def liaison_app(
     app_factory: Callable[..., Harness], *members: str, group: bool = True, **overrides: Any
 ) -> Harness:
     """The app with a liaison pool of ``members`` (a user group, or LIAISON_USERS)."""
-    settings: dict[str, Any] = {"liaison_escalation": ESCALATION, **overrides}
+    settings: dict[str, Any] = {
+        "liaison_escalation": ESCALATION,
+        # The update cadence (tested on its own) stays out of these tests' timelines.
+        "cadence_assessment_due": "1d",
+        "cadence_update_intervals": "sev1=1d,sev2=1d,sev3=1d,sev4=1d",
+        **overrides,
+    }
     if group:
         settings.setdefault("liaison_usergroup", "SPOOL")
     else:
