@@ -16,6 +16,7 @@ from bot.ids import IncidentActions
 from bot.runtime import Runtime
 from bot.services import incidents
 from bot.services.impact import periodic, summary
+from bot.slack.blocks import fit_blocks, section
 from bot.slack.client import SlackDeliveryError
 from bot.slack.impact_blocks import SlackMessage, full_summary_message, parse_hint_value
 from handlers.commands import CommandCall, CommandRouter
@@ -62,7 +63,7 @@ def handle_impact(call: CommandCall) -> None:
             log.warning("Could not post the impact summary in %s: %s", call.channel_id, exc.error)
             message = _full(rt, incident.id)
             note = rt.renderer.render("impact/post_failed.j2", error=exc.error)
-            call.reply(f"{note}\n\n{message.text}", message.blocks)
+            call.reply(f"{note}\n\n{message.text}", fit_blocks([section(note), *message.blocks]))
         return
     message = _full(rt, incident.id)
     call.reply(message.text, message.blocks)

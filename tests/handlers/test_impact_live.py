@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.ids import IncidentActions
 from bot.models import Incident
 from tests.harness import Harness
-from tests.impact_helpers import attach_report, blocks_text, buttons, summaries
+from tests.impact_helpers import attach_report, blocks_text, buttons, sqlite_only, summaries
 
 CHANNEL = "CINC1"
 
@@ -66,6 +66,7 @@ def test_a_steady_stream_of_reports_edits_at_most_once_a_minute(app_factory) -> 
     assert "*30 reports*" in blocks_text(summaries(harness.fake, CHANNEL, "impact.live")[0])
 
 
+@sqlite_only
 def test_a_deleted_summary_is_posted_again_and_pinned(harness: Harness) -> None:
     incident_id = _incident(harness)
     attach_report(harness.rt, incident_id, customer_name="Acme")
@@ -79,6 +80,7 @@ def test_a_deleted_summary_is_posted_again_and_pinned(harness: Harness) -> None:
     assert "*2 reports*" in blocks_text(posted[1])
 
 
+@sqlite_only
 def test_slack_failing_the_edit_is_retried_not_lost(harness: Harness) -> None:
     incident_id = _incident(harness)
     attach_report(harness.rt, incident_id, customer_name="Acme")
@@ -137,6 +139,7 @@ def test_the_severity_hint_button_raises_the_severity_like_the_command(app_facto
         assert session.scalars(select(Incident.severity)).one() == "sev2"
 
 
+@sqlite_only
 def test_an_old_hint_never_lowers_a_severity_raised_further(app_factory) -> None:
     harness = app_factory(impact_hint_customers=1)
     incident_id = _incident(harness)

@@ -58,6 +58,7 @@ def test_the_full_summary_and_its_chart_follow_the_update_cadence(harness: Harne
     assert len(_charts(harness)) == 2
 
 
+@sqlite_only
 def test_raising_the_severity_brings_the_next_full_summary_forward(harness: Harness) -> None:
     incident_id = _incident(harness)
     attach_report(harness.rt, incident_id, customer_name="Acme")
@@ -89,6 +90,7 @@ def test_resolution_posts_the_final_count_and_finalises_the_live_summary(
     assert len(summaries(harness.fake, CHANNEL, "impact.full")) == 1
 
 
+@sqlite_only
 def test_impact_shows_the_summary_privately(harness: Harness) -> None:
     incident_id = _incident(harness)
     attach_report(harness.rt, incident_id, customer_name="Acme", product_version="5.1")
@@ -107,6 +109,7 @@ def test_impact_shows_the_summary_privately(harness: Harness) -> None:
     )
 
 
+@sqlite_only
 def test_impact_post_shares_it_in_the_channel_with_its_chart(harness: Harness) -> None:
     incident_id = _incident(harness)
     attach_report(harness.rt, incident_id, customer_name="Acme", platform="android")
@@ -116,6 +119,15 @@ def test_impact_post_shares_it_in_the_channel_with_its_chart(harness: Harness) -
     assert "*Android* — 1 report (100%)" in blocks_text(full)
     assert len(_charts(harness)) == 1
     assert harness.fake.calls_to("response_url") == []
+
+    harness.fake.fail("chat.postMessage", "is_archived")
+    harness.command("impact post", channel=CHANNEL, user="UIC")
+    reply = harness.fake.calls_to("response_url")[-1].params
+    assert (
+        "I could not post the impact summary in this channel (is_archived)"
+        in (reply["blocks"][0]["text"]["text"])
+    )
+    assert "*Android* — 1 report (100%)" in blocks_text(reply)
 
 
 @sqlite_only
@@ -144,6 +156,7 @@ def test_an_empty_incident_says_so(harness: Harness) -> None:
     assert "No customer reports are attached to incident #1 yet" in harness.last_reply()
 
 
+@sqlite_only  # Slack's limits do not depend on the database; the aggregation tests do
 def test_a_5000_report_incident_with_300_versions_fits_slack(harness: Harness) -> None:
     """Every surface of a huge incident is accepted by Slack (the fake validates each)."""
     incident_id = _incident(harness)
