@@ -167,7 +167,7 @@ def _run(args: Any, settings: Settings) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return run_demo()
+        return run_demo(build, settings)
     if not settings.has_slack_credentials:
         missing = [
             name

@@ -11,11 +11,20 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.account_partitions import AccountPartition, parse_partitions
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import format_duration, parse_duration
+from bot.sla_policy import SlaPolicy, parse_escalation, parse_policies, policy_tiers
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 
@@ -49,6 +58,7 @@ _USER_OR_GROUP_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
+DurationList = Annotated[list[Duration], NoDecode, BeforeValidator(split_csv)]
 SeverityDurations = Annotated[
     dict[str, Duration], NoDecode, BeforeValidator(parse_severity_durations)
 ]
@@ -141,8 +151,47 @@ class Settings(BaseSettings):
     holidays_extra: CsvList = []
 
     # --- Impact summary -----------------------------------------------------------------
+    # The live summary in the incident channel changes at most once per this interval.
+    impact_refresh: Duration = timedelta(seconds=60)
+    # Account-number ranges ("legacy=0-99999, 100000-", ...); empty: by leading digit.
+    impact_account_partitions: CsvList = []
+    # Severity hint: offered while the incident is below a major severity and any of these
+    # holds (0 switches a threshold off).
+    impact_hint_customers: int = Field(default=25, ge=0)
+    impact_hint_vips: int = Field(default=3, ge=0)
+    impact_hint_rising: bool = True
+    # Trend: bar width of the sparkline and chart, bars shown at most (the bar widens on long
+    # incidents), intervals compared (last N vs the N before), and how big a change must be
+    # to count as rising or falling (percent, and reports).
+    impact_trend_interval: Duration = timedelta(minutes=5)
+    impact_trend_bars: int = Field(default=24, ge=4, le=60)
+    impact_trend_window: int = Field(default=3, ge=1)
+    impact_trend_change: int = Field(default=50, ge=1)
+    impact_trend_min_change: int = Field(default=3, ge=1)
+    # Exposure: tickets whose first-response deadline falls within this window.
+    impact_exposure_window: Duration = timedelta(hours=1)
+    # Patterns ("Android accounts for 80% of reports") need at least this many reports; a
+    # segment dominates at this share (percent) and is over-represented at this multiple of
+    # its share of the accounts directory.
+    impact_min_reports: int = Field(default=3, ge=1)
+    impact_dominant_share: int = Field(default=60, ge=1, le=100)
+    impact_overrepresented: float = Field(default=2.0, ge=1.0)
+    # Segments listed per dimension in the full summary.
+    impact_segments_shown: int = Field(default=5, ge=1, le=20)
 
     # --- Ticket SLAs --------------------------------------------------------------------
+    # First-response target per customer tier and the calendar its clock runs on
+    # (see bot/sla_policy.py): tier=duration@24/7 | @business | @days hours zone [holidays=CC].
+    sla_policies: str = "premium=1h@24/7;enterprise=2h@24/7;standard=8h@business"
+    # Policy for reports whose tier is unknown or has no policy (empty: no SLA for them).
+    sla_default_tier: str = "standard"
+    # DM the ticket's owner this long before the first-response deadline (one DM each).
+    sla_reminder_leads: DurationList = [timedelta(minutes=30), timedelta(minutes=10)]
+    # Who hears about breaches and undeliverable reminders: a user (U...) or user group
+    # (S...), optionally per tier: "premium=S0PREMIUM,S0SUPPORTMGRS".
+    sla_escalation: str = ""
+    # App Home refreshes wait this long after a change, so a burst is published once.
+    sla_home_refresh_delay: Duration = timedelta(seconds=5)
 
     @field_validator("default_severity")
     @classmethod
@@ -221,17 +270,30 @@ class Settings(BaseSettings):
         defaults = cls.model_fields["cadence_update_intervals"].default
         return {**defaults, **value}
 
+    @field_validator("impact_account_partitions")
+    @classmethod
+    def _valid_partitions(cls, value: list[str]) -> list[str]:
+        parse_partitions(value)
+        return value
+
+    def account_partitions(self) -> list[AccountPartition]:
+        """The configured account-number ranges (empty: group by leading digit)."""
+        return parse_partitions(self.impact_account_partitions)
+
     @field_validator(
         "cadence_assessment_due",
         "cadence_nudge_lead",
         "cadence_report_nudge_lead",
         "reminder_lease",
         "scheduler_interval",
+        "impact_refresh",
+        "impact_trend_interval",
+        "impact_exposure_window",
     )
     @classmethod
     def _positive_duration(cls, value: timedelta) -> timedelta:
         if value <= timedelta():
-            raise ValueError("must be longer than zero")
+            raise ValueError("must be longer than zero, e.g. 60s or 5m")
         return value
 
     @field_validator("cadence_update_intervals", mode="after")
@@ -258,6 +320,51 @@ class Settings(BaseSettings):
         self.business_calendar()
         return self
 
+    @field_validator("sla_reminder_leads")
+    @classmethod
+    def _positive_leads(cls, value: list[timedelta]) -> list[timedelta]:
+        if any(lead <= timedelta() for lead in value):
+            raise ValueError("every lead time must be longer than zero, e.g. 30m,10m")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("sla_policies")
+    @classmethod
+    def _readable_policies(cls, value: str, info: ValidationInfo) -> str:
+        if "customer_tiers" in info.data:  # else that setting's own error is reported
+            parse_policies(
+                value,
+                business=lambda: _business_calendar(info.data),
+                tiers=info.data["customer_tiers"],
+            )
+        return value
+
+    @field_validator("sla_default_tier")
+    @classmethod
+    def _default_tier_has_a_policy(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip().lower()
+        known = policy_tiers(info.data.get("sla_policies", ""))
+        if value and "sla_policies" in info.data and value not in known:
+            raise ValueError(
+                f"{value!r} has no policy in SLA_POLICIES; leave it empty for no default"
+            )
+        return value
+
+    @field_validator("sla_escalation")
+    @classmethod
+    def _readable_escalation(cls, value: str, info: ValidationInfo) -> str:
+        parse_escalation(value, tiers=info.data.get("customer_tiers", []))
+        return value
+
+    def sla_policy_map(self) -> dict[str, SlaPolicy]:
+        """Policies by tier (validated at startup, so this does not raise afterwards)."""
+        return parse_policies(
+            self.sla_policies, business=self.business_calendar, tiers=self.customer_tiers
+        )
+
+    def sla_escalation_map(self) -> dict[str | None, str]:
+        """Escalation contact per tier; the ``None`` key is the default for every tier."""
+        return parse_escalation(self.sla_escalation, tiers=self.customer_tiers)
+
     def business_calendar(self) -> BusinessCalendar:
         """The calendar for business-day deadlines (raises ValueError naming the fault)."""
         try:
@@ -279,6 +386,23 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+
+def _business_calendar(data: dict[str, Any]) -> BusinessCalendar:
+    """The BUSINESS_* calendar from already-validated values (for SLA policies using it)."""
+    try:
+        return calendar_from_parts(
+            timezone=data.get("business_timezone", "UTC"),
+            workdays=data.get("business_days", ["mon-fri"]),
+            hours=data.get("business_hours", "09:00-17:00"),
+            holidays_country=data.get("holidays_country", ""),
+            holidays_subdivision=data.get("holidays_subdivision", ""),
+            holidays_extra=data.get("holidays_extra", []),
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"the business calendar (BUSINESS_*/HOLIDAYS_*) is invalid: {exc}"
+        ) from exc
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -25,6 +25,27 @@ class ReportIds(StrEnum):
     incident_input = "report.incident_select"
     account_block = "report.account"
     account_input = "report.account_search"
+    ticket_block = "report.ticket"
+    ticket_input = "report.ticket_input"
+    region_block = "report.region"
+    region_input = "report.region_select"
+    tier_block = "report.tier"
+    tier_input = "report.tier_select"
+    version_block = "report.version"
+    version_input = "report.version_input"
+    platform_block = "report.platform"
+    platform_input = "report.platform_select"
+    features_block = "report.features"
+    features_input = "report.features_select"
+    contact_block = "report.contact_channel"
+    contact_input = "report.contact_channel_select"
+    summary_block = "report.summary"
+    summary_input = "report.summary_input"
+    sentiment_block = "report.sentiment"
+    sentiment_input = "report.sentiment_select"
+    first_contact_block = "report.first_contact"
+    first_contact_input = "report.first_contact_picker"
+    source_block = "report.source"
 
 
 # --- Customer Liaison --------------------------------------------------------------------
@@ -63,4 +84,34 @@ class CadenceIds(StrEnum):
 # --- Impact summary ----------------------------------------------------------------------
 
 
+class ImpactIds(StrEnum):
+    """Blocks of the impact summaries (the hint button is IncidentActions.raise_severity)."""
+
+    live = "impact.live"
+    full = "impact.full"
+    hint = "impact.hint"
+
+
 # --- Ticket SLAs and App Home ------------------------------------------------------------
+
+
+class SlaActions(StrEnum):
+    """Buttons on SLA DMs (reminders, breach notices, hand-over notices, resolution list)."""
+
+    mark_responded = "sla.mark_responded"
+    open_ticket = "sla.open_ticket"
+    hand_over = "sla.hand_over"
+    customers_told = "sla.customers_told"
+    actions_block = "sla.ticket_actions"
+
+
+class SlaIds(StrEnum):
+    handover_modal = "sla.handover"
+    handover_user_block = "sla.handover_user"
+    handover_user_input = "sla.handover_user_select"
+    handover_note_block = "sla.handover_note"
+    handover_note_input = "sla.handover_note_input"
+
+
+class HomeIds(StrEnum):
+    ticket_menu = "home.ticket_menu"

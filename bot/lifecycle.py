@@ -29,6 +29,10 @@ class Lifecycle(StrEnum):
     resolved = "resolved"
     reopened = "reopened"
     report_attached = "report_attached"
+    # Ticket SLA changes, so summaries that count at-risk/breached tickets can refresh.
+    report_responded = "report_responded"
+    report_handed_over = "report_handed_over"
+    report_breached = "report_breached"
 
 
 @dataclass(frozen=True)

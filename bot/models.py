@@ -145,7 +145,22 @@ class Report(Base):
         back_populates="report", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_reports_incident_customer", "incident_id", "customer_key"),)
+    __table_args__ = (
+        Index("ix_reports_incident_customer", "incident_id", "customer_key"),
+        # Impact summary: reports per trend bar, per version and per customer are counted
+        # from these indexes alone (see bot/services/impact/aggregate.py).
+        Index("ix_reports_incident_created", "incident_id", "created_at"),
+        Index("ix_reports_incident_version", "incident_id", "product_version"),
+        Index(
+            "ix_reports_impact_customer",
+            "incident_id",
+            "customer_key",
+            "region",
+            "tier",
+            "account_id",
+            "vip",
+        ),
+    )
 
 
 class ReportFeature(Base):

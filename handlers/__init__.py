@@ -8,14 +8,18 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, events, incidents, liaison
+from handlers import cadence, events, home, impact, incidents, liaison, reports, sla
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
     incidents.register,
     events.register,
+    reports.register,
     liaison.register,
     cadence.register,
+    impact.register,
+    sla.register,
+    home.register,
 )
 
 

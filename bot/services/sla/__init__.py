@@ -1,0 +1,36 @@
+"""Ticket SLAs: deadlines per customer tier, DM reminders before breach, escalation at
+breach, the personal queue (``/liaison sla`` and App Home) and the resolution follow-up.
+
+``install`` wires the capability into a runtime: the lifecycle subscribers that start a
+ticket's clock when it is attached and schedule the follow-up DMs when an incident is
+resolved, and the handlers of the ``sla.*`` reminder kinds.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from bot.lifecycle import Lifecycle
+from bot.runtime import Runtime
+from bot.services.sla.clock import schedule_resolution_digests, start_clock
+from bot.services.sla.home import refresh_home_handler
+from bot.services.sla.notices import SlaNotices
+from bot.services.sla.schedule import Kind
+
+
+def install(rt: Runtime) -> None:
+    settings = rt.settings
+    policies = settings.sla_policy_map()
+    rt.hooks.subscribe(
+        Lifecycle.report_attached,
+        partial(
+            start_clock,
+            policies=policies,
+            default_tier=settings.sla_default_tier,
+            leads=settings.sla_reminder_leads,
+            home_delay=settings.sla_home_refresh_delay,
+        ),
+    )
+    rt.hooks.subscribe(Lifecycle.resolved, schedule_resolution_digests)
+    SlaNotices(rt, policies).register(rt.dispatcher)
+    rt.dispatcher.register(Kind.home_refresh, refresh_home_handler(rt))

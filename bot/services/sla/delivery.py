@@ -1,0 +1,137 @@
+"""Getting an SLA message to a person, or to the escalation contact when that is impossible.
+
+Before a DM the owner is looked up (``users.info``): a deactivated account, or a DM Slack
+refuses for good (DMs closed, account gone), sends the message to the tier's escalation
+contact with the reason instead, so nobody learns of a breach only from the metrics.
+Transient failures are raised for the dispatcher to retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.reminders import DueReminder
+from bot.runtime import Runtime
+from bot.services.sla.schedule import Kind, schedule_message
+from bot.slack.client import SlackDeliveryError
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "this person cannot get a DM from the app", whatever PERMANENT_ERRORS says.
+DM_REFUSALS = frozenset(
+    {
+        "account_inactive",
+        "cannot_dm_bot",
+        "channel_not_found",
+        "messages_tab_disabled",
+        "not_allowed_token_type",
+        "restricted_action",
+        "user_disabled",
+        "user_is_inactive",
+        "user_not_found",
+        "user_not_visible",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One DM: mrkdwn fallback text and its blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def escalation_contact(rt: Runtime, tier: str | None) -> str | None:
+    """``SLA_ESCALATION`` for this tier, else its default entry, else nobody."""
+    contacts = rt.settings.sla_escalation_map()
+    return contacts.get((tier or "").lower()) or contacts.get(None)
+
+
+def escalation_recipients(rt: Runtime, tier: str | None) -> list[str]:
+    """The people behind the tier's escalation contact (a user group is expanded)."""
+    contact = escalation_contact(rt, tier)
+    if contact is None:
+        return []
+    if contact.startswith("S"):
+        return rt.notifier.usergroup_members(contact)
+    return [contact]
+
+
+def is_escalation_contact(rt: Runtime, tier: str | None, user_id: str) -> bool:
+    """Whether ``user_id`` is (in) the tier's escalation contact; False if Slack can't say."""
+    try:
+        return user_id in escalation_recipients(rt, tier)
+    except SlackDeliveryError as exc:
+        log.warning("Could not read the SLA escalation group: %s", exc.error)
+        return False
+
+
+def undeliverable_reason(rt: Runtime, user_id: str) -> str | None:
+    """Why a DM to this user cannot work, or None when it can be tried."""
+    try:
+        user = rt.notifier.user(user_id)
+    except SlackDeliveryError as exc:
+        if exc.permanent or exc.error in DM_REFUSALS:
+            return f"Slack does not know this account ({exc.error})"
+        raise
+    if user.deleted:
+        return "their Slack account is deactivated"
+    if user.is_bot:
+        return "it is a bot account"
+    return None
+
+
+def dm_or_escalate(
+    rt: Runtime,
+    reminder: DueReminder,
+    *,
+    user_id: str,
+    message: Outgoing,
+    tier: str | None,
+) -> None:
+    """DM ``user_id``; when that cannot work, forward the message to the escalation contact."""
+    reason = undeliverable_reason(rt, user_id)
+    if reason is None:
+        try:
+            rt.notifier.dm(user_id, message.text, message.blocks)
+            return
+        except SlackDeliveryError as exc:
+            if not (exc.permanent or exc.error in DM_REFUSALS):
+                raise
+            reason = f"Slack refused the DM ({exc.error})"
+    forward(rt, reminder, user_id=user_id, reason=reason, text=message.text, tier=tier)
+
+
+def forward(
+    rt: Runtime, reminder: DueReminder, *, user_id: str, reason: str, text: str, tier: str | None
+) -> None:
+    """Schedule the undelivered message for each escalation recipient (each retried alone)."""
+    recipients = [r for r in escalation_recipients(rt, tier) if r != user_id]
+    if not recipients:
+        raise SlackDeliveryError(
+            "chat.postMessage",
+            f"could not reach {user_id} ({reason}) and SLA_ESCALATION names nobody else",
+            permanent=True,
+        )
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        for recipient in recipients:
+            schedule_message(
+                session,
+                Kind.undeliverable,
+                key=f"{reminder.id}:{recipient}",
+                incident_id=reminder.incident_id,
+                report_id=reminder.report_id,
+                target=recipient,
+                now=now,
+                payload={
+                    "user": user_id,
+                    "reason": reason,
+                    "text": text,
+                    "source": reminder.kind,
+                },
+            )
+    log.warning("SLA message for %s forwarded to %s: %s", user_id, recipients, reason)

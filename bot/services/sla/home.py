@@ -1,0 +1,149 @@
+"""The App Home tab: each person's ticket queue, their liaison roles and the open incidents.
+
+Published when the person opens the tab and, through a ``sla.home_refresh`` reminder,
+whenever their tickets change (attached, answered, handed over, breached). A burst of
+changes for one person folds into one publish: the refresh cancels the others pending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import reminders
+from bot.dispatcher import Outcome, ReminderHandler
+from bot.models import Incident, LiaisonAssignment, Reminder, Report
+from bot.reminders import DueReminder
+from bot.runtime import Runtime
+from bot.services.sla import tickets
+from bot.services.sla.schedule import Kind
+from bot.slack.home_blocks import TICKETS_SHOWN, HomeSections, home_view
+
+INCIDENTS_SHOWN = 30
+ACTIVE_LIAISON = ("pending", "accepted")
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    id: int
+    title: str
+    severity: str
+    channel_id: str | None
+    opened_at: datetime
+    report_count: int
+    customer_count: int
+    liaison_status: str | None = None
+
+
+def _incident_lines(
+    session: Session, *, liaison: str | None = None, limit: int = INCIDENTS_SHOWN
+) -> tuple[list[IncidentLine], int]:
+    counts = (
+        select(
+            Report.incident_id.label("incident_id"),
+            func.count(Report.id).label("reports"),
+            func.count(func.distinct(Report.customer_key)).label("customers"),
+        )
+        .group_by(Report.incident_id)
+        .subquery()
+    )
+    columns = [
+        Incident,
+        func.coalesce(counts.c.reports, 0),
+        func.coalesce(counts.c.customers, 0),
+    ]
+    statement = select(*columns).outerjoin(counts, counts.c.incident_id == Incident.id)
+    total_statement = select(func.count(Incident.id)).where(Incident.status == "open")
+    if liaison is not None:
+        statement = statement.add_columns(LiaisonAssignment.status).join(
+            LiaisonAssignment, LiaisonAssignment.incident_id == Incident.id
+        )
+        role = (LiaisonAssignment.user_id == liaison, LiaisonAssignment.status.in_(ACTIVE_LIAISON))
+        statement = statement.where(*role)
+        total_statement = total_statement.join(
+            LiaisonAssignment, LiaisonAssignment.incident_id == Incident.id
+        ).where(*role)
+    statement = statement.where(Incident.status == "open").order_by(
+        Incident.opened_at.desc(), Incident.id.desc()
+    )
+    lines = [
+        IncidentLine(
+            id=row[0].id,
+            title=row[0].title,
+            severity=row[0].severity,
+            channel_id=row[0].channel_id,
+            opened_at=row[0].opened_at,
+            report_count=int(row[1]),
+            customer_count=int(row[2]),
+            liaison_status=row[3] if liaison is not None else None,
+        )
+        for row in session.execute(statement.limit(limit))
+    ]
+    return lines, int(session.scalar(total_statement) or 0)
+
+
+def build_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> dict[str, object]:
+    """The Home view for ``user_id``, read in one session."""
+    now = rt.clock.now()
+    risk = tickets.at_risk_within(rt)
+    render = rt.renderer.render
+    with rt.sessions() as session:
+        queue = tickets.awaiting_response(session, owner=user_id, limit=TICKETS_SHOWN)
+        liaison, liaison_total = _incident_lines(session, liaison=user_id)
+        incidents, incidents_total = _incident_lines(session)
+    rows = [(tickets.ticket_line(rt, t, show_owner=False), t) for t in queue.tickets]
+    breached = sum(1 for t in queue.tickets if t.state(now, risk) == tickets.SlaState.breached)
+    hidden = queue.total - len(rows)
+    sections = HomeSections(
+        updated=render("home/updated.j2", now=now),
+        notice=notice,
+        tickets_intro=render("home/tickets_intro.j2", total=queue.total, breached=breached),
+        tickets=rows,
+        tickets_more=render("home/more.j2", count=hidden, what="ticket") if hidden > 0 else None,
+        liaison_intro=render("home/liaison_intro.j2", total=liaison_total),
+        liaison_lines=[render("home/incident_line.j2", incident=i) for i in liaison],
+        incidents_intro=render("home/incidents_intro.j2", total=incidents_total),
+        incident_lines=[render("home/incident_line.j2", incident=i) for i in incidents],
+    )
+    return home_view(sections)
+
+
+def publish_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> None:
+    rt.notifier.publish_home(user_id, build_home(rt, user_id, notice=notice))
+
+
+def refresh_home_handler(rt: Runtime) -> ReminderHandler:
+    """The ``sla.home_refresh`` handler: fold the user's refreshes into one publish.
+
+    Pending refreshes of the user are cancelled (their causes are committed, so the view
+    built next includes them). Refreshes claimed in the same batch as this one leave the
+    publish to the lowest id among them: that handler reads after the claim, hence after
+    every cause of the batch.
+    """
+
+    def handle(reminder: DueReminder) -> Outcome:
+        if not reminder.target:
+            return Outcome.obsolete
+        with rt.sessions.begin() as session:
+            reminders.cancel(
+                session, now=rt.clock.now(), kinds=[Kind.home_refresh], target=reminder.target
+            )
+            mine = session.get(Reminder, reminder.id)
+            first = session.scalar(
+                select(func.min(Reminder.id)).where(
+                    Reminder.kind == Kind.home_refresh,
+                    Reminder.target == reminder.target,
+                    Reminder.status == "claimed",
+                    Reminder.claimed_by == (mine.claimed_by if mine else None),
+                    Reminder.lease_until == (mine.lease_until if mine else None),
+                )
+            )
+        if first is not None and first < reminder.id:
+            return Outcome.obsolete
+        publish_home(rt, reminder.target)
+        return Outcome.sent
+
+    return handle

@@ -1,0 +1,251 @@
+"""The SLA's reminder handlers: warnings, breach, hand-over notice, escalation, digest.
+
+Each handler re-reads the ticket first and reports ``Outcome.obsolete`` when its reason
+is gone (answered, handed over, incident reopened), so a stale reminder is never sent.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.dispatcher import Outcome, ReminderDispatcher
+from bot.errors import NotFound
+from bot.lifecycle import Lifecycle, LifecycleEvent
+from bot.models import Incident, Report
+from bot.reminders import DueReminder
+from bot.rendering import Mrkdwn
+from bot.runtime import Runtime
+from bot.services.sla import tickets
+from bot.services.sla.delivery import (
+    Outgoing,
+    dm_or_escalate,
+    escalation_contact,
+    escalation_recipients,
+)
+from bot.services.sla.schedule import Kind, refresh_home, schedule_message
+from bot.services.sla.tickets import Ticket
+from bot.sla_policy import SlaPolicy
+from bot.slack.blocks import bullet_list, section
+from bot.slack.sla_blocks import digest_blocks, ticket_message_blocks
+
+
+class SlaNotices:
+    """Reminder handlers bound to one runtime and its parsed SLA policies."""
+
+    def __init__(self, rt: Runtime, policies: dict[str, SlaPolicy]) -> None:
+        self.rt = rt
+        self.policies = policies
+
+    def register(self, dispatcher: ReminderDispatcher) -> None:
+        dispatcher.register(Kind.warning, self.warning)
+        dispatcher.register(Kind.breach, self.breach)
+        dispatcher.register(Kind.breach_owner, self.breach_owner)
+        dispatcher.register(Kind.breach_escalation, self.breach_escalation)
+        dispatcher.register(Kind.undeliverable, self.undeliverable)
+        dispatcher.register(Kind.handover_notice, self.handover_notice)
+        dispatcher.register(Kind.resolution_digest, self.resolution_digest)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _ticket(self, report_id: int | None) -> Ticket | None:
+        if report_id is None:
+            return None
+        with self.rt.sessions() as session:
+            try:
+                return tickets.load(session, report_id)
+            except NotFound:
+                return None
+
+    def _context(self, ticket: Ticket) -> dict[str, object]:
+        policy = self.policies.get(ticket.policy or "")
+        now = self.rt.clock.now()
+        return {
+            "ticket": ticket,
+            "policy": policy.description if policy else ticket.policy,
+            "time_left": ticket.time_left(now),
+            "late": now - ticket.due if ticket.due else None,
+            "overdue": ticket.due is not None
+            and (ticket.breached_at is not None or ticket.due <= now),
+        }
+
+    def _render(self, name: str, **context: object) -> str:
+        return self.rt.renderer.render(name, **context)
+
+    # --- before the deadline -----------------------------------------------------------
+
+    def warning(self, reminder: DueReminder) -> Outcome:
+        ticket = self._ticket(reminder.report_id)
+        now = self.rt.clock.now()
+        if (
+            ticket is None
+            or ticket.responded_at is not None
+            or ticket.breached_at is not None
+            or ticket.owner != reminder.target
+            or ticket.due is None
+            or ticket.due <= now
+        ):
+            return Outcome.obsolete
+        text = self._render("sla/warning.j2", **self._context(ticket))
+        message = Outgoing(text, ticket_message_blocks(text, ticket))
+        dm_or_escalate(
+            self.rt, reminder, user_id=ticket.owner, message=message, tier=ticket.escalation_tier
+        )
+        return Outcome.sent
+
+    def handover_notice(self, reminder: DueReminder) -> Outcome:
+        ticket = self._ticket(reminder.report_id)
+        if ticket is None or ticket.responded_at is not None or ticket.owner != reminder.target:
+            return Outcome.obsolete
+        text = self._render(
+            "sla/handover_notice.j2",
+            **self._context(ticket),
+            actor=reminder.payload.get("from"),
+            previous_owner=reminder.payload.get("previous_owner"),
+            note=reminder.payload.get("note"),
+        )
+        message = Outgoing(text, ticket_message_blocks(text, ticket))
+        dm_or_escalate(
+            self.rt, reminder, user_id=ticket.owner, message=message, tier=ticket.escalation_tier
+        )
+        return Outcome.sent
+
+    # --- at the deadline -----------------------------------------------------------------
+
+    def breach(self, reminder: DueReminder) -> Outcome:
+        """Mark the ticket breached (once), then tell its owner and the escalation contact.
+
+        Both messages are rows of their own, so a retry of one never repeats the other;
+        running this again (after a failed group lookup) schedules nothing twice.
+        """
+        rt = self.rt
+        now = rt.clock.now()
+        with rt.sessions.begin() as session:
+            report = session.scalars(
+                select(Report).where(Report.id == reminder.report_id).with_for_update()
+            ).one_or_none()
+            if report is None or report.responded_at is not None:
+                return Outcome.obsolete
+            if report.breached_at is None:
+                report.breached_at = report.first_response_due_at or now
+                event = LifecycleEvent(
+                    Lifecycle.report_breached, report.incident, now, report=report
+                )
+                rt.hooks.emit(session, event)
+                refresh_home(
+                    session,
+                    [report.owner_user_id],
+                    now=now,
+                    delay=rt.settings.sla_home_refresh_delay,
+                )
+            schedule_message(
+                session,
+                Kind.breach_owner,
+                key=f"{report.id}:{report.owner_user_id}",
+                target=report.owner_user_id,
+                now=now,
+                incident_id=report.incident_id,
+                report_id=report.id,
+            )
+            tier = report.sla_policy or report.tier
+            report_id, incident_id = report.id, report.incident_id
+        recipients = escalation_recipients(rt, tier)
+        if recipients:
+            with rt.sessions.begin() as session:
+                for recipient in recipients:
+                    schedule_message(
+                        session,
+                        Kind.breach_escalation,
+                        key=f"{report_id}:{recipient}",
+                        target=recipient,
+                        now=now,
+                        incident_id=incident_id,
+                        report_id=report_id,
+                    )
+        return Outcome.sent
+
+    def breach_owner(self, reminder: DueReminder) -> Outcome:
+        ticket = self._ticket(reminder.report_id)
+        if ticket is None or ticket.responded_at is not None or ticket.owner != reminder.target:
+            return Outcome.obsolete
+        contact = escalation_contact(self.rt, ticket.escalation_tier)
+        text = self._render("sla/breach_owner.j2", **self._context(ticket), escalation=contact)
+        message = Outgoing(text, ticket_message_blocks(text, ticket))
+        dm_or_escalate(
+            self.rt, reminder, user_id=ticket.owner, message=message, tier=ticket.escalation_tier
+        )
+        return Outcome.sent
+
+    def breach_escalation(self, reminder: DueReminder) -> Outcome:
+        ticket = self._ticket(reminder.report_id)
+        if ticket is None or ticket.responded_at is not None or reminder.target is None:
+            return Outcome.obsolete
+        text = self._render("sla/breach_escalation.j2", **self._context(ticket))
+        blocks = ticket_message_blocks(text, ticket, respond=False)
+        self.rt.notifier.dm(reminder.target, text, blocks)
+        return Outcome.sent
+
+    def undeliverable(self, reminder: DueReminder) -> Outcome:
+        """A message its addressee cannot get, with the reason, for the escalation contact."""
+        payload = reminder.payload
+        ticket = self._ticket(reminder.report_id)
+        about_ticket = payload.get("source") != Kind.resolution_digest
+        if reminder.target is None or (
+            about_ticket and (ticket is None or ticket.responded_at is not None)
+        ):
+            return Outcome.obsolete
+        original = str(payload.get("text", ""))
+        quoted = Mrkdwn("\n".join(f"> {line}" for line in original.splitlines()))
+        buttons = about_ticket and ticket is not None
+        text = self._render(
+            "sla/undeliverable.j2",
+            user=payload.get("user"),
+            reason=payload.get("reason", ""),
+            quoted=quoted,
+            ticket_buttons=buttons,
+        )
+        if buttons and ticket is not None:
+            blocks = ticket_message_blocks(text, ticket, respond=False)
+        else:
+            blocks = [section(text)]
+        self.rt.notifier.dm(reminder.target, text, blocks)
+        return Outcome.sent
+
+    # --- after resolution ----------------------------------------------------------------
+
+    def resolution_digest(self, reminder: DueReminder) -> Outcome:
+        """One DM per owner: their customers to tell and the resolution message to copy."""
+        owner = reminder.target
+        with self.rt.sessions() as session:
+            incident = session.get(Incident, reminder.incident_id or 0)
+            if incident is None or incident.is_open or owner is None:
+                return Outcome.obsolete
+            rows = session.execute(
+                select(Report, Incident)
+                .join(Incident, Report.incident_id == Incident.id)
+                .where(
+                    Report.incident_id == incident.id,
+                    Report.owner_user_id == owner,
+                    Report.customer_notified_at.is_(None),
+                )
+                .order_by(Report.customer_name, Report.id)
+            ).all()
+            to_tell = [tickets.to_ticket(report, inc) for report, inc in rows]
+            context = {
+                "incident": {
+                    "id": incident.id,
+                    "title": incident.title,
+                    "channel_id": incident.channel_id,
+                    "resolution_note": incident.resolution_note,
+                    "resolved_at": incident.resolved_at,
+                }
+            }
+        if not to_tell:
+            return Outcome.obsolete
+        customers = [self._render("sla/digest_customer.j2", ticket=t) for t in to_tell]
+        intro = self._render("sla/resolution_digest.j2", **context, count=len(to_tell))
+        copy = self._render("sla/customer_message.j2", **context)
+        text = f"{intro}\n{bullet_list(customers, limit=2000)}\n\n{copy}"
+        blocks = digest_blocks(intro, customers, copy, incident.id)
+        tier = next((t.escalation_tier for t in to_tell if t.escalation_tier), None)
+        dm_or_escalate(self.rt, reminder, user_id=owner, message=Outgoing(text, blocks), tier=tier)
+        return Outcome.sent

@@ -1,0 +1,88 @@
+"""Block Kit for the App Home tab: the user's ticket queue, their liaison roles, open incidents.
+
+A Home view holds at most 100 blocks; the queue gets one section per ticket (with a menu
+to act on it) up to ``TICKETS_SHOWN``, and every list ends with "and N more" when cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.ids import HomeIds
+from bot.services.sla.tickets import Ticket
+from bot.slack.blocks import (
+    VIEW_BLOCK_LIMIT,
+    Block,
+    bullet_list,
+    context,
+    divider,
+    fit_blocks,
+    header,
+    option,
+    section,
+)
+
+TICKETS_SHOWN = 60
+
+
+class TicketMenu(StrEnum):
+    """Values of the per-ticket overflow menu (``<choice>:<report id>``)."""
+
+    respond = "respond"
+    hand_over = "handover"
+    open = "open"
+
+
+@dataclass(frozen=True)
+class HomeSections:
+    """Everything the Home shows, already rendered to mrkdwn by the service."""
+
+    updated: str
+    notice: str | None
+    tickets_intro: str
+    tickets: list[tuple[str, Ticket]]
+    tickets_more: str | None
+    liaison_intro: str
+    liaison_lines: list[str]
+    incidents_intro: str
+    incident_lines: list[str]
+
+
+def ticket_menu(ticket: Ticket) -> Block:
+    options = [
+        option("Mark responded", f"{TicketMenu.respond}:{ticket.id}"),
+        option("Hand over…", f"{TicketMenu.hand_over}:{ticket.id}"),
+    ]
+    if ticket.ticket_url:
+        opener = option("Open ticket", f"{TicketMenu.open}:{ticket.id}")
+        opener["url"] = ticket.ticket_url[:3000]
+        options.append(opener)
+    return {"type": "overflow", "action_id": HomeIds.ticket_menu, "options": options}
+
+
+def parse_menu_value(value: str) -> tuple[TicketMenu, int] | None:
+    choice, _, report_id = value.partition(":")
+    if choice not in TicketMenu.__members__.values() or not report_id.isdigit():
+        return None
+    return TicketMenu(choice), int(report_id)
+
+
+def home_view(parts: HomeSections) -> dict[str, Any]:
+    blocks: list[Block] = [header("Your tickets")]
+    if parts.notice:
+        blocks.append(section(parts.notice))
+    blocks.append(context(parts.updated))
+    blocks.append(section(parts.tickets_intro))
+    for text, ticket in parts.tickets[:TICKETS_SHOWN]:
+        blocks.append(section(text, accessory=ticket_menu(ticket)))
+    if parts.tickets_more:
+        blocks.append(context(parts.tickets_more))
+    blocks += [divider(), header("Incidents where you are liaison"), section(parts.liaison_intro)]
+    if parts.liaison_lines:
+        blocks.append(section(bullet_list(parts.liaison_lines)))
+    blocks += [divider(), header("Open incidents"), section(parts.incidents_intro)]
+    if parts.incident_lines:
+        blocks.append(section(bullet_list(parts.incident_lines)))
+    return {"type": "home", "blocks": fit_blocks(blocks, VIEW_BLOCK_LIMIT)}
