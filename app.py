@@ -86,7 +86,11 @@ def build(
         renderer=renderer,
         hooks=LifecycleHooks(),
         dispatcher=ReminderDispatcher(
-            sessions, clock, lease=settings.reminder_lease, batch_size=settings.reminder_batch_size
+            sessions,
+            clock,
+            lease=settings.reminder_lease,
+            batch_size=settings.reminder_batch_size,
+            threads=settings.reminder_threads,
         ),
     )
     install_capabilities(rt)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -65,7 +66,7 @@ def serve_fake_slack(members: list[str], conn: Connection) -> None:
         conn.send((dict(tally), list(fake.violations), usage.ru_utime + usage.ru_stime))
 
 
-def settings_for(database_url: str, slack_url: str) -> Settings:
+def settings_for(database_url: str, slack_url: str, threads: int, batch: int) -> Settings:
     return Settings(
         _env_file=None,
         slack_bot_token="xoxb-bench",
@@ -73,6 +74,8 @@ def settings_for(database_url: str, slack_url: str) -> Settings:
         slack_api_url=slack_url,
         database_url=database_url,
         liaison_escalation=GROUP,
+        reminder_threads=threads,
+        reminder_batch_size=batch,
     )
 
 
@@ -111,15 +114,15 @@ def seed(database_url: str, incidents: int, members: list[str]) -> int:
     return count
 
 
-def dispatch(database_url: str, slack_url: str, threads: int, batch: int) -> dict[str, Any]:
-    """One replica: build the real app and run its dispatcher until nothing is due."""
-    settings = settings_for(database_url, slack_url)
-    liaison = build(settings, migrate=False)
-    dispatcher = liaison.rt.dispatcher
-    dispatcher._threads = threads
-    dispatcher._batch_size = batch
+def dispatch(
+    database_url: str, slack_url: str, threads: int, batch: int, ready: Callable[[], None]
+) -> dict[str, Any]:
+    """One replica: build the real app, say it is ready, run its dispatcher until nothing
+    is due."""
+    liaison = build(settings_for(database_url, slack_url, threads, batch), migrate=False)
+    ready()
     started, cpu = time.perf_counter(), _cpu_seconds()
-    stats = dispatcher.run_once()
+    stats = liaison.rt.dispatcher.run_once()
     elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     liaison.engine.dispose()
     return {
@@ -139,7 +142,11 @@ def _cpu_seconds() -> float:
 
 
 def _replica(database_url: str, slack_url: str, threads: int, batch: int, conn: Connection) -> None:
-    conn.send(dispatch(database_url, slack_url, threads, batch))
+    def ready() -> None:  # every replica built and connected before the clock starts
+        conn.send("ready")
+        conn.recv()
+
+    conn.send(dispatch(database_url, slack_url, threads, batch, ready))
 
 
 def main() -> int:
@@ -164,11 +171,17 @@ def main() -> int:
     print(f"Seeded {seeded:,} due reminders across {args.incidents:,} incidents "
           f"({make_engine(database_url).dialect.name}).")  # fmt: skip
 
-    started = time.perf_counter()
+    replicas: list[multiprocessing.process.BaseProcess] = []
     if args.processes == 1:
-        results = [dispatch(database_url, slack_url, args.threads, args.batch)]
+        started = 0.0
+
+        def start_clock() -> None:
+            nonlocal started
+            started = time.perf_counter()
+
+        results = [dispatch(database_url, slack_url, args.threads, args.batch, start_clock)]
     else:
-        pipes, replicas = [], []
+        pipes = []
         for _ in range(args.processes):
             ours, theirs = context.Pipe()
             replica = context.Process(
@@ -178,10 +191,15 @@ def main() -> int:
             replica.start()
             pipes.append(ours)
             replicas.append(replica)
+        for pipe in pipes:
+            assert pipe.recv() == "ready"
+        started = time.perf_counter()
+        for pipe in pipes:
+            pipe.send("go")
         results = [pipe.recv() for pipe in pipes]
-        for replica in replicas:
-            replica.join()
     wall = time.perf_counter() - started
+    for replica in replicas:
+        replica.join()
 
     parent.send("tally")
     tally, violations, fake_cpu = parent.recv()

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     reminder_lease: Duration = timedelta(minutes=2)
     # Due reminders each process claims at a time (smaller spreads work across replicas).
     reminder_batch_size: int = Field(default=200, ge=1)
+    # Threads per process sending due reminders (their time is mostly spent waiting on Slack).
+    reminder_threads: int = Field(default=8, ge=1)
     log_level: str = "INFO"
     templates_dir: str = ""
 
