@@ -17,6 +17,7 @@ from tests.handlers.sla_support import (
     reminders_of,
     report,
     setup_people,
+    sqlite_only,
 )
 from tests.harness import Harness
 
@@ -140,6 +141,7 @@ def test_a_deactivated_owner_s_reminder_goes_to_the_escalation_contact(sla: Harn
     assert ("sla.undeliverable", "UMGR", "sent") in reminders_of(sla, report_id)
 
 
+@sqlite_only
 def test_dms_refused_by_slack_are_forwarded_with_the_reason(sla: Harness) -> None:
     incident = declare(sla)
     attach(sla, incident, customer="Umbrella")
@@ -151,6 +153,7 @@ def test_dms_refused_by_slack_are_forwarded_with_the_reason(sla: Harness) -> Non
     assert "Slack refused the DM (messages_tab_disabled)" in forwarded["text"]
 
 
+@sqlite_only
 def test_transient_slack_failures_are_retried_until_the_dm_arrives(sla: Harness) -> None:
     incident = declare(sla)
     attach(sla, incident)
@@ -165,6 +168,7 @@ def test_transient_slack_failures_are_retried_until_the_dm_arrives(sla: Harness)
     assert dms(sla, "UMGR") == []
 
 
+@sqlite_only
 def test_a_user_group_escalation_reaches_every_member(app_factory) -> None:
     harness = app_factory(sla_escalation="standard=UMGR,S0LEADS")
     setup_people(harness)
@@ -180,6 +184,7 @@ def test_a_user_group_escalation_reaches_every_member(app_factory) -> None:
     assert dms(harness, "UMGR") == []
 
 
+@sqlite_only
 def test_first_contact_time_starts_the_clock_and_a_late_ticket_warns_at_once(
     sla: Harness,
 ) -> None:
@@ -208,6 +213,7 @@ def test_first_contact_time_starts_the_clock_and_a_late_ticket_warns_at_once(
     assert [k for k, _, _ in reminders_of(sla, late_id)].count("sla.warning") == 2
 
 
+@sqlite_only
 def test_tickets_without_a_known_tier_follow_the_default_policy_or_none(app_factory) -> None:
     harness = app_factory(sla_default_tier="")
     setup_people(harness)
