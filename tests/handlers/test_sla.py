@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app import build
 from bot.ids import SlaActions
 from tests.handlers.sla_support import (
     attach,
@@ -222,3 +224,20 @@ def test_tickets_without_a_known_tier_follow_the_default_policy_or_none(app_fact
     assert report(harness, untiered).first_response_due_at is None
     harness.advance(timedelta(days=2))
     assert dms(harness, "UAGENT") == []
+
+
+def test_two_replicas_waking_together_send_each_reminder_once(sla: Harness, engine) -> None:
+    incident = declare(sla)
+    for number in range(12):
+        attach(sla, incident, customer=f"Customer {number:02d}")
+    replica = build(sla.rt.settings, clock=sla.clock, engine=engine, migrate=False)
+    sla.clock.advance(timedelta(minutes=30))  # nobody has woken yet
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [pool.submit(d.run_once) for d in (sla.rt.dispatcher, replica.rt.dispatcher)]
+        assert all(run.result().failed == 0 for run in runs)
+
+    texts = dm_texts(sla, "UAGENT")
+    assert sorted(t.split("*")[3] for t in texts) == [f"Customer {n:02d}" for n in range(12)]
+    dm_calls = [c for c in sla.fake.calls_to("chat.postMessage") if c.params["channel"] == "UAGENT"]
+    assert len(dm_calls) == 12
