@@ -85,7 +85,9 @@ def build(
         notifier=Notifier(client),
         renderer=renderer,
         hooks=LifecycleHooks(),
-        dispatcher=ReminderDispatcher(sessions, clock),
+        dispatcher=ReminderDispatcher(
+            sessions, clock, lease=settings.reminder_lease, batch_size=settings.reminder_batch_size
+        ),
     )
     install_capabilities(rt)
     bolt = App(
@@ -161,7 +163,7 @@ def _run(args: Any, settings: Settings) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return run_demo()
+        return run_demo(build, settings)
     if not settings.has_slack_credentials:
         missing = [
             name

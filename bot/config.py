@@ -21,8 +21,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.business_time import BusinessCalendar, calendar_from_parts
-from bot.durations import parse_duration
+from bot.account_partitions import AccountPartition, parse_partitions
+from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
+from bot.durations import format_duration, parse_duration
 from bot.sla_policy import SlaPolicy, parse_escalation, parse_policies, policy_tiers
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
@@ -50,6 +51,10 @@ def parse_severity_durations(value: Any) -> Any:
         result[severity] = parse_duration(duration)
     return result
 
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_USER_OR_GROUP_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
@@ -83,6 +88,10 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=2, ge=1)
     listener_threads: int = Field(default=64, ge=1)
     scheduler_interval: Duration = timedelta(seconds=10)
+    # A claimed reminder whose process died is claimed again after this long.
+    reminder_lease: Duration = timedelta(minutes=2)
+    # Due reminders each process claims at a time (smaller spreads work across replicas).
+    reminder_batch_size: int = Field(default=200, ge=1)
     log_level: str = "INFO"
     templates_dir: str = ""
 
@@ -106,6 +115,13 @@ class Settings(BaseSettings):
     # Who hears about problems nobody else can fix (empty pool, nobody accepting, overdue
     # updates): a user id (U...) or a user group id (S...).
     liaison_escalation: str = ""
+    # The pool liaisons are chosen from: a user group id (S...), user ids, or both.
+    liaison_usergroup: str = ""
+    liaison_users: CsvList = []
+    # Members are preferred inside these hours, read in each member's own Slack time zone.
+    liaison_working_hours: str = "09:00-18:00"
+    # An assigned liaison who has not accepted by then is replaced by the next member.
+    liaison_accept_timeout: Duration = timedelta(minutes=5)
 
     # --- Update cadence -----------------------------------------------------------------
     cadence_assessment_due: Duration = timedelta(minutes=5)
@@ -117,6 +133,10 @@ class Settings(BaseSettings):
     }
     cadence_prelim_business_days: int = Field(default=1, ge=0)
     cadence_pir_business_days: int = Field(default=5, ge=0)
+    # The liaison's DM comes this long before an assessment or update deadline ...
+    cadence_nudge_lead: Duration = timedelta(minutes=2)
+    # ... and this long before a report deadline.
+    cadence_report_nudge_lead: Duration = timedelta(hours=2)
 
     # --- Business calendar (cadence deadlines; SLA policies may set their own) ----------
     business_days: CsvList = ["mon", "tue", "wed", "thu", "fri"]
@@ -129,6 +149,33 @@ class Settings(BaseSettings):
     holidays_extra: CsvList = []
 
     # --- Impact summary -----------------------------------------------------------------
+    # The live summary in the incident channel changes at most once per this interval.
+    impact_refresh: Duration = timedelta(seconds=60)
+    # Account-number ranges ("legacy=0-99999, 100000-", ...); empty: by leading digit.
+    impact_account_partitions: CsvList = []
+    # Severity hint: offered while the incident is below a major severity and any of these
+    # holds (0 switches a threshold off).
+    impact_hint_customers: int = Field(default=25, ge=0)
+    impact_hint_vips: int = Field(default=3, ge=0)
+    impact_hint_rising: bool = True
+    # Trend: bar width of the sparkline and chart, bars shown at most (the bar widens on long
+    # incidents), intervals compared (last N vs the N before), and how big a change must be
+    # to count as rising or falling (percent, and reports).
+    impact_trend_interval: Duration = timedelta(minutes=5)
+    impact_trend_bars: int = Field(default=24, ge=4, le=60)
+    impact_trend_window: int = Field(default=3, ge=1)
+    impact_trend_change: int = Field(default=50, ge=1)
+    impact_trend_min_change: int = Field(default=3, ge=1)
+    # Exposure: tickets whose first-response deadline falls within this window.
+    impact_exposure_window: Duration = timedelta(hours=1)
+    # Patterns ("Android accounts for 80% of reports") need at least this many reports; a
+    # segment dominates at this share (percent) and is over-represented at this multiple of
+    # its share of the accounts directory.
+    impact_min_reports: int = Field(default=3, ge=1)
+    impact_dominant_share: int = Field(default=60, ge=1, le=100)
+    impact_overrepresented: float = Field(default=2.0, ge=1.0)
+    # Segments listed per dimension in the full summary.
+    impact_segments_shown: int = Field(default=5, ge=1, le=20)
 
     # --- Ticket SLAs --------------------------------------------------------------------
     # First-response target per customer tier and the calendar its clock runs on
@@ -170,11 +217,101 @@ class Settings(BaseSettings):
             raise ValueError(f"not a valid regular expression: {exc}") from exc
         return value
 
+    @field_validator("liaison_escalation")
+    @classmethod
+    def _user_or_group_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _USER_OR_GROUP_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a Slack user id (U...) or user group id (S...); copy it "
+                "from the person's or group's profile (More > Copy member/group ID)"
+            )
+        return value
+
+    @field_validator("liaison_usergroup")
+    @classmethod
+    def _group_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _GROUP_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a user group id like S0123ABCD (the group's profile: "
+                "More > Copy group ID)"
+            )
+        return value
+
+    @field_validator("liaison_users")
+    @classmethod
+    def _user_ids(cls, value: list[str]) -> list[str]:
+        wrong = [item for item in value if not _USER_ID.match(item)]
+        if wrong:
+            raise ValueError(
+                f"{wrong} are not Slack user ids like U0123ABCD (a profile's More > Copy member ID)"
+            )
+        return list(dict.fromkeys(value))
+
+    @field_validator("liaison_working_hours")
+    @classmethod
+    def _working_hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value.strip()
+
+    @field_validator("liaison_accept_timeout")
+    @classmethod
+    def _positive_timeout(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than zero, e.g. 5m")
+        return value
+
     @field_validator("cadence_update_intervals")
     @classmethod
     def _every_severity_has_an_interval(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
         defaults = cls.model_fields["cadence_update_intervals"].default
         return {**defaults, **value}
+
+    @field_validator("impact_account_partitions")
+    @classmethod
+    def _valid_partitions(cls, value: list[str]) -> list[str]:
+        parse_partitions(value)
+        return value
+
+    def account_partitions(self) -> list[AccountPartition]:
+        """The configured account-number ranges (empty: group by leading digit)."""
+        return parse_partitions(self.impact_account_partitions)
+
+    @field_validator(
+        "cadence_assessment_due",
+        "cadence_nudge_lead",
+        "cadence_report_nudge_lead",
+        "reminder_lease",
+        "scheduler_interval",
+        "impact_refresh",
+        "impact_trend_interval",
+        "impact_exposure_window",
+    )
+    @classmethod
+    def _positive_duration(cls, value: timedelta) -> timedelta:
+        if value <= timedelta():
+            raise ValueError("must be longer than zero, e.g. 60s or 5m")
+        return value
+
+    @field_validator("cadence_update_intervals", mode="after")
+    @classmethod
+    def _positive_intervals(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        zero = [severity for severity, interval in value.items() if interval <= timedelta()]
+        if zero:
+            raise ValueError(f"intervals must be longer than zero (check {', '.join(zero)})")
+        return value
+
+    @model_validator(mode="after")
+    def _nudge_comes_before_the_deadline(self) -> Settings:
+        shortest = min([self.cadence_assessment_due, *self.cadence_update_intervals.values()])
+        if self.cadence_nudge_lead >= shortest:
+            raise ValueError(
+                f"CADENCE_NUDGE_LEAD ({format_duration(self.cadence_nudge_lead)}) must be "
+                f"shorter than the shortest assessment or update deadline "
+                f"({format_duration(shortest)}), or the nudge would come before the clock starts"
+            )
+        return self
 
     @model_validator(mode="after")
     def _calendar_is_valid(self) -> Settings:
@@ -274,5 +411,5 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"]).upper()
-            problems.append(f"  {name}: {error['msg']}")
+            problems.append(f"  {name}: {error['msg']}" if name else f"  {error['msg']}")
         raise ConfigError("Invalid configuration:\n" + "\n".join(problems)) from exc

@@ -8,8 +8,7 @@ advisory lock on PostgreSQL) or refuses to start, naming the command that fixes 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +44,58 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        SqliteWriteGate().install(engine)
         return engine
     options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
     options.update(kwargs)
     return create_engine(url, **options)
+
+
+class SqliteWriteGate:
+    """Lets one transaction per process write to SQLite at a time, queued in Python.
+
+    SQLite has one writer; the others retry with sleeps of up to 100 ms, so under load an
+    unlucky thread can lose for seconds while others keep winning, and Slack gives up on
+    its request after 3 s. Taking this lock when a transaction first writes and releasing
+    it when the transaction ends makes waiting writers queue and wake promptly instead.
+    Processes sharing the file still take turns through SQLite's own locking.
+    """
+
+    _KEY = "liaison_write_gate"
+    _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._timeout = timeout
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        event.listen(engine, "commit", self._release)
+        event.listen(engine, "rollback", self._release)
+        event.listen(engine.pool, "checkin", self._checkin)
+
+    def _before_execute(self, conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        if conn.info.get(self._KEY) or not statement.lstrip()[:8].upper().startswith(self._DML):
+            return
+        if self._owner == threading.get_ident():
+            return  # this thread already writes on another connection: SQLite decides
+        if self._lock.acquire(timeout=self._timeout):
+            self._owner = threading.get_ident()
+            conn.info[self._KEY] = True
+        # else: proceed and let SQLite's busy timeout decide, as without the gate
+
+    def _release(self, conn: Connection) -> None:
+        self._release_record(conn.info)
+
+    def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            self._release_record(record.info)
+
+    def _release_record(self, info: dict[Any, Any]) -> None:
+        if info.pop(self._KEY, False):
+            self._owner = None
+            self._lock.release()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -107,10 +154,3 @@ def ensure_migrated(engine: Engine, *, auto_migrate: bool) -> None:
         f"The database schema is at {current} but this version of Liaison needs "
         f"{', '.join(sorted(expected))}. Run `{MIGRATE_COMMAND}` (or set AUTO_MIGRATE=true)."
     )
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
-    with factory.begin() as session:
-        yield session

@@ -3,6 +3,10 @@
 A handler sends what is due and returns ``Outcome.sent``, or returns ``Outcome.obsolete``
 when the reason disappeared (update posted, ticket answered). A transient Slack failure is
 retried with backoff; a permanent one is recorded as failed and never retried forever.
+
+A kind registered with ``coalesce=True`` sends one message per incident, kind and target for
+everything of it that fell due together (rows piled up while the app was down): the older
+rows are recorded as cancelled without running the handler.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +39,9 @@ class Outcome(StrEnum):
 
 
 ReminderHandler = Callable[[DueReminder], Outcome]
+# Handlers start only within this share of the lease, so sends end before it runs out.
+LEASE_USABLE = 0.75
+RELEASED = "released"
 
 
 @dataclass
@@ -41,6 +49,8 @@ class DispatchStats:
     claimed: int = 0
     sent: int = 0
     obsolete: int = 0
+    coalesced: int = 0
+    released: int = 0
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -69,16 +79,20 @@ class ReminderDispatcher:
         self._clock = clock
         self.worker_id = worker_id or default_worker_id()
         self._handlers: dict[str, ReminderHandler] = {}
+        self._coalescing: set[str] = set()
         self._batch_size = batch_size
         self._threads = threads
         self._lease = lease
         self._max_attempts = max_attempts
         self._max_batches = max_batches
 
-    def register(self, kind: str, handler: ReminderHandler) -> None:
+    def register(self, kind: str, handler: ReminderHandler, *, coalesce: bool = False) -> None:
+        """Route ``kind`` to ``handler``; ``coalesce`` sends only the newest of a pile-up."""
         if kind in self._handlers:
             raise ValueError(f"a handler for reminder kind {kind!r} is already registered")
         self._handlers[kind] = handler
+        if coalesce:
+            self._coalescing.add(kind)
 
     @property
     def kinds(self) -> list[str]:
@@ -89,9 +103,10 @@ class ReminderDispatcher:
         stats = DispatchStats()
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
             for _ in range(self._max_batches):
+                claimed_at = self._clock.now()
                 batch = reminders.claim_due(
                     self._sessions,
-                    now=self._clock.now(),
+                    now=claimed_at,
                     worker=self.worker_id,
                     limit=self._batch_size,
                     lease=self._lease,
@@ -100,16 +115,34 @@ class ReminderDispatcher:
                     break
                 stats.claimed += len(batch)
                 finished: dict[str, list[int]] = defaultdict(list)
-                for reminder, outcome in zip(batch, pool.map(self._run_one, batch), strict=True):
+                redundant = self._coalesce(batch)
+                if redundant:
+                    finished[str(Outcome.obsolete.value)].extend(redundant)
+                    stats.coalesced += len(redundant)
+                    batch = [reminder for reminder in batch if reminder.id not in redundant]
+                run = partial(self._run_one, send_by=claimed_at + self._lease * LEASE_USABLE)
+                for reminder, outcome in zip(batch, pool.map(run, batch), strict=True):
                     self._record(reminder, outcome, stats, finished)
                 now = self._clock.now()
+                released = finished.pop(RELEASED, [])
+                reminders.release(self._sessions, ids=released, worker=self.worker_id)
                 for status, ids in finished.items():
                     reminders.finish(
                         self._sessions, ids=ids, worker=self.worker_id, status=status, now=now
                     )
         return stats
 
-    def _run_one(self, reminder: DueReminder) -> Outcome | Exception:
+    def _coalesce(self, batch: list[DueReminder]) -> set[int]:
+        coalescing = [reminder for reminder in batch if reminder.kind in self._coalescing]
+        if not coalescing:
+            return set()
+        return reminders.superseded(self._sessions, coalescing, now=self._clock.now())
+
+    def _run_one(self, reminder: DueReminder, *, send_by: datetime) -> Outcome | Exception | None:
+        """Run the handler; None when the claim's lease is nearly over (a slow batch): the
+        row is released unsent rather than risk another replica reclaiming and resending it."""
+        if self._clock.now() >= send_by:
+            return None
         handler = self._handlers.get(reminder.kind)
         if handler is None:
             return LookupError(f"no handler registered for reminder kind {reminder.kind!r}")
@@ -121,10 +154,14 @@ class ReminderDispatcher:
     def _record(
         self,
         reminder: DueReminder,
-        outcome: Outcome | Exception,
+        outcome: Outcome | Exception | None,
         stats: DispatchStats,
         finished: dict[str, list[int]],
     ) -> None:
+        if outcome is None:
+            finished[RELEASED].append(reminder.id)
+            stats.released += 1
+            return
         if isinstance(outcome, Outcome):
             finished[str(outcome.value)].append(reminder.id)
             if outcome is Outcome.sent:

@@ -25,15 +25,71 @@ class ReportIds(StrEnum):
     incident_input = "report.incident_select"
     account_block = "report.account"
     account_input = "report.account_search"
+    ticket_block = "report.ticket"
+    ticket_input = "report.ticket_input"
+    region_block = "report.region"
+    region_input = "report.region_select"
+    tier_block = "report.tier"
+    tier_input = "report.tier_select"
+    version_block = "report.version"
+    version_input = "report.version_input"
+    platform_block = "report.platform"
+    platform_input = "report.platform_select"
+    features_block = "report.features"
+    features_input = "report.features_select"
+    contact_block = "report.contact_channel"
+    contact_input = "report.contact_channel_select"
+    summary_block = "report.summary"
+    summary_input = "report.summary_input"
+    sentiment_block = "report.sentiment"
+    sentiment_input = "report.sentiment_select"
+    first_contact_block = "report.first_contact"
+    first_contact_input = "report.first_contact_picker"
+    source_block = "report.source"
 
 
 # --- Customer Liaison --------------------------------------------------------------------
 
 
+class LiaisonIds(StrEnum):
+    accept = "liaison.accept"
+    hand_off = "liaison.hand_off"
+    buttons_block = "liaison.assignment"
+    hand_off_modal = "liaison.hand_off_submit"
+    hand_off_user_block = "liaison.hand_off_user"
+    hand_off_user_input = "liaison.hand_off_user_select"
+    hand_off_note_block = "liaison.hand_off_note"
+    hand_off_note_input = "liaison.hand_off_note_input"
+
+
 # --- Update cadence ----------------------------------------------------------------------
 
 
+class CadenceIds(StrEnum):
+    post_update = "cadence.post_update"
+    reminder_actions = "cadence.reminder_actions"
+    update_modal = "cadence.update_submit"
+    status_block = "cadence.update.status"
+    status_input = "cadence.update.status_select"
+    affected_block = "cadence.update.affected"
+    affected_input = "cadence.update.affected_input"
+    message_block = "cadence.update.message"
+    message_input = "cadence.update.message_input"
+    note_block = "cadence.update.note"
+    note_input = "cadence.update.note_input"
+    next_block = "cadence.update.next"
+    next_input = "cadence.update.next_select"
+
+
 # --- Impact summary ----------------------------------------------------------------------
+
+
+class ImpactIds(StrEnum):
+    """Blocks of the impact summaries (the hint button is IncidentActions.raise_severity)."""
+
+    live = "impact.live"
+    full = "impact.full"
+    hint = "impact.hint"
 
 
 # --- Ticket SLAs and App Home ------------------------------------------------------------

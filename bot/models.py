@@ -145,7 +145,22 @@ class Report(Base):
         back_populates="report", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_reports_incident_customer", "incident_id", "customer_key"),)
+    __table_args__ = (
+        Index("ix_reports_incident_customer", "incident_id", "customer_key"),
+        # Impact summary: reports per trend bar, per version and per customer are counted
+        # from these indexes alone (see bot/services/impact/aggregate.py).
+        Index("ix_reports_incident_created", "incident_id", "created_at"),
+        Index("ix_reports_incident_version", "incident_id", "product_version"),
+        Index(
+            "ix_reports_impact_customer",
+            "incident_id",
+            "customer_key",
+            "region",
+            "tier",
+            "account_id",
+            "vip",
+        ),
+    )
 
 
 class ReportFeature(Base):
@@ -167,7 +182,8 @@ class LiaisonAssignment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     user_id: Mapped[str] = mapped_column(String(32), index=True)
-    # pending -> accepted -> handed_off | released; pending -> timed_out | handed_off
+    # pending -> accepted -> handed_off | replaced | released;
+    # pending -> timed_out | unreachable | handed_off | replaced | released
     status: Mapped[str] = mapped_column(String(16))
     assigned_by: Mapped[str] = mapped_column(String(32))  # "auto" or the user who chose
     assigned_at: Mapped[datetime]
@@ -176,6 +192,8 @@ class LiaisonAssignment(Base):
     note: Mapped[str | None] = mapped_column(Text)
     # Sequence number per incident: the unique pair makes racing auto-assignments collide.
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    # The channel announcement with Accept / Hand off, edited in place when the role moves.
+    announcement_ts: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index(

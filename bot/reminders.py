@@ -5,6 +5,9 @@ claims due rows in one UPDATE ... RETURNING whose subquery uses ``FOR UPDATE SKI
 PostgreSQL (SQLite serialises writers anyway), so two replicas never claim the same row.
 A claim is a lease: if the process dies mid-send, the row becomes claimable again when
 the lease ends. Handlers re-check their reason before sending and report it obsolete.
+
+Kinds registered as coalescing send one message per incident, kind and target however many
+of their rows fell due together (after downtime, say): ``superseded`` finds the older ones.
 """
 
 from __future__ import annotations
@@ -47,10 +50,14 @@ def schedule(
     report_id: int | None = None,
     target: str | None = None,
     payload: dict[str, Any] | None = None,
+    revive: bool = False,
 ) -> bool:
     """Insert a reminder unless one with the same dedupe key exists; True if inserted.
 
     Uses ON CONFLICT DO NOTHING so a duplicate never aborts the caller's transaction.
+    ``revive=True`` also brings back a *cancelled* row with that key (due time and payload
+    replaced): a deadline that was withdrawn and then restored (severity lowered and raised
+    again) must fire, while one already sent stays sent.
     """
     values = {
         "kind": kind,
@@ -65,12 +72,28 @@ def schedule(
         "created_at": now,
     }
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = pg_insert(Reminder).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite_insert(Reminder).values(values).on_conflict_do_nothing()
-    else:  # only the two supported databases reach here in practice
+    if dialect not in ("postgresql", "sqlite"):  # only the two supported databases
         statement = insert(Reminder).values(values)
+        return session.execute(statement.returning(Reminder.id)).first() is not None
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(Reminder).values(values)
+    if revive:
+        statement = upsert.on_conflict_do_update(
+            index_elements=[Reminder.dedupe_key],
+            set_={
+                "status": "pending",
+                "due_at": upsert.excluded.due_at,
+                "payload": upsert.excluded.payload,
+                "target": upsert.excluded.target,
+                "attempts": 0,
+                "claimed_by": None,
+                "lease_until": None,
+                "cancelled_at": None,
+                "last_error": None,
+            },
+            where=Reminder.status == "cancelled",
+        )
+    else:
+        statement = upsert.on_conflict_do_nothing()
     return session.execute(statement.returning(Reminder.id)).first() is not None
 
 
@@ -156,6 +179,41 @@ def claim_due(
     return claimed
 
 
+def superseded(
+    sessions: sessionmaker[Session], batch: list[DueReminder], *, now: datetime
+) -> set[int]:
+    """Ids in ``batch`` made redundant by a newer due row of the same incident, kind, target.
+
+    "Newer" is a later (due_at, id). The newer row may be pending, claimed (by anyone,
+    including this batch) or already sent; either way it speaks for the older ones, so
+    only one message per incident, kind and target goes out for everything that fell due.
+    """
+    candidates = [r for r in batch if r.incident_id is not None]
+    if not candidates:
+        return set()
+    with sessions() as session:
+        rows = session.execute(
+            select(
+                Reminder.id, Reminder.incident_id, Reminder.kind, Reminder.target, Reminder.due_at
+            ).where(
+                Reminder.incident_id.in_({r.incident_id for r in candidates}),
+                Reminder.kind.in_({r.kind for r in candidates}),
+                Reminder.status.in_(("pending", "claimed", "sent")),
+                Reminder.due_at <= now,
+            )
+        ).all()
+    newest: dict[tuple[int | None, str, str | None], tuple[datetime, int]] = {}
+    for row_id, incident_id, kind, target, due_at in rows:
+        group = (incident_id, kind, target)
+        newest[group] = max(newest.get(group, (due_at, row_id)), (due_at, row_id))
+    result = set()
+    for reminder in candidates:
+        latest = newest.get((reminder.incident_id, reminder.kind, reminder.target))
+        if latest is not None and latest > (reminder.due_at, reminder.id):
+            result.add(reminder.id)
+    return result
+
+
 def finish(
     sessions: sessionmaker[Session],
     *,
@@ -182,6 +240,22 @@ def finish(
                 Reminder.id.in_(ids), Reminder.claimed_by == worker, Reminder.status == "claimed"
             )
             .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def release(sessions: sessionmaker[Session], *, ids: list[int], worker: str) -> None:
+    """Hand claimed reminders back unsent (their claim was about to lapse); the aborted
+    attempt does not count against them."""
+    if not ids:
+        return
+    with sessions.begin() as session:
+        session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(ids), Reminder.claimed_by == worker, Reminder.status == "claimed"
+            )
+            .values(status="pending", lease_until=None, attempts=Reminder.attempts - 1)
             .execution_options(synchronize_session=False)
         )
 

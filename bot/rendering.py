@@ -4,6 +4,9 @@ Operators can override any template from ``TEMPLATES_DIR``. Each template direct
 ``_samples.json`` giving a sample context per template; ``validate_all`` renders every
 template (built-in and override) with it at startup, so a syntax error or an undefined
 variable is reported with file and line before the first incident, not during one.
+
+Templates named ``*.txt.j2`` produce plain text instead (modal drafts, words customers will
+receive): nothing is mrkdwn-escaped, and dates are written out rather than Slack tokens.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from bot.durations import format_duration
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
 SAMPLES_FILE = "_samples.json"
+PLAIN_SUFFIX = ".txt.j2"
 
 
 class Mrkdwn(str):
@@ -52,6 +56,34 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, datetime):
         return slack_date(value)
     return escape_mrkdwn(value)
+
+
+def _finalize_plain(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, timedelta):
+        return duration_words(value)
+    if isinstance(value, datetime):
+        return plain_date(value)
+    return value
+
+
+def duration_words(delta: timedelta) -> str:
+    """``1 hour 30 minutes``: durations spelled out for text customers read."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return _plural(max(int(delta.total_seconds()), 0), "second")
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [_plural(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))]
+    return " ".join(part for part in parts if not part.startswith("0 "))
+
+
+def plain_date(moment: datetime | str, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A date written out for plain text (in the moment's own zone; UTC from the DB)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.strftime(fmt)
 
 
 def slack_date(moment: datetime | str, fmt: str = "{date_short_pretty} {time}") -> Mrkdwn:
@@ -90,15 +122,10 @@ class Renderer:
             if not directory.is_dir():
                 raise TemplateConfigError(f"TEMPLATES_DIR {directory} is not a directory")
         self._override_dir = dirs[0] if dirs else None
-        self._env = Environment(
-            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in [*dirs, BUILTIN_DIR]]),
-            undefined=StrictUndefined,
-            autoescape=False,
-            finalize=_finalize,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
+        loader = ChoiceLoader([FileSystemLoader(str(d)) for d in [*dirs, BUILTIN_DIR]])
+        self._env = _environment(loader, _finalize)
+        self._plain_env = _environment(loader, _finalize_plain)
+        self._plain_env.filters.update(date=plain_date, duration=duration_words, plural=_plural)
         self._env.filters.update(
             e=escape_mrkdwn,
             user=_user,
@@ -110,8 +137,12 @@ class Renderer:
         )
 
     def render(self, name: str, /, **context: Any) -> str:
-        """Render one template to mrkdwn, stripped of surrounding blank lines."""
-        return self._env.get_template(name).render(**context).strip()
+        """Render one template to mrkdwn (plain text for ``*.txt.j2``), stripped of
+        surrounding blank lines."""
+        return self._env_for(name).get_template(name).render(**context).strip()
+
+    def _env_for(self, name: str) -> Environment:
+        return self._plain_env if name.endswith(PLAIN_SUFFIX) else self._env
 
     def template_names(self) -> list[str]:
         return sorted(n for n in self._env.list_templates() if n.endswith(".j2"))
@@ -132,7 +163,7 @@ class Renderer:
 
     def _try_render(self, name: str, context: dict[str, Any]) -> str | None:
         try:
-            template = self._env.get_template(name)
+            template = self._env_for(name).get_template(name)
             template.render(**context)
         except TemplateSyntaxError as exc:
             return f"{exc.filename or name}, line {exc.lineno}: {exc.message}"
@@ -143,6 +174,18 @@ class Renderer:
             filename, line = _template_frame(exc, name)
             return f"{filename}, line {line}: {type(exc).__name__}: {exc}"
         return None
+
+
+def _environment(loader: ChoiceLoader, finalize: Any) -> Environment:
+    return Environment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
 
 
 def _template_frame(exc: BaseException, name: str) -> tuple[str, int | str]:

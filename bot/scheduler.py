@@ -43,8 +43,9 @@ class ReminderScheduler:
             return
         if stats.claimed:
             log.info(
-                "Reminders: %s claimed, %s sent, %s obsolete, %s retried, %s failed",
-                stats.claimed, stats.sent, stats.obsolete, stats.retried, stats.failed,
+                "Reminders: %s claimed, %s sent, %s obsolete, %s coalesced, %s retried, %s failed",
+                stats.claimed, stats.sent, stats.obsolete, stats.coalesced, stats.retried,
+                stats.failed,
             )  # fmt: skip
 
     def start(self) -> None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import events, home, incidents, sla
+from handlers import cadence, events, home, impact, incidents, liaison, reports, sla
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
     incidents.register,
     events.register,
+    reports.register,
+    liaison.register,
+    cadence.register,
+    impact.register,
     sla.register,
     home.register,
 )

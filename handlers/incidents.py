@@ -6,10 +6,12 @@ import logging
 
 from slack_bolt import App
 
+from bot.durations import format_duration
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.services import incidents
 from bot.slack.client import SlackDeliveryError
+from bot.slack.mentions import to_plain_text
 from handlers.commands import CommandCall, CommandRouter
 
 log = logging.getLogger(__name__)
@@ -35,13 +37,13 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
 
 
 def handle_declare(call: CommandCall) -> None:
-    first, _, rest = call.args.partition(" ")
+    first, _, rest = to_plain_text(call.args).partition(" ")
     if not first:
         raise InvalidInput("Tell me the severity and a title.")
     if first.lower().startswith("sev") or first.isdigit():
         severity, title = first, rest
     else:
-        severity, title = call.rt.settings.default_severity, call.args
+        severity, title = call.rt.settings.default_severity, f"{first} {rest}".strip()
     declared = incidents.declare(
         call.rt,
         channel_id=call.channel_id,
@@ -90,7 +92,7 @@ def handle_severity(call: CommandCall) -> None:
 def handle_resolve(call: CommandCall) -> None:
     incident = incidents.for_channel(call.rt, call.channel_id)
     resolved = incidents.resolve(
-        call.rt, incident_id=incident.id, actor=call.user_id, note=call.args
+        call.rt, incident_id=incident.id, actor=call.user_id, note=to_plain_text(call.args)
     )
     announce(
         call,
@@ -122,6 +124,4 @@ def announce(call: CommandCall, text: str) -> None:
 
 
 def _age(call: CommandCall, incident: incidents.IncidentSnapshot) -> str:
-    from bot.durations import format_duration
-
     return format_duration(incident.age(call.rt.clock.now()))

@@ -14,10 +14,11 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from bot.errors import FieldErrors
+from bot.errors import FieldErrors, LiaisonError
 from bot.lifecycle import Lifecycle, LifecycleEvent
-from bot.models import Account, Incident, Report, ReportFeature
+from bot.models import Account, Incident, ProcessedEvent, Report, ReportFeature
 from bot.runtime import Runtime
 
 SUMMARY_LIMIT = 3000
@@ -142,10 +143,46 @@ def parse_submission(data: dict[str, object]) -> ReportSubmission:
         raise FieldErrors(errors) from exc
 
 
-def attach(rt: Runtime, submission: ReportSubmission, *, agent_id: str) -> AttachedReport:
-    """Store a report owned by ``agent_id``; the incident must still be open."""
+class AlreadyAttached(LiaisonError):
+    """This very submission (same modal) was stored before: Slack retried, or the agent
+    submitted again after Slack gave up waiting for the first answer."""
+
+
+def attach(
+    rt: Runtime,
+    submission: ReportSubmission,
+    *,
+    agent_id: str,
+    submission_id: str | None = None,
+) -> AttachedReport:
+    """Store a report owned by ``agent_id``; the incident must still be open.
+
+    ``submission_id`` (the modal's view id) makes a repeated submission of the same modal
+    raise AlreadyAttached instead of storing a second report.
+    """
+    try:
+        return _attach(rt, submission, agent_id=agent_id, submission_id=submission_id)
+    except IntegrityError:
+        if submission_id and _seen(rt, submission_id):
+            raise AlreadyAttached("This report was already attached.") from None
+        raise
+
+
+def _submission_key(submission_id: str) -> str:
+    return f"report:{submission_id}"[:64]
+
+
+def _seen(rt: Runtime, submission_id: str) -> bool:
+    with rt.sessions() as session:
+        return session.get(ProcessedEvent, _submission_key(submission_id)) is not None
+
+
+def _attach(
+    rt: Runtime, submission: ReportSubmission, *, agent_id: str, submission_id: str | None
+) -> AttachedReport:
     now = rt.clock.now()
     with rt.sessions.begin() as session:
+        # Reads first, writes last: on SQLite the write lock is held from the first write.
         incident = session.get(Incident, submission.incident_id, with_for_update=True)
         if incident is None:
             raise FieldErrors({"incident_id": "That incident no longer exists."})
@@ -188,6 +225,8 @@ def attach(rt: Runtime, submission: ReportSubmission, *, agent_id: str) -> Attac
             first_contact_at=submission.first_contact_at,
             features=[ReportFeature(feature=f) for f in dict.fromkeys(submission.features)],
         )
+        if submission_id:
+            session.add(ProcessedEvent(event_id=_submission_key(submission_id), received_at=now))
         session.add(report)
         session.flush()
         rt.hooks.emit(

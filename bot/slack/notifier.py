@@ -137,6 +137,48 @@ class Notifier:
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self._call("views.publish", user_id=user_id, view=view)
 
+    def upload(
+        self,
+        channel: str,
+        *,
+        filename: str,
+        content: bytes,
+        title: str,
+        initial_comment: str | None = None,
+        alt_text: str | None = None,
+    ) -> str | None:
+        """Share a file in a channel (files.getUploadURLExternal + completeUploadExternal).
+
+        Like ``post``, joins a public channel it is not in yet and tries once more. Returns
+        the file id.
+        """
+        arguments = _drop_none(
+            {
+                "channel": channel,
+                "filename": filename,
+                "content": content,
+                "title": title,
+                "initial_comment": initial_comment,
+                "alt_txt": alt_text,
+            }
+        )
+        try:
+            response = self._upload(arguments)
+        except SlackDeliveryError as exc:
+            if exc.error != "not_in_channel":
+                raise
+            self.join(channel)
+            response = self._upload(arguments)
+        file = response.get("file") or {}
+        return file.get("id") if isinstance(file, dict) else None
+
+    def _upload(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self.client.files_upload_v2(**arguments)
+        except Exception as exc:
+            raise classify("files.completeUploadExternal", exc) from exc
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}

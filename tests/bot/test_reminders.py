@@ -11,7 +11,7 @@ from bot import reminders
 from bot.clock import FakeClock
 from bot.db import make_session_factory
 from bot.dispatcher import Outcome, ReminderDispatcher
-from bot.models import Reminder
+from bot.models import Incident, Reminder
 from bot.reminders import DueReminder
 from bot.slack.client import SlackDeliveryError
 
@@ -185,3 +185,127 @@ def test_concurrent_dispatchers_never_claim_the_same_reminder(
     assert len(seen) == 300
     assert len(set(seen)) == 300
     assert set(_statuses(sessions).values()) == {"sent"}
+
+
+def _incident(sessions, clock: FakeClock, channel: str = "C1") -> int:
+    with sessions.begin() as session:
+        incident = Incident(
+            channel_id=channel, title="t", severity="sev1", status="open", opened_at=clock.now()
+        )
+        session.add(incident)
+        session.flush()
+        return incident.id
+
+
+def _pile_up(sessions, clock: FakeClock, incident_id: int, keys: list[str], **kw) -> None:
+    with sessions.begin() as session:
+        for offset, key in enumerate(keys):
+            reminders.schedule(
+                session,
+                kind=kw.get("kind", "test.nag"),
+                dedupe_key=key,
+                due_at=clock.now() - timedelta(minutes=len(keys) - offset),
+                now=clock.now(),
+                incident_id=incident_id,
+                target=kw.get("target"),
+            )
+
+
+def test_a_cancelled_reminder_can_be_revived_but_a_sent_one_cannot(
+    engine: Engine, clock: FakeClock
+) -> None:
+    sessions = make_session_factory(engine)
+    _schedule(sessions, clock, "a", in_minutes=5)
+    _schedule(sessions, clock, "b")
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.register("test.ping", lambda r: Outcome.sent)
+    dispatcher.run_once()
+    with sessions.begin() as session:
+        reminders.cancel(session, now=clock.now(), kinds=["test.ping"])
+    with sessions.begin() as session:
+        assert not reminders.schedule(
+            session, kind="test.ping", dedupe_key="a", due_at=clock.now(), now=clock.now()
+        )
+    assert _statuses(sessions) == {"a": "cancelled", "b": "sent"}
+    with sessions.begin() as session:
+        for key in ("a", "b"):
+            reminders.schedule(
+                session,
+                kind="test.ping",
+                dedupe_key=key,
+                due_at=clock.now() + timedelta(minutes=1),
+                now=clock.now(),
+                revive=True,
+            )
+    assert _statuses(sessions) == {"a": "pending", "b": "sent"}
+    clock.advance(timedelta(minutes=1))
+    assert dispatcher.run_once().sent == 1
+
+
+def test_a_pile_up_of_one_kind_sends_only_the_newest(engine: Engine, clock: FakeClock) -> None:
+    sessions = make_session_factory(engine)
+    first, second = _incident(sessions, clock, "C1"), _incident(sessions, clock, "C2")
+    _pile_up(sessions, clock, first, ["1a", "1b", "1c", "1d"])
+    _pile_up(sessions, clock, second, ["2a", "2b"])
+    _pile_up(sessions, clock, first, ["1x", "1y"], target="UESC")
+    _pile_up(sessions, clock, first, ["other"], kind="test.other")
+    sent: list[str] = []
+    dispatcher = ReminderDispatcher(sessions, clock, batch_size=3)
+    dispatcher.register(
+        "test.nag", lambda r: sent.append(r.dedupe_key) or Outcome.sent, coalesce=True
+    )
+    dispatcher.register("test.other", lambda r: sent.append(r.dedupe_key) or Outcome.sent)
+    stats = dispatcher.run_once()
+    assert sorted(sent) == ["1d", "1y", "2b", "other"]
+    assert (stats.claimed, stats.sent, stats.coalesced) == (9, 4, 5)
+    assert _statuses(sessions)["1a"] == "cancelled"
+
+
+def test_an_older_reminder_reclaimed_after_a_crash_is_not_sent_after_a_newer_one(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """A worker died holding the older row; the newer one was sent meanwhile."""
+    sessions = make_session_factory(engine)
+    incident_id = _incident(sessions, clock)
+    _pile_up(sessions, clock, incident_id, ["old"])
+    reminders.claim_due(
+        sessions, now=clock.now(), worker="dead", limit=1, lease=timedelta(minutes=2)
+    )
+    _pile_up(sessions, clock, incident_id, ["new"])
+    sent: list[str] = []
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.register(
+        "test.nag", lambda r: sent.append(r.dedupe_key) or Outcome.sent, coalesce=True
+    )
+    dispatcher.run_once()
+    clock.advance(timedelta(minutes=3))
+    dispatcher.run_once()
+    assert sent == ["new"]
+    assert _statuses(sessions) == {"old": "cancelled", "new": "sent"}
+
+
+def test_a_batch_running_out_of_lease_releases_the_rest_unsent(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """Slack so slow that the claim would lapse: nothing is sent on an expired claim."""
+    sessions = make_session_factory(engine)
+    for key in ("a", "b", "c"):
+        _schedule(sessions, clock, key)
+    sent: list[str] = []
+
+    def slow(reminder: DueReminder) -> Outcome:
+        sent.append(reminder.dedupe_key)
+        clock.advance(timedelta(minutes=2))
+        return Outcome.sent
+
+    dispatcher = ReminderDispatcher(
+        sessions, clock, lease=timedelta(minutes=2), threads=1, max_batches=1
+    )
+    dispatcher.register("test.ping", slow)
+    stats = dispatcher.run_once()
+    assert (stats.sent, stats.released, sent) == (1, 2, ["a"])
+    assert _statuses(sessions) == {"a": "sent", "b": "pending", "c": "pending"}
+    with sessions() as session:
+        assert {r.attempts for r in session.scalars(select(Reminder))} == {1, 0}
+    dispatcher.run_once()
+    assert sent == ["a", "b"]

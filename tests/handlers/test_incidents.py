@@ -201,3 +201,15 @@ def test_posting_into_a_channel_the_bot_is_not_in_joins_it_first(harness: Harnes
     ]
     assert "conversations.join" in methods
     assert harness.fake.messages("CPRIV")
+
+
+def test_titles_read_as_typed_even_with_slack_markup(harness: Harness) -> None:
+    harness.command(
+        "declare sev2 EU checkout &amp; <https://status.acme.io|status page> "
+        "for <@U42|dana> &lt;urgent&gt;",
+        channel="CSUPPORT",
+    )
+    [incident] = _incidents(harness)
+    assert incident.title == "EU checkout & status page for @dana <urgent>"
+    message = harness.fake.messages("CSUPPORT")[-1]["text"]
+    assert "EU checkout &amp; status page for @dana &lt;urgent&gt;" in message

@@ -1,0 +1,193 @@
+"""``python app.py demo``: a scripted incident through the real app against a fake Slack.
+
+The real Bolt app is built by the composition root (``build`` is passed in: bot/ never
+imports app.py), served over HTTP in-process, and driven with signed Slack requests. The
+Web API it calls is the in-process FakeSlack; time is a FakeClock the script moves. Every
+message, DM, private reply, modal and Home view the app produced is printed in order with
+its simulated time and destination.
+
+The script is ``bot.demo_steps.STEPS``: small functions taking a ``Demo``. A capability
+adds its part of the story by appending steps there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.devtools.demo_transcript import Transcript
+from bot.devtools.inline_waker import InlineWaker
+from bot.devtools.slack_requests import HttpResult, SlackRequests
+from bot.devtools.tracking_executor import TrackingExecutor
+from bot.devtools.wsgi_server import LocalServer
+from bot.runtime import Runtime
+
+DEMO_START = datetime(2026, 11, 23, 9, 40, tzinfo=UTC)  # a Monday morning
+SIGNING_SECRET = "demo-signing-secret"
+SCHEMA_PATH = Path(__file__).resolve().parents[1].parent / "shared/slack/block-kit.schema.json"
+
+Step = Callable[["Demo"], None]
+
+
+@dataclass
+class Demo:
+    """What every step can use: the running app, its fake Slack, the clock and the printer."""
+
+    rt: Runtime
+    slack: SlackRequests
+    fake: Any  # bot.devtools.fake_slack.FakeSlack
+    clock: FakeClock
+    executor: TrackingExecutor
+    waker: InlineWaker
+    transcript: Transcript
+    # Names the steps share (channel ids by name, the last modal each user saw, ...).
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    # --- narration ------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        """A line of the story (what a person does), with the simulated time."""
+        self.transcript.narrate(self.clock.now(), text)
+
+    def advance(self, minutes: float) -> None:
+        """Let time pass; reminders that fall due are sent, and printed."""
+        self.clock.advance(timedelta(minutes=minutes))
+        self.waker.dispatch()
+        self.executor.wait_idle(timeout=30)
+        self.transcript.flush(self.clock.now())
+
+    # --- acting as Slack ------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, real_name: str, tz: str = "UTC") -> None:
+        self.fake.add_user(user_id, name, real_name=real_name, tz=tz)
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        self.fake.add_channel(channel_id, name)
+
+    def channel_created(self, channel_id: str, name: str, *, creator: str) -> HttpResult:
+        self.fake.add_channel(channel_id, name)
+        event = {
+            "type": "channel_created",
+            "channel": {"id": channel_id, "name": name, "created": 1, "creator": creator},
+        }
+        return self._settle(self.slack.event(event))
+
+    def command(self, user: str, text: str, *, channel: str) -> HttpResult:
+        """``/liaison <text>`` typed by ``user`` in ``channel``."""
+        self.slack.response_url = self.fake.response_url(user)
+        name = self.fake.channels[channel].name
+        result = self.slack.command(text, user=user, channel=channel, channel_name=name)
+        return self._settle(result, actor=user)
+
+    def message_shortcut(self, user: str, callback_id: str, *, channel: str, ts: str) -> None:
+        self.slack.response_url = self.fake.response_url(user)
+        message = next(m for m in self.fake.messages(channel) if m["ts"] == ts)
+        name = self.fake.channels[channel].name
+        result = self.slack.message_shortcut(
+            callback_id,
+            message={"type": "message", **message},
+            channel=channel,
+            user=user,
+            channel_name=name,
+        )
+        self._settle(result, actor=user)
+
+    def last_modal(self) -> dict[str, Any]:
+        """The view of the most recent views.open (the modal the user now sees)."""
+        view = self.fake.calls_to("views.open")[-1].params["view"]
+        return json.loads(view) if isinstance(view, str) else view
+
+    def suggest(self, user: str, view: dict[str, Any], block_id: str, typed: str) -> None:
+        """``user`` types into an external select; the options offered are printed."""
+        action_id = next(
+            b["element"]["action_id"] for b in view["blocks"] if b.get("block_id") == block_id
+        )
+        result = self.slack.block_suggestion(
+            view, block_id=block_id, action_id=action_id, value=typed, user=user
+        )
+        self._settle(result)
+        self.transcript.options(self.clock.now(), user, typed, result.json() or {})
+
+    def submit(self, user: str, view: dict[str, Any], answers: dict[str, Any]) -> bool:
+        """Submit a modal with ``answers`` by block_id; True when it closed (accepted)."""
+        result = self.slack.view_submission(view, answers, user=user)
+        body = result.json() if result.body else None
+        self._settle(result)
+        if body and body.get("response_action") == "errors":
+            self.transcript.form_errors(self.clock.now(), user, view, body["errors"])
+            return False
+        return result.status == 200
+
+    def _settle(self, result: HttpResult, *, actor: str | None = None) -> HttpResult:
+        """Wait for the work Bolt continues after the ack, then print what it produced."""
+        self.executor.wait_idle(timeout=30)
+        if result.status != 200:
+            self.transcript.problem(self.clock.now(), f"HTTP {result.status}: {result.body}")
+        # A command's ack may carry the answer: JSON, or plain text that Slack shows as is.
+        body = result.json() if result.body.startswith("{") else {"text": result.body}
+        if actor and body.get("text"):
+            self.transcript.private_reply(self.clock.now(), actor, body)
+        self.transcript.flush(self.clock.now(), actor=actor)
+        return result
+
+
+def run_demo(
+    build: Callable[..., Any], settings: Settings | None = None, *, out: TextIO | None = None
+) -> int:
+    """Play ``bot.demo_steps.STEPS``; returns 0, or 1 if Slack would have refused anything."""
+    from bot.demo_steps import STEPS
+    from bot.devtools.fake_slack import FakeSlack
+
+    out = out or sys.stdout
+    logging.getLogger().setLevel(logging.WARNING)
+    schema = SCHEMA_PATH if SCHEMA_PATH.is_file() else None
+    with (
+        tempfile.TemporaryDirectory(prefix="liaison-demo-") as tmp,
+        FakeSlack(schema_path=schema) as fake,
+    ):
+        base = settings or Settings(_env_file=None)
+        demo_settings = base.model_copy(
+            update={
+                "slack_bot_token": "xoxb-demo",
+                "slack_signing_secret": SIGNING_SECRET,
+                "slack_app_token": "",
+                "slack_api_url": fake.url,
+                "database_url": f"sqlite:///{Path(tmp) / 'liaison-demo.db'}",
+                "auto_migrate": True,
+            }
+        )
+        clock = FakeClock(DEMO_START)
+        executor = TrackingExecutor(max_workers=demo_settings.listener_threads)
+        liaison = build(demo_settings, clock=clock, listener_executor=executor, migrate=True)
+        waker = InlineWaker(liaison.rt.dispatcher)
+        liaison.rt.wake = waker
+        transcript = Transcript(fake, out)
+        with LocalServer(liaison.wsgi()) as server:
+            demo = Demo(
+                rt=liaison.rt,
+                slack=SlackRequests(server.url, SIGNING_SECRET),
+                fake=fake,
+                clock=clock,
+                executor=executor,
+                waker=waker,
+                transcript=transcript,
+            )
+            transcript.banner(DEMO_START)
+            for step in STEPS:
+                step(demo)
+            executor.wait_idle(timeout=30)
+            transcript.flush(clock.now())
+        executor.shutdown(wait=True)
+        liaison.engine.dispose()
+        violations = list(fake.violations)
+    transcript.footer(violations)
+    return 1 if violations or transcript.problems else 0

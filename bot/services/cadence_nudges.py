@@ -1,0 +1,222 @@
+"""Sending cadence reminders: the liaison's DM, the channel reminder, the escalation.
+
+Each handler first re-reads the incident and recomputes the deadline its reminder guards;
+if the deadline was met or moved (update posted, incident resolved, report delivered) the
+reminder is obsolete and nothing is sent. Kinds are registered as coalescing, so whatever
+piled up while the app was down goes out once per incident and kind, worded from the
+current state ("overdue by 47m"), not once per missed interval.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import ScalarSelect, bindparam, select
+from sqlalchemy.orm import Session
+
+from bot import reminders
+from bot.dispatcher import Outcome
+from bot.models import Incident, LiaisonAssignment
+from bot.reminders import DueReminder
+from bot.runtime import Runtime
+from bot.services.cadence_plan import (
+    Milestone,
+    Stage,
+    from_epoch,
+    parse_kind,
+    reminder_kind,
+    schedule_repeat,
+    still_due,
+    update_interval,
+)
+from bot.slack.cadence_blocks import reminder_blocks
+
+log = logging.getLogger(__name__)
+
+ACTIVE_LIAISON = ("pending", "accepted")
+# Escalation to a user group reaches at most this many members (as the liaison role's does).
+ESCALATION_GROUP_LIMIT = 25
+
+
+def _liaison_of(incident_id: Any) -> ScalarSelect[str]:
+    return (
+        select(LiaisonAssignment.user_id)
+        .where(
+            LiaisonAssignment.incident_id == incident_id,
+            LiaisonAssignment.status.in_(ACTIVE_LIAISON),
+        )
+        .order_by(LiaisonAssignment.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def current_liaison(session: Session, incident_id: int) -> str | None:
+    """The incident's Customer Liaison (asked or accepted), if it has one."""
+    return session.scalar(select(_liaison_of(incident_id)))
+
+
+# Built once (an immutable statement): every due reminder runs it, and building a
+# statement costs more than running it.
+_INCIDENT_AND_LIAISON = select(Incident, _liaison_of(Incident.id)).where(
+    Incident.id == bindparam("incident_id")
+)
+
+
+def _incident_and_liaison(session: Session, incident_id: int) -> tuple[Incident, str | None] | None:
+    """Both in one round trip."""
+    row = session.execute(_INCIDENT_AND_LIAISON, {"incident_id": incident_id}).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """What the reminder templates say about the incident (read in one short session)."""
+
+    id: int
+    title: str
+    severity: str
+    channel_id: str | None
+    opened_by: str | None
+    liaison: str | None
+    interval: timedelta
+
+
+@dataclass(frozen=True)
+class ReminderFacts:
+    milestone: Milestone
+    stage: Stage
+    due: datetime
+    since: datetime
+    since_what: str
+    now: datetime
+    incident: IncidentFacts
+
+    def context(self) -> dict[str, object]:
+        return {
+            "milestone": self.milestone.value,
+            "incident": self.incident,
+            "due": self.due,
+            "since": self.since,
+            "since_what": self.since_what,
+            "remaining": self.due - self.now,
+            "overdue": self.now - self.due,
+            "is_late": self.now - self.due >= timedelta(minutes=1),
+            "liaison": self.incident.liaison,
+            "interval": self.incident.interval,
+        }
+
+
+def install_reminder_handlers(rt: Runtime) -> None:
+    for milestone in Milestone:
+        for stage in Stage:
+            rt.dispatcher.register(
+                reminder_kind(milestone, stage), partial(handle_reminder, rt), coalesce=True
+            )
+
+
+def handle_reminder(rt: Runtime, reminder: DueReminder) -> Outcome:
+    """Send what a cadence reminder stands for, or report it obsolete."""
+    milestone, stage = parse_kind(reminder.kind)
+    payload = reminder.payload
+    now = rt.clock.now()
+    with rt.sessions() as session:
+        found = _incident_and_liaison(session, reminder.incident_id or 0)
+        if found is None:
+            return Outcome.obsolete
+        incident, liaison = found
+        due = from_epoch(int(payload["due"]))
+        if not still_due(session, rt.settings, incident, milestone, due):
+            return Outcome.obsolete
+        facts = ReminderFacts(
+            milestone=milestone,
+            stage=stage,
+            due=due,
+            since=from_epoch(int(payload["since"])),
+            since_what=str(payload.get("from", "")),
+            now=now,
+            incident=IncidentFacts(
+                id=incident.id,
+                title=incident.title,
+                severity=incident.severity,
+                channel_id=incident.channel_id,
+                opened_by=incident.opened_by,
+                liaison=liaison,
+                interval=update_interval(rt.settings, incident.severity),
+            ),
+        )
+    if stage is Stage.nudge:
+        return _nudge(rt, facts)
+    if stage is Stage.due:
+        return _remind_channel(rt, reminder, facts)
+    return _escalate(rt, reminder, facts)
+
+
+def _nudge(rt: Runtime, facts: ReminderFacts) -> Outcome:
+    """DM the liaison (else whoever opened the incident) before the deadline."""
+    if facts.now >= facts.due:
+        return Outcome.obsolete  # late: the channel reminder at the deadline speaks instead
+    recipient = facts.incident.liaison or facts.incident.opened_by
+    if not recipient:
+        log.info("No liaison or opener to nudge about incident #%s", facts.incident.id)
+        return Outcome.obsolete
+    text = rt.renderer.render("cadence/nudge.j2", **facts.context())
+    rt.notifier.dm(recipient, text, reminder_blocks(text, facts.incident.id, facts.milestone))
+    return Outcome.sent
+
+
+def _remind_channel(rt: Runtime, reminder: DueReminder, facts: ReminderFacts) -> Outcome:
+    """A short visible reminder in the incident channel; repeats while an update is missing."""
+    channel = facts.incident.channel_id
+    if not channel:
+        log.info("Incident #%s has no channel for its cadence reminder", facts.incident.id)
+        return Outcome.obsolete
+    text = rt.renderer.render("cadence/due.j2", **facts.context())
+    rt.notifier.post(channel, text, reminder_blocks(text, facts.incident.id, facts.milestone))
+    if facts.milestone is Milestone.update:
+        with rt.sessions.begin() as session:
+            incident = session.get(Incident, facts.incident.id)
+            if incident is not None and incident.is_open:
+                schedule_repeat(
+                    session, rt.settings, incident,
+                    due_at=facts.due, payload=reminder.payload, now=rt.clock.now(),
+                )  # fmt: skip
+    return Outcome.sent
+
+
+def _escalate(rt: Runtime, reminder: DueReminder, facts: ReminderFacts) -> Outcome:
+    """Tell the escalation contact; a user group is fanned out to one reminder per member,
+    so a failure for one member is retried without repeating the others' DMs."""
+    text = rt.renderer.render("cadence/escalation.j2", **facts.context())
+    if reminder.target:
+        rt.notifier.dm(reminder.target, text)
+        return Outcome.sent
+    contact = rt.settings.liaison_escalation.strip()
+    if not contact:
+        log.info("Incident #%s is overdue but LIAISON_ESCALATION is empty", facts.incident.id)
+        return Outcome.obsolete
+    if not contact.startswith("S"):
+        rt.notifier.dm(contact, text)
+        return Outcome.sent
+    members = rt.notifier.usergroup_members(contact)[:ESCALATION_GROUP_LIMIT]
+    if not members:
+        log.warning("Escalation group %s has no members to tell", contact)
+        return Outcome.obsolete
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        for member in members:
+            reminders.schedule(
+                session,
+                kind=reminder.kind,
+                dedupe_key=f"{reminder.dedupe_key}:{member}",
+                due_at=now,
+                now=now,
+                incident_id=reminder.incident_id,
+                target=member,
+                payload=reminder.payload,
+            )
+    return Outcome.sent

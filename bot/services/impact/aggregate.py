@@ -1,0 +1,408 @@
+"""The grouped queries behind the impact summary; every count is computed by the database.
+
+An incident can gather 100,000 reports, so nothing here loads reports into Python, and
+the number of passes over them is fixed whatever their count:
+
+1. report count, trend bars and windows, first and last report: counts over ranges of
+   the (incident, created_at) index;
+2. one row per customer, from the (incident, customer, region, tier, account, vip)
+   index alone, grouped again by region, tier and account partition: reports, customers,
+   directory accounts, VIPs;
+3. the one read of the reports' rows: tickets, SLA exposure, platforms, and how many
+   reports name each dimension;
+4. the leading product versions (the (incident, version) index, in order);
+5. reports per feature (a join of two indexes); 6. the VIP customers' names;
+7. the accounts directory per region, tier and partition: the baseline.
+
+Queries 2 and 7 group by a combination of small dimensions (a dozen regions, three
+tiers, a few partitions) and Python adds up those few rows per dimension, because SQLite
+has no GROUPING SETS.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select, true
+from sqlalchemy.orm import Session
+
+from bot.account_partitions import AccountPartition
+from bot.models import Account, Report, ReportFeature
+from bot.services.impact.model import Dimension, DimensionKey, Exposure, Segment, Totals
+from bot.services.impact.sql import (
+    BucketPlan,
+    aware,
+    count_if,
+    created_between,
+    partition_expression,
+)
+from bot.services.reports import PLATFORM_LABELS, Platform
+
+# Segments fetched for unbounded dimensions: plenty for any summary, bounded for 10,000
+# free-text versions (their number is still counted).
+SEGMENT_ROWS = 100
+VIP_NAMES = 25
+# SQLite reads the whole table rather than search the incident index row by row when the
+# incident holds more than 1/FULL_SCAN_SHARE of all reports (see _tickets).
+FULL_SCAN_SHARE = 5
+# Dimensions rolled up from the per-customer query (3) and the directory baseline (5).
+CUBE = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Query 1: when the incident's reports came in."""
+
+    reports: int
+    first: datetime | None
+    last: datetime | None
+    bars: tuple[int, ...]
+    recent: int  # in the last trend window
+    previous: int  # in the window before
+
+
+def timeline(
+    session: Session, *, incident_id: int, now: datetime, plan: BucketPlan, window: timedelta
+) -> Timeline:
+    """Counts over ranges of the (incident, created_at) index: no pass over the reports."""
+    r = Report
+    edges = plan.edges()
+    bars = [
+        created_between(incident_id, lower=edges[i] if i else None, upper=edges[i + 1])
+        for i in range(plan.count - 1)
+    ]
+    bars.append(created_between(incident_id, lower=edges[-2] if plan.count > 1 else None))
+    in_incident = r.incident_id == incident_id
+    reports, first, last, recent, previous, *bar_counts = session.execute(
+        select(
+            created_between(incident_id),
+            select(func.min(r.created_at)).where(in_incident).scalar_subquery(),
+            select(func.max(r.created_at)).where(in_incident).scalar_subquery(),
+            created_between(incident_id, lower=now - window, upper=now, closed="right"),
+            created_between(
+                incident_id, lower=now - 2 * window, upper=now - window, closed="right"
+            ),
+            *bars,
+        )
+    ).one()
+    return Timeline(
+        reports=int(reports),
+        first=aware(first),
+        last=aware(last),
+        bars=tuple(int(count) for count in bar_counts),
+        recent=int(recent),
+        previous=int(previous),
+    )
+
+
+def breakdown(
+    session: Session,
+    *,
+    incident_id: int,
+    reports: int,
+    partitions: Sequence[AccountPartition],
+    now: datetime,
+    exposure_window: timedelta,
+) -> tuple[tuple[Dimension, ...], Totals, Exposure]:
+    """Queries 2 to 5: every dimension's segments, the totals and the SLA exposure."""
+    dialect = session.get_bind().dialect.name
+    people = _customers(session, incident_id, partitions, dialect)
+    sums = _row_sums(session, incident_id, reports, dialect, now, exposure_window)
+    baseline = _baseline(session, partitions, dialect)
+    # Every account has an id, hence a partition: the partition counts add up to all.
+    directory = sum(baseline[DimensionKey.partition].values())
+    if not directory:
+        baseline = None
+    known = sums.known
+    dimensions = []
+    for key in DimensionKey:
+        if key in CUBE:
+            base = baseline[key] if baseline is not None else None
+            dimensions.append(
+                _cube_dimension(key, people.cube[key], base, known[key], reports, partitions)
+            )
+        elif key is DimensionKey.platform:
+            rows = list(sums.platforms.items())
+            dimensions.append(_listed(key, rows, len(rows), known[key], reports))
+        elif key is DimensionKey.version:
+            rows, groups, named = _versions(session, incident_id)
+            dimensions.append(_listed(key, rows, groups, named, reports))
+        else:
+            rows, groups = _features(session, incident_id)
+            dimensions.append(_listed(key, rows, groups, None, reports))
+    totals = Totals(
+        reports=reports,
+        customers=people.customers,
+        tickets=sums.tickets,
+        vip_customers=people.vips,
+        accounts_reporting=people.accounts,
+        directory_accounts=directory,
+        first_report_at=None,
+        last_report_at=None,
+    )
+    exposure = Exposure(
+        due_soon=sums.due_soon,
+        breached=sums.breached,
+        window=exposure_window,
+        vip_names=_vip_names(session, incident_id),
+        vip_count=people.vips,
+    )
+    return tuple(dimensions), totals, exposure
+
+
+def directory_size(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Account)) or 0)
+
+
+def segment_label(key: DimensionKey, value: str, partitions: Sequence[AccountPartition]) -> str:
+    """How a stored value is shown: ``android`` -> ``Android``, partition ``4`` -> ``4…``."""
+    if key is DimensionKey.platform and value in Platform.__members__.values():
+        return PLATFORM_LABELS[Platform(value)]
+    if key is DimensionKey.partition and not partitions:
+        return f"{value}…"
+    return value
+
+
+CubeRows = dict[DimensionKey, dict[str, list[int]]]
+
+
+@dataclass(frozen=True)
+class _People:
+    cube: CubeRows
+    customers: int
+    accounts: int
+    vips: int
+
+
+@dataclass(frozen=True)
+class _RowSums:
+    tickets: int
+    due_soon: int
+    breached: int
+    known: dict[DimensionKey, int]
+    platforms: dict[str, int]
+
+
+def _customers(
+    session: Session, incident_id: int, partitions: Sequence[AccountPartition], dialect: str
+) -> _People:
+    """Query 2: reports, customers, accounts and VIPs per region, tier and partition.
+
+    One row per customer first, read from the (incident, customer, ...) index alone and in
+    its order, so neither the reports' rows nor a sort are needed; those rows are then
+    grouped by the customer's region, tier and partition. A customer's region and tier are
+    their account's (directory customers) or the value their reports give (the greatest,
+    if several differ).
+    """
+    r = Report
+    per_customer = (
+        select(
+            func.max(r.region).label("region"),
+            func.max(r.tier).label("tier"),
+            func.max(r.account_id).label("account"),
+            func.max(case((r.vip == true(), 1), else_=0)).label("vip"),
+            func.count().label("reports"),
+        )
+        .where(r.incident_id == incident_id)
+        .group_by(r.customer_key)
+        .subquery()
+    )
+    c = per_customer.c
+    cells = select(c, partition_expression(c.account, partitions, dialect).label("part"))
+    k = cells.subquery().c
+    rows = session.execute(
+        select(
+            k.region,
+            k.tier,
+            k.part,
+            func.sum(k.reports),
+            func.count(),
+            func.count(k.account),
+            func.sum(case((k.account.is_not(None), k.vip), else_=0)),
+        ).group_by(k.region, k.tier, k.part)
+    ).all()
+    cube: CubeRows = {key: defaultdict(lambda: [0, 0, 0]) for key in CUBE}
+    customers = accounts = vips = 0
+    for region, tier, part, reports, people, account_count, vip_count in rows:
+        customers += int(people)
+        accounts += int(account_count)
+        vips += int(vip_count or 0)
+        for key, value in zip(CUBE, (region, tier, part), strict=True):
+            if value is not None:
+                cell = cube[key][str(value)]
+                cell[0] += int(reports)
+                cell[1] += int(people)
+                cell[2] += int(account_count)
+    return _People(cube=cube, customers=customers, accounts=accounts, vips=vips)
+
+
+def _row_sums(
+    session: Session,
+    incident_id: int,
+    reports: int,
+    dialect: str,
+    now: datetime,
+    exposure_window: timedelta,
+) -> _RowSums:
+    """Query 3: tickets, SLA exposure, platforms, and how many reports name each dimension.
+
+    SQLite keeps no statistics unless ANALYZE runs, so it always reaches rows through the
+    incident index: one b-tree search per report. When the incident holds a large share of
+    all reports, reading the whole table in order is several times faster, so the index is
+    then bypassed (``incident_id + 0`` cannot use it). PostgreSQL's planner decides alone.
+    """
+    r = Report
+    incident = r.incident_id == incident_id
+    if dialect == "sqlite":
+        stored = session.scalar(select(func.max(r.id))) or 0
+        if reports * FULL_SCAN_SHARE > stored:
+            incident = (r.incident_id + 0) == incident_id
+    unanswered = r.responded_at.is_(None)
+    due = r.first_response_due_at
+    platforms = [p.value for p in Platform]
+    row = session.execute(
+        select(
+            func.count(r.ticket_ref),
+            count_if(
+                unanswered & r.breached_at.is_(None) & (due >= now) & (due < now + exposure_window)
+            ),
+            count_if(r.breached_at.is_not(None) | (unanswered & (due < now))),
+            func.count(r.region),
+            func.count(r.tier),
+            func.count(r.account_id),
+            *(count_if(r.platform == platform) for platform in platforms),
+        ).where(incident)
+    ).one()
+    tickets, due_soon, breached, region, tier, accounts, *by_platform = (int(v or 0) for v in row)
+    counts = {p: n for p, n in zip(platforms, by_platform, strict=True) if n}
+    return _RowSums(
+        tickets=tickets,
+        due_soon=due_soon,
+        breached=breached,
+        known={
+            DimensionKey.region: region,
+            DimensionKey.tier: tier,
+            DimensionKey.partition: accounts,
+            DimensionKey.platform: sum(counts.values()),
+        },
+        platforms=counts,
+    )
+
+
+def _versions(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int, int]:
+    """Query 4: the leading product versions, how many versions, how many reports name one."""
+    version = Report.product_version
+    reports = func.count()
+    rows = session.execute(
+        select(version, reports, func.count().over(), func.sum(reports).over())
+        .where(Report.incident_id == incident_id, version.is_not(None))
+        .group_by(version)
+        .order_by(reports.desc(), version)
+        .limit(SEGMENT_ROWS)
+    ).all()
+    if not rows:
+        return [], 0, 0
+    return [(str(v), int(n)) for v, n, _, _ in rows], int(rows[0][2]), int(rows[0][3])
+
+
+def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
+    """Query 6: the VIP customers who reported, by name (rows read for VIPs only)."""
+    name = func.min(Report.customer_name)
+    return tuple(
+        session.scalars(
+            select(name)
+            .where(Report.incident_id == incident_id, Report.vip == true())
+            .group_by(Report.customer_key)
+            .order_by(name)
+            .limit(VIP_NAMES)
+        )
+    )
+
+
+def _baseline(
+    session: Session, partitions: Sequence[AccountPartition], dialect: str
+) -> dict[DimensionKey, dict[str, int]]:
+    """Query 7: accounts in the directory per region, tier and partition."""
+    base = select(
+        Account.region,
+        Account.tier,
+        partition_expression(Account.account_id, partitions, dialect).label("part"),
+    ).subquery()
+    rows = session.execute(
+        select(base.c.region, base.c.tier, base.c.part, func.count()).group_by(
+            base.c.region, base.c.tier, base.c.part
+        )
+    ).all()
+    result: dict[DimensionKey, dict[str, int]] = {key: Counter() for key in CUBE}
+    for region, tier, part, count in rows:
+        for key, value in zip(CUBE, (region, tier, part), strict=True):
+            if value is not None:
+                result[key][str(value)] += int(count)
+    return result
+
+
+def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int]:
+    """Query 5: the most reported features (a report may name several), and how many."""
+    f = ReportFeature
+    reports = func.count()
+    rows = session.execute(
+        select(f.feature, reports, func.count().over())
+        .join(Report, Report.id == f.report_id)
+        .where(Report.incident_id == incident_id)
+        .group_by(f.feature)
+        .order_by(reports.desc(), f.feature)
+        .limit(SEGMENT_ROWS)
+    ).all()
+    return [(str(v), int(n)) for v, n, _ in rows], int(rows[0][2]) if rows else 0
+
+
+def _cube_dimension(
+    key: DimensionKey,
+    cells: dict[str, list[int]],
+    baseline: dict[str, int] | None,
+    known: int,
+    total: int,
+    partitions: Sequence[AccountPartition],
+) -> Dimension:
+    ordered = sorted(cells.items(), key=lambda item: (-item[1][0], item[0]))
+    segments = tuple(
+        Segment(
+            value=value,
+            label=segment_label(key, value, partitions),
+            reports=reports,
+            customers=customers,
+            accounts=accounts,
+            baseline=baseline.get(value, 0) if baseline is not None else None,
+            share=reports / total if total else 0.0,
+        )
+        for value, (reports, customers, accounts) in ordered
+    )
+    absent: tuple[Segment, ...] = ()
+    if baseline is not None:
+        absent = tuple(
+            Segment(value, segment_label(key, value, partitions), 0, 0, 0, count, 0.0)
+            for value, count in sorted(baseline.items(), key=lambda item: (-item[1], item[0]))
+            if value not in cells
+        )
+    return Dimension(
+        key=key,
+        segments=segments,
+        distinct=len(segments),
+        known_reports=known,
+        baseline_total=sum(baseline.values()) if baseline is not None else None,
+        absent=absent,
+    )
+
+
+def _listed(
+    key: DimensionKey, rows: list[tuple[str, int]], groups: int, known: int | None, total: int
+) -> Dimension:
+    ordered = sorted(rows, key=lambda row: (-row[1], row[0]))
+    segments = tuple(
+        Segment(value, segment_label(key, value, ()), n, None, 0, None, n / total if total else 0)
+        for value, n in ordered
+    )
+    return Dimension(key=key, segments=segments, distinct=groups, known_reports=known)

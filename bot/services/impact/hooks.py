@@ -1,0 +1,92 @@
+"""How the impact summary follows the incident lifecycle.
+
+``install`` subscribes to the incident lifecycle: a report schedules a (debounced) live
+summary refresh and starts the periodic full summary; a severity change refreshes the
+live summary and re-times the periodic one; resolution posts the final count.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot import reminders
+from bot.lifecycle import Lifecycle, LifecycleEvent
+from bot.models import Reminder
+from bot.runtime import Runtime
+from bot.services.impact import live, periodic
+
+
+def install(rt: Runtime) -> None:
+    rt.hooks.subscribe(Lifecycle.report_attached, partial(_on_report_attached, rt))
+    rt.hooks.subscribe(Lifecycle.severity_changed, partial(_on_severity_changed, rt))
+    rt.hooks.subscribe(Lifecycle.resolved, partial(_on_resolved, rt))
+    rt.hooks.subscribe(Lifecycle.reopened, partial(_on_reopened, rt))
+    rt.dispatcher.register(live.REFRESH, partial(live.handle_refresh, rt))
+    rt.dispatcher.register(live.PIN, partial(live.handle_pin, rt))
+    rt.dispatcher.register(periodic.FULL, partial(periodic.handle_full, rt))
+    rt.dispatcher.register(periodic.CHART, partial(periodic.handle_chart, rt))
+
+
+def _on_report_attached(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
+    incident = event.incident
+    live.schedule_refresh(session, rt.settings, incident, event.now)
+    if not periodic.pending_full(session, incident.id):
+        interval = periodic.update_interval(rt.settings, incident.severity)
+        periodic.schedule_full(
+            session, incident_id=incident.id, due=event.now + interval, now=event.now, payload={}
+        )
+
+
+def _on_severity_changed(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
+    """The hint and the severity shown change; a shorter cadence brings the next post forward."""
+    incident = event.incident
+    if incident.summary_ts:
+        live.schedule_refresh(session, rt.settings, incident, event.now)
+    sooner = event.now + periodic.update_interval(rt.settings, incident.severity)
+    for link in periodic.pending_full(session, incident.id):
+        if link.status == "pending" and not link.payload.get("final") and link.due_at > sooner:
+            session.execute(
+                update(Reminder)
+                .where(Reminder.id == link.id, Reminder.status == "pending")
+                .values(status="cancelled", cancelled_at=event.now)
+                .execution_options(synchronize_session=False)
+            )
+            periodic.schedule_full(
+                session,
+                incident_id=incident.id,
+                due=sooner,
+                now=event.now,
+                payload=dict(link.payload),
+            )
+
+
+def _on_resolved(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
+    """Stop the cadence chain and post the final count (if anyone reported)."""
+    incident = event.incident
+    reminders.cancel(session, now=event.now, kinds=[periodic.FULL], incident_id=incident.id)
+    if periodic.report_count(session, incident.id):
+        periodic.schedule_full(
+            session,
+            incident_id=incident.id,
+            due=event.now,
+            now=event.now,
+            payload={"final": True},
+            tag="final:",
+        )
+    if incident.summary_ts:
+        live.schedule_refresh(session, rt.settings, incident, event.now)
+
+
+def _on_reopened(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
+    incident = event.incident
+    reminders.cancel(session, now=event.now, kinds=[periodic.FULL], incident_id=incident.id)
+    if periodic.report_count(session, incident.id):
+        interval = periodic.update_interval(rt.settings, incident.severity)
+        periodic.schedule_full(
+            session, incident_id=incident.id, due=event.now + interval, now=event.now, payload={}
+        )
+    if incident.summary_ts:
+        live.schedule_refresh(session, rt.settings, incident, event.now)

@@ -1,0 +1,16 @@
+"""The Customer Liaison: named automatically the moment an incident becomes major.
+
+Modules, by flow: ``records`` (the assignments table and its safe transitions), ``pool``
+(who can be asked, and the fair choice), ``assign`` (choosing, reopen, moving on after a
+timeout), ``delivery`` (channel setup, announcement, DM, notices), ``actions`` (accept,
+hand off, assign by hand, who), ``messages`` (what people read), ``kinds`` (the durable
+reminders), ``install`` (lifecycle subscribers and reminder handlers).
+
+Other capabilities use ``current_liaison(session, incident_id)``.
+"""
+
+from __future__ import annotations
+
+from bot.services.liaison.records import current_liaison
+
+__all__ = ["current_liaison"]

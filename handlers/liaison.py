@@ -1,0 +1,218 @@
+"""Customer Liaison surfaces: ``/liaison who|assign``, Accept / Hand off, the hand-off modal."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from slack_bolt import Ack, App, Respond
+
+from bot.errors import FieldErrors, InvalidInput, LiaisonError
+from bot.ids import LiaisonIds
+from bot.rendering import Mrkdwn
+from bot.runtime import Runtime
+from bot.services import incidents
+from bot.services.liaison import actions
+from bot.slack.client import SlackDeliveryError
+from bot.slack.liaison_blocks import hand_off_modal
+from bot.slack.mentions import parse_user_mention
+from handlers.commands import CommandCall, CommandRouter
+from handlers.failures import describe_failure
+
+log = logging.getLogger(__name__)
+
+# Service field names -> the modal's block ids, for inline errors.
+_HAND_OFF_FIELDS = {"user": LiaisonIds.hand_off_user_block, "note": LiaisonIds.hand_off_note_block}
+
+
+class HandOffMetadata(BaseModel):
+    """What the hand-off modal carries between opening and submission."""
+
+    assignment_id: int
+
+
+def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
+    commands.add(
+        "who",
+        handle_who,
+        usage="who",
+        summary="Show this incident's Customer Liaison and who held the role before.",
+    )
+    commands.add(
+        "assign",
+        handle_assign,
+        usage="assign @user",
+        summary="Name the Customer Liaison by hand (replaces the current one).",
+    )
+
+    def accept_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        handle_accept(rt, body, respond)
+
+    def hand_off_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        handle_hand_off_button(rt, body, respond)
+
+    def hand_off_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        handle_hand_off_submission(rt, ack, body, view)
+
+    app.action(LiaisonIds.accept.value)(accept_clicked)
+    app.action(LiaisonIds.hand_off.value)(hand_off_clicked)
+    app.view(LiaisonIds.hand_off_modal.value)(hand_off_submitted)
+
+
+def handle_who(call: CommandCall) -> None:
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    who = actions.who(call.rt, incident.id)
+    call.reply(
+        call.rt.renderer.render(
+            "liaison/who.j2",
+            incident={"id": incident.id},
+            current=who.current,
+            history=who.history,
+            hidden=who.hidden,
+        )
+    )
+
+
+def handle_assign(call: CommandCall) -> None:
+    if not call.args:
+        raise InvalidInput("Tell me who: mention them with @.")
+    user_id = parse_user_mention(call.args.split()[0])
+    if user_id is None:
+        raise InvalidInput(
+            f"I could not read a person from `{call.args.split()[0]}`. Mention them by picking "
+            "their name from Slack's @ autocomplete."
+        )
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    assigned = actions.assign_manually(
+        call.rt, incident_id=incident.id, user_id=user_id, actor=call.user_id
+    )
+    call.reply(
+        call.rt.renderer.render(
+            "liaison/assigned_reply.j2",
+            liaison=assigned.user_id,
+            replaced=assigned.previous,
+            incident={"id": incident.id},
+        )
+    )
+
+
+def _assignment_id(body: dict[str, Any]) -> int | None:
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def _tell(rt: Runtime, respond: Respond, exc: BaseException) -> None:
+    """Explain privately to the person who clicked (never replacing the message)."""
+    respond(
+        text=describe_failure(rt.renderer, exc),
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
+def handle_accept(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+    assignment_id = _assignment_id(body)
+    user_id = body.get("user", {}).get("id", "")
+    if assignment_id is None:
+        return
+    try:
+        accepted = actions.accept(rt, assignment_id=assignment_id, user_id=user_id)
+    except Exception as exc:
+        _tell(rt, respond, exc)
+        return
+    channel, ts = _clicked_message(body)
+    if not channel or not ts or ts == accepted.assignment.announcement_ts:
+        return  # the announcement itself was clicked: the service already updated it
+    try:
+        rendered = actions.checklist_message(rt, assignment_id)
+        rt.notifier.update(channel, ts, rendered.text, rendered.blocks)
+    except (LiaisonError, SlackDeliveryError) as exc:
+        log.warning("Could not refresh the checklist after accept: %s", exc)
+
+
+def _clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    return channel, ts
+
+
+def handle_hand_off_button(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+    assignment_id = _assignment_id(body)
+    user_id = body.get("user", {}).get("id", "")
+    if assignment_id is None:
+        return
+    try:
+        view = actions.prepare_hand_off(rt, assignment_id=assignment_id, user_id=user_id)
+        intro = rt.renderer.render(
+            "liaison/hand_off_intro.j2",
+            incident={"id": view.incident_id, "title": view.incident_title},
+        )
+        metadata = HandOffMetadata(assignment_id=view.id).model_dump_json()
+        rt.notifier.open_view(body.get("trigger_id", ""), hand_off_modal(intro, metadata))
+    except Exception as exc:
+        _tell(rt, respond, exc)
+
+
+def handle_hand_off_submission(
+    rt: Runtime, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+) -> None:
+    """Validate while Slack waits (errors show inline), then hand off after the ack."""
+    user_id = body.get("user", {}).get("id", "")
+    values = view.get("state", {}).get("values", {})
+    target = (
+        values.get(LiaisonIds.hand_off_user_block, {})
+        .get(LiaisonIds.hand_off_user_input, {})
+        .get("selected_user")
+    ) or ""
+    note = (
+        values.get(LiaisonIds.hand_off_note_block, {})
+        .get(LiaisonIds.hand_off_note_input, {})
+        .get("value")
+    )
+    try:
+        metadata = HandOffMetadata.model_validate_json(view.get("private_metadata") or "")
+        request = actions.validate_hand_off(
+            rt, assignment_id=metadata.assignment_id, from_user=user_id, to_user=target
+        )
+    except ValidationError:
+        ack(
+            response_action="errors",
+            errors={LiaisonIds.hand_off_user_block: "This form expired; press Hand off again."},
+        )
+        return
+    except FieldErrors as exc:
+        errors = {_HAND_OFF_FIELDS.get(k, k): v for k, v in exc.errors.items()}
+        ack(response_action="errors", errors=errors)
+        return
+    except LiaisonError as exc:
+        ack(response_action="errors", errors={LiaisonIds.hand_off_user_block: exc.message})
+        return
+    ack()
+    try:
+        actions.hand_off(
+            rt,
+            assignment_id=metadata.assignment_id,
+            from_user=user_id,
+            to_user=target,
+            note=note,
+        )
+    except Exception as exc:
+        problem = (
+            exc.message if isinstance(exc, LiaisonError) else describe_failure(rt.renderer, exc)
+        )
+        text = rt.renderer.render(
+            "liaison/hand_off_failed.j2",
+            incident_id=request.incident_id,
+            target=target,
+            problem=Mrkdwn(problem),
+        )
+        try:
+            rt.notifier.dm(user_id, text)
+        except SlackDeliveryError as delivery:
+            log.warning("Could not tell %s their hand-off failed: %s", user_id, delivery.error)

@@ -1,0 +1,386 @@
+"""Impact aggregation in the database (SQLite and PostgreSQL), against hand-computed numbers."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.account_partitions import partition_of
+from bot.config import Settings
+from bot.db import make_session_factory
+from bot.models import Incident
+from bot.rendering import Renderer
+from bot.services.impact.model import DimensionKey, Direction, HighlightKind, ImpactSummary
+from bot.services.impact.sql import BucketPlan, bar_series, plan_buckets
+from bot.services.impact.summary import build_summary
+from bot.slack.impact_blocks import highlight_text
+from tests.impact_helpers import add_accounts, add_incident, add_reports
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(_env_file=None, **overrides)
+
+
+def _summarize(
+    engine: Engine,
+    reports: list[dict[str, Any]],
+    *,
+    accounts: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    opened_minutes_ago: int = 60,
+    severity: str = "sev3",
+    settings: Settings | None = None,
+) -> ImpactSummary:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        add_accounts(session, accounts, now=NOW)
+        incident = add_incident(
+            session,
+            opened_at=NOW - timedelta(minutes=opened_minutes_ago),
+            severity=severity,
+            channel_id=f"C{uuid.uuid4().hex[:8]}",
+        )
+        rows = [{"created_at": NOW - timedelta(minutes=10), **row} for row in reports]
+        add_reports(session, incident, rows)
+        incident_id = incident.id
+    with sessions() as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        return build_summary(session, settings or _settings(), incident, NOW)
+
+
+def _sentences(summary: ImpactSummary, dimension: DimensionKey | None = None) -> list[str]:
+    renderer = Renderer()
+    return [
+        highlight_text(h, renderer)
+        for h in summary.highlights
+        if dimension is None or h.dimension == dimension
+    ]
+
+
+def test_an_empty_incident_has_zero_totals_and_nothing_to_point_at(engine: Engine) -> None:
+    summary = _summarize(engine, [], opened_minutes_ago=7)
+    assert summary.empty
+    assert (summary.totals.reports, summary.totals.customers, summary.totals.tickets) == (0, 0, 0)
+    assert summary.totals.share_of_base is None  # no directory loaded
+    assert all(not d.segments for d in summary.dimensions)
+    assert summary.trend.counts == (0, 0)  # 0-5m and the running 5-10m bar
+    assert summary.trend.direction is None
+    assert summary.trend.sparkline == "▁▁"
+    assert summary.highlights == ()
+    assert summary.hint is None
+
+
+def test_one_report_is_counted_everywhere_but_makes_no_pattern(engine: Engine) -> None:
+    summary = _summarize(
+        engine,
+        [
+            {
+                "account_id": "4711",
+                "region": "eu-south",
+                "tier": "premium",
+                "product_version": "5.1",
+                "platform": "android",
+                "ticket_ref": "SF-1",
+                "features": ["checkout"],
+                "created_at": NOW - timedelta(minutes=2),
+            }
+        ],
+        opened_minutes_ago=12,
+    )
+    totals = summary.totals
+    assert (totals.reports, totals.customers, totals.tickets, totals.vip_customers) == (1, 1, 1, 0)
+    for dimension in summary.dimensions:
+        [segment] = dimension.segments
+        assert (segment.reports, segment.share) == (1, 1.0)
+    assert summary.dimension(DimensionKey.partition).segments[0].label == "4…"
+    assert summary.dimension(DimensionKey.platform).segments[0].label == "Android"
+    assert summary.trend.counts == (0, 0, 1)  # opened 9:48: bars 9:48, 9:53, 9:58
+    assert (summary.trend.recent, summary.trend.previous) == (1, 0)
+    assert summary.trend.direction is Direction.steady  # +1 is below IMPACT_TREND_MIN_CHANGE
+    assert summary.trend.since_last == timedelta(minutes=2)
+    assert summary.highlights == ()  # below IMPACT_MIN_REPORTS
+
+
+def test_reports_concentrating_in_two_regions_name_the_unaffected_one(engine: Engine) -> None:
+    accounts = (
+        [{"account_id": f"C{i}", "region": "eu-central"} for i in range(100)]
+        + [{"account_id": f"S{i}", "region": "eu-south"} for i in range(100)]
+        + [{"account_id": f"N{i}", "region": "eu-north"} for i in range(200)]
+        + [{"account_id": f"U{i}", "region": "us-east"} for i in range(600)]
+    )
+    reports = (
+        [{"account_id": f"C{i}", "region": "eu-central"} for i in range(10)]
+        + [{"account_id": f"S{i}", "region": "eu-south"} for i in range(8)]
+        + [{"account_id": f"U{i}", "region": "us-east"} for i in range(2)]
+    )
+    summary = _summarize(engine, reports, accounts=accounts)
+    # 20 reports: 50% + 40% from regions holding 20% of the 1,000 accounts.
+    assert _sentences(summary, DimensionKey.region) == [
+        "Reports concentrate in eu-central and eu-south (90%); none from eu-north"
+    ]
+    assert summary.totals.share_of_base == 20 / 1000
+    region = summary.dimension(DimensionKey.region)
+    assert [(s.value, s.reports, s.accounts, s.baseline) for s in region.segments] == [
+        ("eu-central", 10, 10, 100),
+        ("eu-south", 8, 8, 100),
+        ("us-east", 2, 2, 600),
+    ]
+    assert [s.value for s in region.absent] == ["eu-north"]
+
+
+def test_an_overrepresented_region_is_compared_with_everyone_else(engine: Engine) -> None:
+    accounts = (
+        [{"account_id": f"S{i}", "region": "eu-south"} for i in range(230)]
+        + [{"account_id": f"W{i}", "region": "eu-west"} for i in range(5000)]
+        + [{"account_id": f"U{i}", "region": "us-east"} for i in range(4770)]
+    )
+    reports = (
+        [{"account_id": f"S{i}", "region": "eu-south"} for i in range(42)]
+        + [{"account_id": f"W{i}", "region": "eu-west"} for i in range(20)]
+        + [{"account_id": f"U{i}", "region": "us-east"} for i in range(19)]
+    )
+    summary = _summarize(engine, reports, accounts=accounts)
+    # eu-south: 42/230 = 18.3% of its accounts; elsewhere 39/9,770 = 0.4%.
+    assert _sentences(summary, DimensionKey.region) == [
+        "eu-south: 42 of 230 accounts reporting (18%) vs 0.4% elsewhere"
+    ]
+    [highlight] = [h for h in summary.highlights if h.dimension == DimensionKey.region]
+    assert highlight.kind is HighlightKind.overrepresented
+    assert highlight.rate == pytest.approx(42 / 230)
+    assert highlight.elsewhere == pytest.approx(39 / 9770)
+
+
+def test_a_region_as_big_as_its_share_of_customers_is_not_a_pattern(engine: Engine) -> None:
+    accounts = [{"account_id": f"W{i}", "region": "eu-west"} for i in range(70)] + [
+        {"account_id": f"U{i}", "region": "us-east"} for i in range(30)
+    ]
+    reports = [{"account_id": f"W{i}", "region": "eu-west"} for i in range(7)] + [
+        {"account_id": f"U{i}", "region": "us-east"} for i in range(3)
+    ]
+    # 70% of reports from the region holding 70% of the accounts: nothing stands out.
+    assert _sentences(_summarize(engine, reports, accounts=accounts), DimensionKey.region) == []
+
+
+def test_account_numbers_are_partitioned_by_leading_digit(engine: Engine) -> None:
+    accounts = [{"account_id": f"{d}{i:03d}"} for d in "1234" for i in range(25)]
+    reports = [{"account_id": f"4{i:03d}"} for i in range(8)] + [
+        {"account_id": "1000"},
+        {"account_id": "2000"},
+    ]
+    summary = _summarize(engine, reports, accounts=accounts)
+    # 80% of reports from the quarter of accounts numbered 4…
+    assert _sentences(summary, DimensionKey.partition) == [
+        "Account numbers 4… account for 80% of reports; none from 3…"
+    ]
+    partition = summary.dimension(DimensionKey.partition)
+    assert [(s.label, s.reports, s.baseline) for s in partition.segments] == [
+        ("4…", 8, 25),
+        ("1…", 1, 25),
+        ("2…", 1, 25),
+    ]
+    assert [s.label for s in partition.absent] == ["3…"]
+
+
+def test_configured_account_ranges_put_other_ids_under_other(engine: Engine) -> None:
+    settings = _settings(impact_account_partitions="legacy=0-1999, 2000-3999, new=4000-")
+    reports = [
+        {"account_id": "4000"},
+        {"account_id": "99999999999999999999"},  # beyond 64-bit: still "new"
+        {"account_id": "1999"},
+        {"account_id": "2000"},
+        {"account_id": "ACME-7"},
+        {"customer_name": "Walk-in customer"},  # no account: no partition
+    ]
+    summary = _summarize(engine, reports, settings=settings)
+    partition = summary.dimension(DimensionKey.partition)
+    assert sorted((s.label, s.reports) for s in partition.segments) == [
+        ("2000–3999", 1),
+        ("legacy", 1),
+        ("new", 2),
+        ("other", 1),
+    ]
+    assert partition.known_reports == 5
+    # The database's grouping agrees with the documented rule, id by id.
+    ranges = settings.account_partitions()
+    expected = Counter(partition_of(r["account_id"], ranges) for r in reports if "account_id" in r)
+    assert {s.label: s.reports for s in partition.segments} == expected
+
+
+def test_a_dominant_version_and_platform_are_named(engine: Engine) -> None:
+    reports = [{"product_version": "5.1", "platform": "android"} for _ in range(8)] + [
+        {"product_version": "5.0", "platform": "ios"} for _ in range(2)
+    ]
+    summary = _summarize(engine, reports)
+    assert _sentences(summary, DimensionKey.version) == ["Version 5.1 accounts for 80% of reports"]
+    assert _sentences(summary, DimensionKey.platform) == ["Android accounts for 80% of reports"]
+
+
+def test_a_feature_shared_by_every_report_leads_the_summary(engine: Engine) -> None:
+    reports = [
+        {"features": ["teapot-customization", "checkout"]},
+        {"features": ["teapot-customization", "checkout"]},
+        {"features": ["teapot-customization"]},
+        {"features": ["teapot-customization", "login"]},
+        {"features": ["teapot-customization"]},
+    ]
+    summary = _summarize(engine, reports)
+    assert _sentences(summary)[0] == "Only accounts using teapot-customization are reporting"
+    feature = summary.dimension(DimensionKey.feature)
+    assert [(s.value, s.reports) for s in feature.segments] == [
+        ("teapot-customization", 5),
+        ("checkout", 2),
+        ("login", 1),
+    ]
+    assert feature.distinct == 3
+
+
+def _at(*minutes: float) -> list[dict[str, Any]]:
+    return [{"created_at": NOW - timedelta(minutes=m)} for m in minutes]
+
+
+def test_a_rising_trend(engine: Engine) -> None:
+    # Window = 3 x 5m = 15m: 2 reports 15-30m ago, 8 in the last 15m.
+    summary = _summarize(engine, _at(25, 20, 14, 12, 9, 7, 5, 3, 2, 1), opened_minutes_ago=30)
+    trend = summary.trend
+    assert (trend.recent, trend.previous, trend.direction) == (8, 2, Direction.rising)
+    # Bars from 9:30: [9:30,9:35) none, [9:35,9:40) 9:35, [9:40,9:45) 9:40,
+    # [9:45,9:50) 9:46 9:48, [9:50,9:55) 9:51 9:53, [9:55,10:00) 9:55 9:57 9:58 9:59,
+    # and the running bar from 10:00: none. Bar heights are count / 4 x 7 eighths.
+    assert trend.counts == (0, 1, 1, 2, 2, 4, 0)
+    assert trend.sparkline == "▁▃▃▅▅█▁"
+    assert trend.since_last == timedelta(minutes=1)
+
+
+def test_a_falling_trend(engine: Engine) -> None:
+    summary = _summarize(engine, _at(29, 28, 27, 26, 25, 24, 20, 18, 16, 10, 3))
+    assert (summary.trend.recent, summary.trend.previous) == (2, 9)
+    assert summary.trend.direction is Direction.falling
+
+
+def test_a_steady_and_a_quiet_trend(engine: Engine) -> None:
+    steady = _summarize(engine, _at(25, 20, 18, 10, 5, 1))
+    assert (steady.trend.recent, steady.trend.previous, steady.trend.direction) == (
+        3,
+        3,
+        Direction.steady,
+    )
+    quiet = _summarize(engine, _at(45, 40, 31))
+    assert (quiet.trend.recent, quiet.trend.previous, quiet.trend.direction) == (
+        0,
+        0,
+        Direction.quiet,
+    )
+    assert quiet.trend.since_last == timedelta(minutes=31)
+
+
+def test_long_incidents_get_wider_bars() -> None:
+    start = NOW - timedelta(hours=10)
+    plan = plan_buckets(start, NOW, timedelta(minutes=5), 24)
+    # 121 five-minute bars do not fit in 24: six-fold bars of 30m, 20 full + the running one.
+    assert (plan.interval, plan.count) == (timedelta(minutes=30), 21)
+    assert plan_buckets(NOW, NOW, timedelta(minutes=5), 24).count == 1
+
+
+def test_totals_count_distinct_customers_vips_and_the_sla_exposure(engine: Engine) -> None:
+    soon, later = NOW + timedelta(minutes=20), NOW + timedelta(hours=2)
+    accounts = [
+        {"account_id": "1", "name": "Globex", "vip": True},
+        {"account_id": "2", "name": "Acme", "vip": True},
+        {"account_id": "3", "name": "Initech"},
+        {"account_id": "4", "name": "Umbrella"},
+    ]
+    reports = [
+        {"account_id": "1", "customer_name": "Globex", "vip": True, "ticket_ref": "T1",
+         "first_response_due_at": soon},
+        {"account_id": "1", "customer_name": "Globex", "vip": True, "ticket_ref": "T2",
+         "first_response_due_at": soon, "responded_at": NOW},
+        {"account_id": "2", "customer_name": "Acme", "vip": True, "ticket_ref": "T3",
+         "first_response_due_at": later},
+        {"account_id": "3", "customer_name": "Initech", "ticket_ref": "T4",
+         "first_response_due_at": NOW - timedelta(minutes=5)},
+        {"account_id": "3", "customer_name": "Initech", "ticket_ref": "T4",
+         "first_response_due_at": NOW - timedelta(hours=1), "breached_at": NOW,
+         "responded_at": NOW},
+        {"customer_name": "Walk-in", "first_response_due_at": soon},
+    ]  # fmt: skip
+    summary = _summarize(engine, reports, accounts=accounts)
+    totals = summary.totals
+    # Tickets are reports with a ticket reference (T4 was reported twice: two reports).
+    assert (totals.reports, totals.customers, totals.tickets, totals.vip_customers) == (6, 4, 5, 2)
+    assert (totals.accounts_reporting, totals.directory_accounts) == (3, 4)
+    assert totals.share_of_base == 0.75
+    exposure = summary.exposure
+    assert (exposure.due_soon, exposure.breached) == (2, 2)
+    assert (exposure.vip_names, exposure.vip_count) == (("Acme", "Globex"), 2)
+
+
+def test_the_severity_hint_follows_the_thresholds(engine: Engine) -> None:
+    reports = [{"customer_name": f"Customer {i}", "created_at": NOW - timedelta(hours=2)}
+               for i in range(25)]  # fmt: skip
+    hint = _summarize(engine, reports, opened_minutes_ago=180).hint
+    assert hint is not None
+    assert (hint.current, hint.suggested, hint.reasons, hint.customers) == (
+        "sev3",
+        "sev2",
+        ("customers",),
+        25,
+    )
+
+
+@pytest.mark.parametrize(
+    ("severity", "overrides", "expected"),
+    [
+        ("sev2", {}, None),  # already major: no hint
+        ("sev4", {}, "sev2"),
+        ("sev3", {"impact_hint_customers": 26}, None),
+        ("sev3", {"impact_hint_customers": 0}, None),
+        ("sev3", {"major_severities": "sev1"}, "sev1"),
+    ],
+)
+def test_the_hint_targets_the_least_severe_major_severity(
+    engine: Engine, severity: str, overrides: dict[str, Any], expected: str | None
+) -> None:
+    reports = [{"customer_name": f"Customer {i}", "created_at": NOW - timedelta(hours=2)}
+               for i in range(25)]  # fmt: skip
+    summary = _summarize(
+        engine, reports, severity=severity, opened_minutes_ago=180, settings=_settings(**overrides)
+    )
+    assert (summary.hint.suggested if summary.hint else None) == expected
+
+
+def test_the_chart_bars_match_the_trend_bars_even_on_bar_edges(engine: Engine) -> None:
+    # Opened 9:30; reports exactly on the 9:35 and 9:45 edges, a microsecond before 9:40.
+    stamps = [
+        NOW - timedelta(minutes=25),
+        NOW - timedelta(minutes=20, microseconds=1),
+        NOW - timedelta(minutes=15),
+        NOW - timedelta(minutes=15),
+        NOW,
+    ]
+    reports = [
+        {"created_at": at, "region": region}
+        for at, region in zip(
+            stamps, ["eu-south", "eu-south", "us-east", "eu-south", "x"], strict=True
+        )
+    ]
+    summary = _summarize(engine, reports, opened_minutes_ago=30)
+    assert summary.trend.counts == (0, 2, 0, 2, 0, 0, 1)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        series = bar_series(
+            session,
+            incident_id=summary.incident.id,
+            key=DimensionKey.region,
+            plan=BucketPlan(summary.trend.start, summary.trend.interval, 7),
+            values=["eu-south"],
+            partitions=[],
+        )
+    assert series["eu-south"] == [0, 2, 0, 1, 0, 0, 0]
+    assert series[None] == [0, 0, 0, 1, 0, 0, 1]
