@@ -19,7 +19,7 @@ from bot.services import incidents
 from bot.services.sla import actions as sla_actions
 from bot.services.sla import tickets
 from bot.services.sla.home import publish_home
-from bot.slack.blocks import bullet_list
+from bot.slack.blocks import bullet_list, section
 from bot.slack.client import SlackDeliveryError
 from bot.slack.sla_blocks import HandoverMetadata, handover_modal, queue_blocks, settled_blocks
 from handlers.commands import CommandCall, CommandRouter
@@ -46,14 +46,14 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
             "channel_id"
         )
         message = body.get("message") or {}
-        blocks = message.get("blocks") or []
-        text = message.get("text") or ""
-        first = blocks[0].get("text", {}).get("text") if blocks else None
+        blocks = message.get("blocks") or [section(message.get("text") or " ")]
         if not channel or not message.get("ts"):
             ephemeral(respond, note)
             return
         try:
-            rt.notifier.update(channel, message["ts"], text, settled_blocks(first or text, note))
+            rt.notifier.update(
+                channel, message["ts"], message.get("text") or note, settled_blocks(blocks, note)
+            )
         except SlackDeliveryError as exc:
             log.warning("Could not update the SLA message in %s: %s", channel, exc.error)
             ephemeral(respond, note)
@@ -197,9 +197,7 @@ def after_hand_over(rt: Runtime, actor: str, metadata: HandoverMetadata, note: s
         if metadata.from_home:
             publish_home(rt, actor, notice=note)
         elif metadata.channel and metadata.message_ts:
-            rt.notifier.update(
-                metadata.channel, metadata.message_ts, note, settled_blocks(note, "Handed over.")
-            )
+            rt.notifier.update(metadata.channel, metadata.message_ts, note, [section(note)])
         else:
             rt.notifier.dm(actor, note)
     except SlackDeliveryError as exc:

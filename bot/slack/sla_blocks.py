@@ -56,9 +56,10 @@ def ticket_message_blocks(
     return blocks
 
 
-def settled_blocks(text: str, note: str) -> list[Block]:
-    """What a reminder DM turns into once acted on: its text, no buttons, the outcome."""
-    return [section(text), context(note)]
+def settled_blocks(blocks: list[Block], note: str) -> list[Block]:
+    """What a DM turns into once acted on: the same content without buttons, plus the outcome."""
+    kept = [block for block in blocks if block.get("type") != "actions"]
+    return fit_blocks([*kept, context(note)])
 
 
 def handover_modal(ticket_text: str, metadata: HandoverMetadata) -> dict[str, Any]:

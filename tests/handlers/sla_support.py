@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.ids import SlaActions
@@ -12,6 +13,10 @@ from bot.models import Reminder, Report
 from bot.services import incidents, reports
 from bot.services.reports import ReportSubmission
 from tests.harness import Harness
+
+# Presentation-only scenarios gain nothing from a second database; the ones that lock,
+# cancel and reschedule reminders run on both.
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def setup_people(harness: Harness) -> None:

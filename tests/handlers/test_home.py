@@ -9,7 +9,15 @@ import pytest
 
 from bot.ids import HomeIds, SlaActions, SlaIds
 from bot.models import LiaisonAssignment, Report
-from tests.handlers.sla_support import attach, declare, dms, press, report, setup_people
+from tests.handlers.sla_support import (
+    attach,
+    declare,
+    dms,
+    press,
+    report,
+    setup_people,
+    sqlite_only,
+)
 from tests.harness import Harness
 
 
@@ -155,6 +163,7 @@ def test_home_menu_marks_responded_and_says_so_at_the_top(sla: Harness) -> None:
     assert "already marked responded" in sla.fake.homes["UAGENT"]["blocks"][1]["text"]["text"]
 
 
+@sqlite_only
 def test_home_menu_hand_over_opens_the_modal(sla: Harness) -> None:
     incident = declare(sla)
     report_id = attach(sla, incident, customer="Acme Corp")
@@ -169,6 +178,7 @@ def test_home_menu_hand_over_opens_the_modal(sla: Harness) -> None:
     assert "handed the ticket of *Acme Corp*" in top
 
 
+@sqlite_only
 def test_a_long_queue_fits_the_home_with_and_n_more(sla: Harness) -> None:
     incident = declare(sla)
     now = sla.clock.now()
@@ -189,6 +199,7 @@ def test_a_long_queue_fits_the_home_with_and_n_more(sla: Harness) -> None:
     assert sla.fake.violations == []
 
 
+@sqlite_only
 def test_the_messages_tab_does_not_publish(sla: Harness) -> None:
     sla.event({"type": "app_home_opened", "user": "UAGENT", "channel": "D1", "tab": "messages"})
     assert sla.fake.calls_to("views.publish") == []

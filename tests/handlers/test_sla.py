@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app import build
 from bot.ids import SlaActions
 from tests.handlers.sla_support import (
     attach,
@@ -17,6 +19,7 @@ from tests.handlers.sla_support import (
     reminders_of,
     report,
     setup_people,
+    sqlite_only,
 )
 from tests.harness import Harness
 
@@ -140,6 +143,7 @@ def test_a_deactivated_owner_s_reminder_goes_to_the_escalation_contact(sla: Harn
     assert ("sla.undeliverable", "UMGR", "sent") in reminders_of(sla, report_id)
 
 
+@sqlite_only
 def test_dms_refused_by_slack_are_forwarded_with_the_reason(sla: Harness) -> None:
     incident = declare(sla, severity="sev4")  # no cadence message competes for the failure
     attach(sla, incident, customer="Umbrella")
@@ -152,6 +156,7 @@ def test_dms_refused_by_slack_are_forwarded_with_the_reason(sla: Harness) -> Non
     assert "Slack refused the DM (messages_tab_disabled)" in forwarded["text"]
 
 
+@sqlite_only
 def test_transient_slack_failures_are_retried_until_the_dm_arrives(sla: Harness) -> None:
     incident = declare(sla, severity="sev4")  # no cadence message competes for the failure
     attach(sla, incident)
@@ -167,6 +172,7 @@ def test_transient_slack_failures_are_retried_until_the_dm_arrives(sla: Harness)
     assert dms(sla, "UMGR") == []
 
 
+@sqlite_only
 def test_a_user_group_escalation_reaches_every_member(app_factory) -> None:
     harness = app_factory(sla_escalation="standard=UMGR,S0LEADS")
     setup_people(harness)
@@ -182,6 +188,7 @@ def test_a_user_group_escalation_reaches_every_member(app_factory) -> None:
     assert dms(harness, "UMGR") == []
 
 
+@sqlite_only
 def test_first_contact_time_starts_the_clock_and_a_late_ticket_warns_at_once(
     sla: Harness,
 ) -> None:
@@ -210,6 +217,7 @@ def test_first_contact_time_starts_the_clock_and_a_late_ticket_warns_at_once(
     assert [k for k, _, _ in reminders_of(sla, late_id)].count("sla.warning") == 2
 
 
+@sqlite_only
 def test_tickets_without_a_known_tier_follow_the_default_policy_or_none(app_factory) -> None:
     harness = app_factory(sla_default_tier="")
     setup_people(harness)
@@ -218,3 +226,20 @@ def test_tickets_without_a_known_tier_follow_the_default_policy_or_none(app_fact
     assert report(harness, untiered).first_response_due_at is None
     harness.advance(timedelta(days=2))
     assert dms(harness, "UAGENT") == []
+
+
+def test_two_replicas_waking_together_send_each_reminder_once(sla: Harness, engine) -> None:
+    incident = declare(sla)
+    for number in range(12):
+        attach(sla, incident, customer=f"Customer {number:02d}")
+    replica = build(sla.rt.settings, clock=sla.clock, engine=engine, migrate=False)
+    sla.clock.advance(timedelta(minutes=30))  # nobody has woken yet
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [pool.submit(d.run_once) for d in (sla.rt.dispatcher, replica.rt.dispatcher)]
+        assert all(run.result().failed == 0 for run in runs)
+
+    texts = dm_texts(sla, "UAGENT")
+    assert sorted(t.split("*")[3] for t in texts) == [f"Customer {n:02d}" for n in range(12)]
+    dm_calls = [c for c in sla.fake.calls_to("chat.postMessage") if c.params["channel"] == "UAGENT"]
+    assert len(dm_calls) == 12

@@ -18,6 +18,7 @@ from tests.handlers.sla_support import (
     reminders_of,
     report,
     setup_people,
+    sqlite_only,
 )
 from tests.harness import Harness
 
@@ -94,6 +95,7 @@ def test_the_old_owner_s_buttons_no_longer_act_after_the_hand_over(sla: Harness)
     assert dms(sla, "UMGR") == []
 
 
+@sqlite_only
 def test_hand_over_to_nobody_oneself_or_a_deactivated_colleague_is_refused_inline(
     sla: Harness,
 ) -> None:

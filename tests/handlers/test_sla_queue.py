@@ -17,6 +17,7 @@ from tests.handlers.sla_support import (
     press,
     report,
     setup_people,
+    sqlite_only,
 )
 from tests.harness import Harness
 
@@ -63,6 +64,7 @@ def test_my_queue_lists_my_open_tickets_breached_first_then_by_time_left(sla: Ha
     assert "<@UAGENT>" not in reply  # my own queue does not repeat my name
 
 
+@sqlite_only
 def test_the_incident_queue_shows_every_owner(sla: Harness) -> None:
     incident = declare(sla)
     attach(sla, incident, customer="Mine", tier="enterprise")
@@ -81,6 +83,7 @@ def test_the_incident_queue_shows_every_owner(sla: Harness) -> None:
     assert "Elsewhere" not in reply
 
 
+@sqlite_only
 def test_queue_outside_an_incident_and_bad_arguments_say_what_works(sla: Harness) -> None:
     sla.command("sla all", channel="CGENERAL")
     assert "not an incident channel" in sla.last_reply()

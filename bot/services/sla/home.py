@@ -8,12 +8,11 @@ changes for one person folds into one publish: the refresh cancels the others pe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, null, select, update
 from sqlalchemy.orm import Session
 
-from bot import reminders
 from bot.dispatcher import Outcome, ReminderHandler
 from bot.models import Incident, LiaisonAssignment, Reminder, Report
 from bot.reminders import DueReminder
@@ -24,6 +23,8 @@ from bot.slack.home_blocks import TICKETS_SHOWN, HomeSections, home_view
 
 INCIDENTS_SHOWN = 30
 ACTIVE_LIAISON = ("pending", "accepted")
+# Pending refreshes due this close to now are folded into the one being published.
+FOLD_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -41,46 +42,45 @@ class IncidentLine:
 def _incident_lines(
     session: Session, *, liaison: str | None = None, limit: int = INCIDENTS_SHOWN
 ) -> tuple[list[IncidentLine], int]:
-    counts = (
-        select(
-            Report.incident_id.label("incident_id"),
-            func.count(Report.id).label("reports"),
-            func.count(func.distinct(Report.customer_key)).label("customers"),
-        )
-        .group_by(Report.incident_id)
-        .subquery()
-    )
-    columns = [
-        Incident,
-        func.coalesce(counts.c.reports, 0),
-        func.coalesce(counts.c.customers, 0),
-    ]
-    statement = select(*columns).outerjoin(counts, counts.c.incident_id == Incident.id)
+    """Open incidents (newest first; only the user's liaison roles if ``liaison``), with
+    report counts computed for the shown incidents only."""
+    role_status = LiaisonAssignment.status if liaison is not None else null()
+    statement = select(Incident, role_status).where(Incident.status == "open")
     total_statement = select(func.count(Incident.id)).where(Incident.status == "open")
     if liaison is not None:
-        statement = statement.add_columns(LiaisonAssignment.status).join(
-            LiaisonAssignment, LiaisonAssignment.incident_id == Incident.id
+        role = (
+            LiaisonAssignment.incident_id == Incident.id,
+            LiaisonAssignment.user_id == liaison,
+            LiaisonAssignment.status.in_(ACTIVE_LIAISON),
         )
-        role = (LiaisonAssignment.user_id == liaison, LiaisonAssignment.status.in_(ACTIVE_LIAISON))
-        statement = statement.where(*role)
-        total_statement = total_statement.join(
-            LiaisonAssignment, LiaisonAssignment.incident_id == Incident.id
-        ).where(*role)
-    statement = statement.where(Incident.status == "open").order_by(
-        Incident.opened_at.desc(), Incident.id.desc()
-    )
+        statement = statement.join(LiaisonAssignment, and_(*role))
+        total_statement = total_statement.join(LiaisonAssignment, and_(*role))
+    shown = session.execute(
+        statement.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit)
+    ).all()
+    counts: dict[int, tuple[int, int]] = {}
+    if shown:
+        counted = select(
+            Report.incident_id,
+            func.count(Report.id),
+            func.count(func.distinct(Report.customer_key)),
+        ).where(Report.incident_id.in_([incident.id for incident, _ in shown]))
+        for incident_id, reports, customers in session.execute(
+            counted.group_by(Report.incident_id)
+        ):
+            counts[incident_id] = (int(reports), int(customers))
     lines = [
         IncidentLine(
-            id=row[0].id,
-            title=row[0].title,
-            severity=row[0].severity,
-            channel_id=row[0].channel_id,
-            opened_at=row[0].opened_at,
-            report_count=int(row[1]),
-            customer_count=int(row[2]),
-            liaison_status=row[3] if liaison is not None else None,
+            id=incident.id,
+            title=incident.title,
+            severity=incident.severity,
+            channel_id=incident.channel_id,
+            opened_at=incident.opened_at,
+            report_count=counts.get(incident.id, (0, 0))[0],
+            customer_count=counts.get(incident.id, (0, 0))[1],
+            liaison_status=status,
         )
-        for row in session.execute(statement.limit(limit))
+        for incident, status in shown
     ]
     return lines, int(session.scalar(total_statement) or 0)
 
@@ -127,9 +127,21 @@ def refresh_home_handler(rt: Runtime) -> ReminderHandler:
     def handle(reminder: DueReminder) -> Outcome:
         if not reminder.target:
             return Outcome.obsolete
+        now = rt.clock.now()
         with rt.sessions.begin() as session:
-            reminders.cancel(
-                session, now=rt.clock.now(), kinds=[Kind.home_refresh], target=reminder.target
+            # Bounded by due time so the (status, due_at) index finds them: a full scan per
+            # refresh would hold SQLite's write lock long enough to starve other writers.
+            session.execute(
+                update(Reminder)
+                .where(
+                    Reminder.status == "pending",
+                    Reminder.due_at >= now - FOLD_WINDOW,
+                    Reminder.due_at <= now + rt.settings.sla_home_refresh_delay + FOLD_WINDOW,
+                    Reminder.kind == Kind.home_refresh,
+                    Reminder.target == reminder.target,
+                )
+                .values(status="cancelled", cancelled_at=now)
+                .execution_options(synchronize_session=False)
             )
             mine = session.get(Reminder, reminder.id)
             first = session.scalar(
