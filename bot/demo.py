@@ -88,6 +88,24 @@ class Demo:
         result = self.slack.command(text, user=user, channel=channel, channel_name=name)
         return self._settle(result, actor=user)
 
+    def press(self, user: str, action_id: str, *, channel: str) -> None:
+        """``user`` presses the newest button with ``action_id`` in ``channel`` (or a DM)."""
+        for message in reversed(self.fake.messages(channel)):
+            for block in message.get("blocks") or []:
+                for element in block.get("elements") or []:
+                    if element.get("action_id") == action_id:
+                        result = self.slack.block_action(
+                            action_id,
+                            value=element.get("value", ""),
+                            user=user,
+                            channel=self.fake.dm_channel(channel) if channel[0] == "U" else channel,
+                            message={"type": "message", **message},
+                            block_id=block.get("block_id", "actions"),
+                        )
+                        self._settle(result, actor=user)
+                        return
+        raise LookupError(f"no {action_id} button in {channel}")
+
     def message_shortcut(self, user: str, callback_id: str, *, channel: str, ts: str) -> None:
         self.slack.response_url = self.fake.response_url(user)
         message = next(m for m in self.fake.messages(channel) if m["ts"] == ts)
@@ -163,6 +181,10 @@ def run_demo(
                 "slack_api_url": fake.url,
                 "database_url": f"sqlite:///{Path(tmp) / 'liaison-demo.db'}",
                 "auto_migrate": True,
+                # The demo's people: a liaison pool of one and a support manager.
+                "liaison_users": ["UJORDAN"],
+                "liaison_escalation": "UMORGAN",
+                "sla_escalation": "UMORGAN",
             }
         )
         clock = FakeClock(DEMO_START)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.demo import Demo, Step
-from bot.ids import ReportIds
+from bot.ids import LiaisonIds, ReportIds
 from bot.services.accounts import import_accounts_csv
 
 INCIDENT_CHANNEL = "CINC0001"
 SUPPORT_CHANNEL = "CSUPPORT1"
 ALEX, BLAIR, CASEY, DANA = "UALEX", "UBLAIR", "UCASEY", "UDANA"
+JORDAN, MORGAN = "UJORDAN", "UMORGAN"
 
 ACCOUNTS_CSV = """\
 account_id,name,tier,region,vip,owner
@@ -33,6 +34,8 @@ def set_the_scene(demo: Demo) -> None:
     demo.add_user(BLAIR, "blair", "Blair Chen", tz="Europe/Dublin")
     demo.add_user(CASEY, "casey", "Casey Morgan", tz="Europe/London")
     demo.add_user(DANA, "dana.initech", "Dana Park (Initech)", tz="Europe/Paris")
+    demo.add_user(JORDAN, "jordan", "Jordan Lee (Customer Liaison pool)", tz="Europe/Madrid")
+    demo.add_user(MORGAN, "morgan", "Morgan Blake (support manager)", tz="Europe/London")
     demo.add_channel(SUPPORT_CHANNEL, "support-escalations")
     result = import_accounts_csv(demo.rt.sessions, ACCOUNTS_CSV, now=demo.clock.now())
     demo.say(
@@ -45,6 +48,12 @@ def open_incident_channel(demo: Demo) -> None:
     demo.advance(2)
     demo.say("Casey (incident commander) creates #inc-sev2-checkout-eu.")
     demo.channel_created(INCIDENT_CHANNEL, "inc-sev2-checkout-eu", creator=CASEY)
+
+
+def jordan_accepts_the_liaison_role(demo: Demo) -> None:
+    demo.advance(1)
+    demo.say("Jordan, asked to be the Customer Liaison, presses Accept.")
+    demo.press(JORDAN, LiaisonIds.accept, channel=INCIDENT_CHANNEL)
 
 
 def alex_attaches_a_directory_customer(demo: Demo) -> None:
@@ -146,6 +155,12 @@ def blair_attaches_a_customer_message(demo: Demo) -> None:
     )
 
 
+def jordan_checks_the_impact(demo: Demo) -> None:
+    demo.advance(2)
+    demo.say("Jordan asks for the impact picture: `/liaison impact`.")
+    demo.command(JORDAN, "impact", channel=INCIDENT_CHANNEL)
+
+
 def casey_checks_status(demo: Demo) -> None:
     demo.advance(2)
     demo.say("Casey runs `/liaison status` in the incident channel.")
@@ -158,8 +173,16 @@ def casey_raises_severity(demo: Demo) -> None:
     demo.command(CASEY, "severity sev1", channel=INCIDENT_CHANNEL)
 
 
+def time_passes_without_an_update(demo: Demo) -> None:
+    demo.say("Everyone is busy fixing; nobody posts an update. Twenty minutes pass.")
+    demo.advance(10)
+    demo.advance(10)
+    demo.say("Alex looks at the SLA queue: `/liaison sla`.")
+    demo.command(ALEX, "sla", channel=INCIDENT_CHANNEL)
+
+
 def casey_resolves(demo: Demo) -> None:
-    demo.advance(38)
+    demo.advance(18)
     demo.say("The payment gateway config is rolled back; Casey resolves the incident.")
     demo.command(CASEY, "resolve Rolled back the payment gateway config.", channel=INCIDENT_CHANNEL)
 
@@ -177,12 +200,15 @@ def _minutes_ago(demo: Demo, minutes: int) -> int:
 STEPS: list[Step] = [
     set_the_scene,
     open_incident_channel,
+    jordan_accepts_the_liaison_role,
     alex_attaches_a_directory_customer,
     blair_attaches_an_unknown_customer,
     alex_attaches_the_same_customer_again,
     blair_attaches_a_customer_message,
+    jordan_checks_the_impact,
     casey_checks_status,
     casey_raises_severity,
+    time_passes_without_an_update,
     casey_resolves,
     a_late_report_finds_no_open_incident,
 ]
