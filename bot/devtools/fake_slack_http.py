@@ -56,6 +56,8 @@ class FakeSlackServer(ThreadingHTTPServer):
     """A threading HTTP server that knows which FakeSlack answers its requests."""
 
     daemon_threads = True
+    # Concurrent senders (listener pools, dispatch threads) must not stall in the backlog.
+    request_queue_size = 128
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         super().__init__(("127.0.0.1", 0), _RequestHandler)
