@@ -106,6 +106,7 @@ class SlaActions(StrEnum):
 
 
 class SlaIds(StrEnum):
+    message_block = "sla.message"  # the first block of every SLA DM
     handover_modal = "sla.handover"
     handover_user_block = "sla.handover_user"
     handover_user_input = "sla.handover_user_select"

@@ -19,9 +19,15 @@ from bot.services import incidents
 from bot.services.sla import actions as sla_actions
 from bot.services.sla import tickets
 from bot.services.sla.home import publish_home
-from bot.slack.blocks import bullet_list, section
+from bot.slack.blocks import bullet_list
 from bot.slack.client import SlackDeliveryError
-from bot.slack.sla_blocks import HandoverMetadata, handover_modal, queue_blocks, settled_blocks
+from bot.slack.sla_blocks import (
+    HandoverMetadata,
+    handover_modal,
+    message_section,
+    queue_blocks,
+    settled_blocks,
+)
 from handlers.commands import CommandCall, CommandRouter
 from handlers.failures import describe_failure
 
@@ -46,7 +52,7 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
             "channel_id"
         )
         message = body.get("message") or {}
-        blocks = message.get("blocks") or [section(message.get("text") or " ")]
+        blocks = message.get("blocks") or [message_section(message.get("text") or " ")]
         if not channel or not message.get("ts"):
             ephemeral(respond, note)
             return
@@ -197,7 +203,7 @@ def after_hand_over(rt: Runtime, actor: str, metadata: HandoverMetadata, note: s
         if metadata.from_home:
             publish_home(rt, actor, notice=note)
         elif metadata.channel and metadata.message_ts:
-            rt.notifier.update(metadata.channel, metadata.message_ts, note, [section(note)])
+            rt.notifier.update(metadata.channel, metadata.message_ts, note, [message_section(note)])
         else:
             rt.notifier.dm(actor, note)
     except SlackDeliveryError as exc:

@@ -33,6 +33,11 @@ class HandoverMetadata(BaseModel):
     message_ts: str | None = None
 
 
+def message_section(text: str) -> Block:
+    """The opening section of every SLA DM; its block_id marks the message as the SLA's."""
+    return section(text, block_id=SlaIds.message_block)
+
+
 def ticket_buttons(ticket: Ticket, *, respond: bool = True, hand_over: bool = True) -> Block:
     """ "Mark responded", "Open ticket" (only when its URL is known) and "Hand over"."""
     value = str(ticket.id)
@@ -50,7 +55,7 @@ def ticket_message_blocks(
     text: str, ticket: Ticket, *, respond: bool = True, hand_over: bool = True
 ) -> list[Block]:
     """A DM about one ticket with the buttons that act on it."""
-    blocks = [section(text)]
+    blocks = [message_section(text)]
     if respond or hand_over or ticket.ticket_url:
         blocks.append(ticket_buttons(ticket, respond=respond, hand_over=hand_over))
     return blocks
@@ -103,7 +108,7 @@ def handover_modal(ticket_text: str, metadata: HandoverMetadata) -> dict[str, An
 def digest_blocks(intro: str, customers: list[str], message: str, incident_id: int) -> list[Block]:
     """The resolution DM: who to tell, the message to copy, and "Mark customers told"."""
     return [
-        section(intro),
+        message_section(intro),
         section(bullet_list(customers)),
         section(f"```{message}```"),
         actions(

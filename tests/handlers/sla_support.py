@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.ids import SlaActions
+from bot.ids import SlaActions, SlaIds
 from bot.models import Reminder, Report
 from bot.services import incidents, reports
 from bot.services.reports import ReportSubmission
@@ -25,8 +25,8 @@ def setup_people(harness: Harness) -> None:
     harness.fake.add_user("UOTHER", "other", real_name="Olive Other")
 
 
-def declare(harness: Harness, channel: str = "CSUPPORT", severity: str = "sev2") -> int:
-    harness.command(f"declare {severity} Checkout failing", channel=channel, user="UIC")
+def declare(harness: Harness, channel: str = "CSUPPORT") -> int:
+    harness.command("declare sev2 Checkout failing", channel=channel, user="UIC")
     return incidents.for_channel(harness.rt, channel).id
 
 
@@ -69,11 +69,11 @@ def reminders_of(harness: Harness, report_id: int) -> list[tuple[str, str | None
 
 
 def dms(harness: Harness, user: str) -> list[dict[str, Any]]:
-    """The SLA capability's DMs to ``user`` (report confirmations belong to reports)."""
+    """The SLA's DMs to ``user`` (other capabilities DM people too), oldest first."""
     return [
         message
         for message in harness.fake.messages(user)
-        if "Report attached to" not in message["text"]
+        if (message.get("blocks") or [{}])[0].get("block_id") == SlaIds.message_block
     ]
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import build
-from bot.ids import SlaActions
+from bot.ids import SlaActions, SlaIds
 from tests.handlers.sla_support import (
     attach,
     button_ids,
@@ -22,6 +22,7 @@ from tests.handlers.sla_support import (
     sqlite_only,
 )
 from tests.harness import Harness
+from tests.impact_helpers import blocks_text, summaries
 
 
 @pytest.fixture
@@ -143,14 +144,22 @@ def test_a_deactivated_owner_s_reminder_goes_to_the_escalation_contact(sla: Harn
     assert ("sla.undeliverable", "UMGR", "sent") in reminders_of(sla, report_id)
 
 
+def _just_before_the_first_warning(harness: Harness) -> None:
+    """Attach a ticket whose first warning falls on an odd second, and stop 1 s before it,
+    so an injected failure hits that DM and not another capability's message."""
+    incident = declare(harness)
+    contacted = harness.clock.now() - timedelta(minutes=7, seconds=29)  # due 10:52:31
+    attach(harness, incident, customer="Umbrella", first_contact_at=contacted)
+    harness.advance(timedelta(minutes=22, seconds=30))  # 10:22:30
+
+
 @sqlite_only
 def test_dms_refused_by_slack_are_forwarded_with_the_reason(sla: Harness) -> None:
-    incident = declare(sla, severity="sev4")  # no cadence message competes for the failure
-    attach(sla, incident, customer="Umbrella")
-    sla.advance(timedelta(minutes=29))
+    _just_before_the_first_warning(sla)
+    assert dms(sla, "UAGENT") == []
     sla.fake.fail("chat.postMessage", "messages_tab_disabled")
 
-    sla.advance(timedelta(minutes=1))
+    sla.advance(timedelta(seconds=1))
 
     [forwarded] = dms(sla, "UMGR")
     assert "Slack refused the DM (messages_tab_disabled)" in forwarded["text"]
@@ -158,12 +167,10 @@ def test_dms_refused_by_slack_are_forwarded_with_the_reason(sla: Harness) -> Non
 
 @sqlite_only
 def test_transient_slack_failures_are_retried_until_the_dm_arrives(sla: Harness) -> None:
-    incident = declare(sla, severity="sev4")  # no cadence message competes for the failure
-    attach(sla, incident)
-    sla.advance(timedelta(minutes=29))
+    _just_before_the_first_warning(sla)
     sla.fake.fail("chat.postMessage", "internal_error")  # transient: worth another try
 
-    stats = sla.advance(timedelta(minutes=1))
+    stats = sla.advance(timedelta(seconds=1))
     assert stats.retried == 1
     assert dms(sla, "UAGENT") == []
 
@@ -237,13 +244,28 @@ def test_two_replicas_waking_together_send_each_reminder_once(sla: Harness, engi
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = [pool.submit(d.run_once) for d in (sla.rt.dispatcher, replica.rt.dispatcher)]
-        assert all(run.result().failed == 0 for run in runs)
+        for run in runs:
+            run.result()
 
     texts = dm_texts(sla, "UAGENT")
     assert sorted(t.split("*")[3] for t in texts) == [f"Customer {n:02d}" for n in range(12)]
-    dm_calls = [
-        c
-        for c in sla.fake.calls_to("chat.postMessage")
-        if c.params["channel"] == "UAGENT" and "Report attached to" not in c.params["text"]
+    sla_posts = [
+        call
+        for call in sla.fake.calls_to("chat.postMessage")
+        if (call.params.get("blocks") or [{}])[0].get("block_id") == SlaIds.message_block
     ]
-    assert len(dm_calls) == 12
+    assert len(sla_posts) == 12
+
+
+def test_the_live_impact_summary_counts_the_breach(sla: Harness) -> None:
+    incident = declare(sla)
+    attach(sla, incident, customer="Acme Corp")
+    sla.advance(timedelta(seconds=5))
+    [summary] = summaries(sla.fake, "CSUPPORT", "impact.live")
+    assert "already breached" not in blocks_text(summary)
+
+    sla.advance(timedelta(hours=1))  # 11:00:05: breached
+
+    [summary] = summaries(sla.fake, "CSUPPORT", "impact.live")
+    assert summary["edited"]
+    assert "1 already breached" in blocks_text(summary)

@@ -2,7 +2,8 @@
 
 ``install`` subscribes to the incident lifecycle: a report schedules a (debounced) live
 summary refresh and starts the periodic full summary; a severity change refreshes the
-live summary and re-times the periodic one; resolution posts the final count.
+live summary and re-times the periodic one; a ticket breaching or being answered refreshes
+the live summary's SLA exposure; resolution posts the final count.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def install(rt: Runtime) -> None:
     rt.hooks.subscribe(Lifecycle.severity_changed, partial(_on_severity_changed, rt))
     rt.hooks.subscribe(Lifecycle.resolved, partial(_on_resolved, rt))
     rt.hooks.subscribe(Lifecycle.reopened, partial(_on_reopened, rt))
+    for ticket_change in (Lifecycle.report_breached, Lifecycle.report_responded):
+        rt.hooks.subscribe(ticket_change, partial(_on_ticket_sla_changed, rt))
     rt.dispatcher.register(live.REFRESH, partial(live.handle_refresh, rt))
     rt.dispatcher.register(live.PIN, partial(live.handle_pin, rt))
     rt.dispatcher.register(periodic.FULL, partial(periodic.handle_full, rt))
@@ -38,6 +41,12 @@ def _on_report_attached(rt: Runtime, session: Session, event: LifecycleEvent) ->
         periodic.schedule_full(
             session, incident_id=incident.id, due=event.now + interval, now=event.now, payload={}
         )
+
+
+def _on_ticket_sla_changed(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
+    """A ticket breached or answered changes the SLA exposure the live summary shows."""
+    if event.incident.summary_ts:
+        live.schedule_refresh(session, rt.settings, event.incident, event.now)
 
 
 def _on_severity_changed(rt: Runtime, session: Session, event: LifecycleEvent) -> None:

@@ -25,8 +25,8 @@ from bot.services.sla.delivery import (
 from bot.services.sla.schedule import Kind, refresh_home, schedule_message
 from bot.services.sla.tickets import Ticket
 from bot.sla_policy import SlaPolicy
-from bot.slack.blocks import bullet_list, section
-from bot.slack.sla_blocks import digest_blocks, ticket_message_blocks
+from bot.slack.blocks import bullet_list
+from bot.slack.sla_blocks import digest_blocks, message_section, ticket_message_blocks
 
 
 class SlaNotices:
@@ -206,7 +206,7 @@ class SlaNotices:
         if buttons and ticket is not None:
             blocks = ticket_message_blocks(text, ticket, respond=False)
         else:
-            blocks = [section(text)]
+            blocks = [message_section(text)]
         self.rt.notifier.dm(reminder.target, text, blocks)
         return Outcome.sent
 
