@@ -42,7 +42,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout for concurrency."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Keep a connection per busy thread (listeners, reminder workers): a connection
+        # closed on return costs a reconnect and its pragmas on the next checkout.
+        options = {"pool_size": 16, "max_overflow": 48}
+        options.update(kwargs)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         SqliteWriteGate().install(engine)
         return engine

@@ -185,6 +185,8 @@ def _environment(loader: ChoiceLoader, finalize: Any) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Templates are read once: the ones in use are the ones validated at startup.
+        auto_reload=False,
     )
 
 

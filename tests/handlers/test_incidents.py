@@ -157,9 +157,11 @@ def test_resolve_then_reopen(harness: Harness) -> None:
         "UIC",
     )
     texts = [m["text"] for m in harness.fake.messages("CSUPPORT")]
-    assert any(
-        "resolved *incident #1* after 40m" in t and "Rolled back the deploy" in t for t in texts
-    )
+    assert (
+        ":white_check_mark: <@UIC> resolved *incident #1* after 40m.\n"
+        "Resolution: Rolled back the deploy\n"
+        "Final count: 0 customer reports from 0 distinct customers."
+    ) in texts
 
     harness.command("resolve again", channel="CSUPPORT")
     assert "already resolved" in harness.last_reply()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.ids import LiaisonIds
+from bot.rendering import slack_date
 from tests.handlers.liaison_helpers import (
     announcements,
     assignments,
@@ -47,6 +48,7 @@ def test_only_the_assigned_liaison_can_accept(app_factory) -> None:
 def test_accepting_records_the_time_and_updates_the_announcement(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA")
     harness.clock.advance(timedelta(minutes=3))
+    pressed_at = harness.clock.now()
     click(
         harness,
         LiaisonIds.accept,
@@ -61,6 +63,7 @@ def test_accepting_records_the_time_and_updates_the_announcement(app_factory) ->
     [updated] = announcements(harness, "CINC1")
     assert updated["edited"] and buttons(updated) == []
     assert ":white_check_mark: <@UANA> is the *Customer Liaison*" in updated["text"]
+    assert f"accepted {slack_date(pressed_at)}." in updated["text"]
 
     click(
         harness,

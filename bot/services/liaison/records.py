@@ -189,7 +189,8 @@ def transition(
             LiaisonAssignment.status.in_(list(allowed_from)),
         )
         .values(status=to.value, **values)
-        .execution_options(synchronize_session=False)
+        # Keep loaded assignments in step: callers read the view right after.
+        .execution_options(synchronize_session="fetch")
     )
     return bool(result.rowcount)
 
@@ -199,7 +200,7 @@ def set_announcement(session: Session, assignment_id: int, ts: str) -> None:
         update(LiaisonAssignment)
         .where(LiaisonAssignment.id == assignment_id)
         .values(announcement_ts=ts)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
 
 
