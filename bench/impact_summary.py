@@ -20,20 +20,18 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, text
 
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, upgrade
+from bot.devtools.scratch_postgres import scratch_postgres
 from bot.models import Account, Incident, Report, ReportFeature
 from bot.rendering import Renderer
 from bot.services.impact.summary import build_summary
@@ -64,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         bench("SQLite", engine, args.runs)
         engine.dispose()
     if not args.skip_postgres:
-        with scratch_postgres(args.postgres) as url:
+        with scratch_postgres(args.postgres, prefix="liaison_bench") as url:
             engine = make_engine(url)
             bench("PostgreSQL", engine, args.runs)
             engine.dispose()
@@ -210,21 +208,6 @@ def load_incident(
                 text("SELECT setval('reports_id_seq', (SELECT MAX(id) FROM reports))")
             )
     return int(incident_id)
-
-
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str]:
-    """A throwaway database on the server, dropped whatever happens."""
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"liaison_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,8 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, text
 
 from app import build
 from bot import reminders
@@ -52,6 +50,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.devtools.fake_slack import FakeSlack
+from bot.devtools.scratch_postgres import scratch_postgres
 from bot.models import Incident, Reminder, Report
 from bot.services.sla.schedule import Kind
 
@@ -82,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 args,
             )
             if not args.skip_postgres:
-                with scratch_postgres(args.postgres) as url:
+                with scratch_postgres(args.postgres, prefix="liaison_bench") as url:
                     bench(f"PostgreSQL, fake Slack with {label}", url, schema, args)
     return 0
 
@@ -271,21 +270,6 @@ def load(
                 text("SELECT setval('reports_id_seq', (SELECT MAX(id) FROM reports))")
             )
     return len(rows)
-
-
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str]:
-    """A throwaway database on the server, dropped whatever happens."""
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"liaison_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ class Lifecycle(StrEnum):
     report_responded = "report_responded"
     report_handed_over = "report_handed_over"
     report_breached = "report_breached"
+    # Someone was asked to be, became, or stopped being the Customer Liaison (``users``).
+    liaison_changed = "liaison_changed"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class LifecycleEvent:
     actor: str | None = None
     previous_severity: str | None = None
     report: Report | None = None
+    users: tuple[str, ...] = ()
 
 
 Subscriber = Callable[[Session, LifecycleEvent], None]

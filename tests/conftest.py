@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
 from app import build
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.devtools.inline_waker import InlineWaker
+from bot.devtools.scratch_postgres import scratch_postgres
 from bot.devtools.slack_requests import SlackRequests
 from bot.devtools.tracking_executor import TrackingExecutor
 from bot.devtools.wsgi_server import LocalServer
@@ -66,18 +65,11 @@ def postgres_url() -> Iterator[str | None]:
     if "used" not in _postgres_status:
         yield None
         return
-    admin = _postgres_admin_engine()
-    name = f"liaison_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres(POSTGRES_URL, prefix="liaison_test") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session")

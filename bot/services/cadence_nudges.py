@@ -13,14 +13,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
-from sqlalchemy import ScalarSelect, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import reminders
 from bot.dispatcher import Outcome
-from bot.models import Incident, LiaisonAssignment
+from bot.models import Incident
 from bot.reminders import DueReminder
 from bot.runtime import Runtime
 from bot.services.cadence_plan import (
@@ -33,36 +32,18 @@ from bot.services.cadence_plan import (
     still_due,
     update_interval,
 )
+from bot.services.liaison import liaison_user_of
 from bot.slack.cadence_blocks import reminder_blocks
 
 log = logging.getLogger(__name__)
 
-ACTIVE_LIAISON = ("pending", "accepted")
 # Escalation to a user group reaches at most this many members (as the liaison role's does).
 ESCALATION_GROUP_LIMIT = 25
 
 
-def _liaison_of(incident_id: Any) -> ScalarSelect[str]:
-    return (
-        select(LiaisonAssignment.user_id)
-        .where(
-            LiaisonAssignment.incident_id == incident_id,
-            LiaisonAssignment.status.in_(ACTIVE_LIAISON),
-        )
-        .order_by(LiaisonAssignment.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def current_liaison(session: Session, incident_id: int) -> str | None:
-    """The incident's Customer Liaison (asked or accepted), if it has one."""
-    return session.scalar(select(_liaison_of(incident_id)))
-
-
 # Built once (an immutable statement): every due reminder runs it, and building a
 # statement costs more than running it.
-_INCIDENT_AND_LIAISON = select(Incident, _liaison_of(Incident.id)).where(
+_INCIDENT_AND_LIAISON = select(Incident, liaison_user_of(Incident.id)).where(
     Incident.id == bindparam("incident_id")
 )
 

@@ -16,6 +16,7 @@ OPTION_LIMIT = 100
 OPTION_TEXT_LIMIT = 75
 TITLE_LIMIT = 24
 PLAIN_LIMIT = 150
+LABEL_LIMIT = 2000
 
 Block = dict[str, Any]
 
@@ -48,6 +49,28 @@ def fields_section(pairs: Sequence[tuple[str, str]]) -> Block:
         "type": "section",
         "fields": [mrkdwn(clip(f"*{label}*\n{value}", 2000)) for label, value in pairs[:10]],
     }
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: Block,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    """A modal field; its label and hint are clipped to what Slack accepts."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, LABEL_LIMIT),
+        "element": element,
+    }
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = plain(hint, LABEL_LIMIT)
+    return block
 
 
 def header(text: str) -> Block:

@@ -17,6 +17,7 @@ from bot.slack.blocks import (
     button,
     clip,
     context,
+    input_block,
     option,
     plain,
     section,
@@ -114,28 +115,28 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
     }
     blocks = [
         section(content.intro),
-        _input(CadenceIds.status_block, "Status", status_element),
-        _input(
+        input_block(CadenceIds.status_block, "Status", status_element),
+        input_block(
             CadenceIds.affected_block,
             "What is affected",
             affected,
             optional=True,
             hint="Features, regions, customers: what people cannot do right now.",
         ),
-        _input(
+        input_block(
             CadenceIds.message_block,
             "Message for customers",
             message,
             hint="Drafted from the incident's facts; edit freely. Support sends this text.",
         ),
-        _input(
+        input_block(
             CadenceIds.note_block,
             "Internal note",
             note,
             optional=True,
             hint="For the incident channel only; never part of the customer message.",
         ),
-        _input(
+        input_block(
             CadenceIds.next_block,
             "Next update",
             next_element,
@@ -151,26 +152,6 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
         "private_metadata": UpdateModalMetadata(incident_id=content.incident_id).model_dump_json(),
         "blocks": blocks,
     }
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
 
 
 def update_message_blocks(headline: str, customer_message: str, details: str) -> list[Block]:

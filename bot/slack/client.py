@@ -23,6 +23,7 @@ PERMANENT_ERRORS = frozenset(
         "channel_not_found",
         "invalid_auth",
         "is_archived",
+        "messages_tab_disabled",
         "method_not_supported_for_channel_type",
         "missing_scope",
         "msg_too_long",
@@ -36,6 +37,7 @@ PERMANENT_ERRORS = frozenset(
         "user_is_inactive",
         "user_not_found",
         "users_not_found",
+        "user_not_visible",
         "invalid_blocks",
         "invalid_arguments",
     }

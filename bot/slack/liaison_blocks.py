@@ -16,6 +16,7 @@ from bot.slack.blocks import (
     button,
     context,
     fit_blocks,
+    input_block,
     plain,
     section,
 )
@@ -64,28 +65,26 @@ def hand_off_modal(intro: str, private_metadata: str) -> dict[str, Any]:
         "private_metadata": private_metadata[:3000],
         "blocks": [
             section(intro),
-            {
-                "type": "input",
-                "block_id": LiaisonIds.hand_off_user_block,
-                "label": plain("New Customer Liaison", 2000),
-                "element": {
+            input_block(
+                LiaisonIds.hand_off_user_block,
+                "New Customer Liaison",
+                {
                     "type": "users_select",
                     "action_id": LiaisonIds.hand_off_user_input,
                     "placeholder": plain("Pick a colleague"),
                 },
-            },
-            {
-                "type": "input",
-                "block_id": LiaisonIds.hand_off_note_block,
-                "optional": True,
-                "label": plain("Note for them", 2000),
-                "element": {
+            ),
+            input_block(
+                LiaisonIds.hand_off_note_block,
+                "Note for them",
+                {
                     "type": "plain_text_input",
                     "action_id": LiaisonIds.hand_off_note_input,
                     "multiline": True,
                     "max_length": NOTE_LIMIT,
                     "placeholder": plain("What they should know: customers waiting, promises made"),
                 },
-            },
+                optional=True,
+            ),
         ],
     }

@@ -23,7 +23,7 @@ from bot.services.reports import (
     Platform,
     Sentiment,
 )
-from bot.slack.blocks import OPTION_LIMIT, Block, clip, context, option, plain
+from bot.slack.blocks import OPTION_LIMIT, Block, clip, context, input_block, option, plain
 
 TITLE = "Attach customer report"
 # External-select option values say whether the agent picked a directory account or
@@ -106,8 +106,8 @@ def build_report_modal(
     """The report modal. Optional details stay optional: a report with only the incident,
     the customer and a summary is already useful at 3 a.m."""
     blocks: list[Block] = [
-        _incident_input(choices.incidents, prefill.incident_id),
-        _input(
+        _incidentinput_block(choices.incidents, prefill.incident_id),
+        input_block(
             ReportIds.account_block,
             "Customer account",
             {
@@ -118,7 +118,7 @@ def build_report_modal(
             },
             hint="Not in the directory? Type the customer's name and pick “Use …”.",
         ),
-        _input(
+        input_block(
             ReportIds.ticket_block,
             "Ticket (ID or link)",
             {
@@ -129,7 +129,7 @@ def build_report_modal(
             },
             optional=True,
         ),
-        _input(
+        input_block(
             ReportIds.first_contact_block,
             "Customer first contacted us at",
             {"type": "datetimepicker", "action_id": ReportIds.first_contact_input},
@@ -152,7 +152,7 @@ def build_report_modal(
         hint="Taken from the accounts directory when the account is listed there.",
     )
     blocks.append(
-        _input(
+        input_block(
             ReportIds.version_block,
             "Product version",
             {
@@ -192,7 +192,7 @@ def build_report_modal(
     if prefill.summary:
         summary["initial_value"] = prefill.summary
     blocks.append(
-        _input(
+        input_block(
             ReportIds.summary_block,
             "Summary",
             summary,
@@ -271,7 +271,7 @@ def _account_label(match: AccountMatch) -> str:
     return f"{match.name}{suffix}"
 
 
-def _incident_input(incidents: Sequence[IncidentChoice], selected: int | None) -> Block:
+def _incidentinput_block(incidents: Sequence[IncidentChoice], selected: int | None) -> Block:
     shown = list(incidents[:OPTION_LIMIT])
     chosen = next((i for i in incidents if i.id == selected), None)
     if chosen is not None and chosen not in shown:
@@ -285,7 +285,7 @@ def _incident_input(incidents: Sequence[IncidentChoice], selected: int | None) -
     }
     if chosen is not None:
         element["initial_option"] = option(incident_label(chosen), str(chosen.id))
-    return _input(ReportIds.incident_block, "Incident", element)
+    return input_block(ReportIds.incident_block, "Incident", element)
 
 
 def _optional_select(
@@ -306,24 +306,4 @@ def _optional_select(
         "placeholder": plain("Choose" if not multi else "Choose any that apply"),
         "options": [option(text, value) for text, value in pairs[:OPTION_LIMIT]],
     }
-    return [_input(block_id, label, element, optional=True, hint=hint)]
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
+    return [input_block(block_id, label, element, optional=True, hint=hint)]

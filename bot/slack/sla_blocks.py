@@ -19,6 +19,7 @@ from bot.slack.blocks import (
     button,
     context,
     fit_blocks,
+    input_block,
     plain,
     section,
 )
@@ -78,29 +79,27 @@ def handover_modal(ticket_text: str, metadata: HandoverMetadata) -> dict[str, An
         "close": plain("Cancel", 24),
         "blocks": [
             section(ticket_text),
-            {
-                "type": "input",
-                "block_id": SlaIds.handover_user_block,
-                "label": plain("New owner"),
-                "element": {
+            input_block(
+                SlaIds.handover_user_block,
+                "New owner",
+                {
                     "type": "users_select",
                     "action_id": SlaIds.handover_user_input,
                     "placeholder": plain("Pick a colleague"),
                 },
-            },
-            {
-                "type": "input",
-                "block_id": SlaIds.handover_note_block,
-                "optional": True,
-                "label": plain("Note for them"),
-                "element": {
+            ),
+            input_block(
+                SlaIds.handover_note_block,
+                "Note for them",
+                {
                     "type": "plain_text_input",
                     "action_id": SlaIds.handover_note_input,
                     "multiline": True,
                     "max_length": 500,
                     "placeholder": plain("What they should know (optional)"),
                 },
-            },
+                optional=True,
+            ),
         ],
     }
 

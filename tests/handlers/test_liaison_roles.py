@@ -285,3 +285,41 @@ def test_reopening_a_major_incident_that_never_had_a_liaison_names_one(app_facto
     harness.fake.add_usergroup("SPOOL", "liaisons", ["UANA"])
     harness.command("reopen", channel="CINC1", user="UIC")
     assert states(harness) == [("UANA", "pending")]
+
+
+def _liaison_roles_on_home(harness, user: str) -> str:
+    """The "Incidents where you are liaison" part of ``user``'s App Home, as text."""
+    blocks = harness.fake.homes[user]["blocks"]
+    start = next(i for i, b in enumerate(blocks) if b["type"] == "header" and "liaison" in str(b))
+    end = next((i for i in range(start + 1, len(blocks)) if blocks[i]["type"] == "divider"), None)
+    return "\n".join(b.get("text", {}).get("text", "") for b in blocks[start + 1 : end])
+
+
+@sqlite_only
+def test_app_home_follows_the_liaison_role(app_factory) -> None:
+    settle = timedelta(seconds=5)  # SLA_HOME_REFRESH_DELAY
+    harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
+    harness.advance(settle)
+    assert "Customer Liaison of 1 open incident" in _liaison_roles_on_home(harness, "UANA")
+    assert "waiting for you to accept" in _liaison_roles_on_home(harness, "UANA")
+
+    click(
+        harness,
+        LiaisonIds.accept,
+        assignment.id,
+        user="UANA",
+        channel="CINC1",
+        message=announcement,
+    )
+    harness.advance(settle)
+    assert "waiting for you to accept" not in _liaison_roles_on_home(harness, "UANA")
+
+    modal = _open_hand_off(harness, assignment, announcement)
+    harness.view_submission(modal, {LiaisonIds.hand_off_user_block: "UBEN"}, user="UANA")
+    harness.advance(settle)
+    assert "Customer Liaison of 1 open incident" not in _liaison_roles_on_home(harness, "UANA")
+    assert "Customer Liaison of 1 open incident" in _liaison_roles_on_home(harness, "UBEN")
+
+    harness.command("resolve Fixed", channel="CINC1", user="UIC")
+    harness.advance(settle)
+    assert "Customer Liaison of 1 open incident" not in _liaison_roles_on_home(harness, "UBEN")

@@ -6,11 +6,12 @@ timeout), ``delivery`` (channel setup, announcement, DM, notices), ``actions`` (
 hand off, assign by hand, who), ``messages`` (what people read), ``kinds`` (the durable
 reminders), ``install`` (lifecycle subscribers and reminder handlers).
 
-Other capabilities use ``current_liaison(session, incident_id)``.
+Other capabilities use ``current_liaison(session, incident_id)``, or ``liaison_user_of``
+to read the liaison's user id in the same query as the incident.
 """
 
 from __future__ import annotations
 
-from bot.services.liaison.records import current_liaison
+from bot.services.liaison.records import current_liaison, liaison_user_of
 
-__all__ = ["current_liaison"]
+__all__ = ["current_liaison", "liaison_user_of"]

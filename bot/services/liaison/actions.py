@@ -18,7 +18,13 @@ from bot.rendering import slack_date
 from bot.runtime import Runtime
 from bot.services.liaison import records
 from bot.services.liaison.assign import update_announcement
-from bot.services.liaison.kinds import AnnouncePayload, Reason, cancel_timeouts, schedule_delivery
+from bot.services.liaison.kinds import (
+    AnnouncePayload,
+    Reason,
+    cancel_timeouts,
+    roles_changed,
+    schedule_delivery,
+)
 from bot.services.liaison.messages import Rendered, checklist
 from bot.services.liaison.records import ACTIVE, AssignmentView, Status
 from bot.slack.client import SlackDeliveryError
@@ -61,7 +67,7 @@ def accept(rt: Runtime, *, assignment_id: int, user_id: str) -> Accepted:
                     f"To take the role yourself, run `/liaison assign <@{user_id}>` in "
                     f"<#{view.channel_id}>."
                 )
-            records.lock_incident(session, view.incident_id)
+            incident = records.lock_incident(session, view.incident_id)
             current = records.current_liaison(session, view.incident_id)
             if view.status == Status.accepted:
                 raise InvalidTransition(
@@ -81,6 +87,8 @@ def accept(rt: Runtime, *, assignment_id: int, user_id: str) -> Accepted:
             ):
                 raise InvalidTransition(_ended(view, current))
             cancel_timeouts(session, incident_id=view.incident_id, now=now)
+            if incident is not None:
+                roles_changed(session, rt, incident, now, user_id)
             accepted = _load(session, assignment_id)
     except IntegrityError as exc:
         raise InvalidTransition(
@@ -266,6 +274,7 @@ def _start(
     schedule_delivery(
         session, rt, assignment=assignment, incident=incident, payload=payload, now=now
     )
+    roles_changed(session, rt, incident, now, previous)
 
 
 def who(rt: Runtime, incident_id: int) -> Who:

@@ -27,6 +27,7 @@ from bot.services.liaison.kinds import (
     AssignPayload,
     Reason,
     cancel_timeouts,
+    roles_changed,
     schedule_delivery,
     schedule_notice,
 )
@@ -144,6 +145,7 @@ def _release_for_reopen(session: Session, rt: Runtime, incident: Incident) -> No
     now = rt.clock.now()
     records.transition(session, current.id, allowed_from=ACTIVE, to=Status.released, ended_at=now)
     cancel_timeouts(session, incident_id=incident.id, now=now)
+    roles_changed(session, rt, incident, now, current.user_id)
 
 
 def handle_accept_timeout(rt: Runtime, reminder: DueReminder) -> Outcome:
@@ -190,6 +192,7 @@ def advance(
             ):
                 return Outcome.obsolete
             cancel_timeouts(session, incident_id=incident.id, now=now)
+            roles_changed(session, rt, incident, now, view.user_id)
             choice = None
             if incident.is_open and pick is not None:
                 choice = fill_role(

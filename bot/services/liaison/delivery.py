@@ -11,6 +11,7 @@ member, so the records never name a liaison who cannot be in the channel.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -158,21 +159,9 @@ def _unreachable(rt: Runtime, reminder: DueReminder, view: AssignmentView, error
 def _escalate_problems(
     session: Session, rt: Runtime, view: AssignmentView, problems: list[Problem]
 ) -> None:
-    incident = session.get(Incident, view.incident_id)
-    if incident is None:
-        return
-    schedule_notice(
-        session,
-        rt,
-        incident=incident,
-        key=f"delivery:{view.id}",
-        now=rt.clock.now(),
-        escalation_text=rt.renderer.render(
-            "liaison/escalation_delivery.j2",
-            liaison=view.user_id,
-            incident=incident_context(view),
-            problems=[{"step": p.step, "error": p.error} for p in problems],
-        ),
+    problem_list = [{"step": p.step, "error": p.error} for p in problems]
+    _tell_escalation(
+        session, rt, view, f"delivery:{view.id}", "escalation_delivery", problems=problem_list
     )
     log.warning("Liaison setup for incident #%s incomplete: %s", view.incident_id, problems)
 
@@ -191,22 +180,25 @@ def handle_checklist(rt: Runtime, reminder: DueReminder) -> Outcome:
         if not exc.permanent and reminder.attempts < LAST_ATTEMPT:
             raise
         with rt.sessions.begin() as session:
-            incident = session.get(Incident, view.incident_id)
-            if incident is not None:
-                schedule_notice(
-                    session,
-                    rt,
-                    incident=incident,
-                    key=f"no_dm:{view.id}",
-                    now=rt.clock.now(),
-                    escalation_text=rt.renderer.render(
-                        "liaison/escalation_no_dm.j2",
-                        liaison=view.user_id,
-                        error=exc.error,
-                        incident=incident_context(view),
-                    ),
-                )
+            _tell_escalation(
+                session, rt, view, f"no_dm:{view.id}", "escalation_no_dm", error=exc.error
+            )
     return Outcome.sent
+
+
+def _tell_escalation(
+    session: Session, rt: Runtime, view: AssignmentView, key: str, template: str, **facts: Any
+) -> None:
+    """Queue ``templates/liaison/<template>.j2`` for the escalation contact (once per key)."""
+    incident = session.get(Incident, view.incident_id)
+    if incident is None:
+        return
+    text = rt.renderer.render(
+        f"liaison/{template}.j2", liaison=view.user_id, incident=incident_context(view), **facts
+    )
+    schedule_notice(
+        session, rt, incident=incident, key=key, now=rt.clock.now(), escalation_text=text
+    )
 
 
 def handle_channel_notice(rt: Runtime, reminder: DueReminder) -> Outcome:

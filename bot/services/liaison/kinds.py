@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from bot import reminders
+from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, LiaisonAssignment
 from bot.runtime import Runtime
 from bot.services.liaison.records import AssignmentView, Status
@@ -76,6 +77,16 @@ def schedule_assign(
     )
 
 
+def roles_changed(
+    session: Session, rt: Runtime, incident: Incident, now: datetime, *users: str | None
+) -> None:
+    """Tell subscribers (App Home) whose liaison roles changed, in the same transaction."""
+    changed = tuple(dict.fromkeys(user for user in users if user))
+    if changed:
+        event = LifecycleEvent(Lifecycle.liaison_changed, incident, now, users=changed)
+        rt.hooks.emit(session, event)
+
+
 def schedule_delivery(
     session: Session,
     rt: Runtime,
@@ -86,6 +97,7 @@ def schedule_delivery(
     now: datetime,
 ) -> None:
     """Announce the new assignment now, and ask the next member if it is not accepted."""
+    roles_changed(session, rt, incident, now, assignment.user_id)
     reminders.schedule(
         session,
         kind=Kind.announce,

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import Incident, LiaisonAssignment
@@ -95,6 +95,17 @@ def current_liaison(session: Session, incident_id: int) -> LiaisonAssignment | N
             LiaisonAssignment.incident_id == incident_id, LiaisonAssignment.status.in_(ACTIVE)
         )
     ).one_or_none()
+
+
+def liaison_user_of(incident_id: Any) -> ScalarSelect[str]:
+    """The current liaison's user id as a subquery, so a caller reads it in the same
+    round trip as the incident (``incident_id`` may be a column or a bound parameter)."""
+    return (
+        select(LiaisonAssignment.user_id)
+        .where(LiaisonAssignment.incident_id == incident_id, LiaisonAssignment.status.in_(ACTIVE))
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def load_view(session: Session, assignment_id: int) -> AssignmentView | None:

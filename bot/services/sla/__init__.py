@@ -13,7 +13,7 @@ from functools import partial
 from bot.lifecycle import Lifecycle
 from bot.runtime import Runtime
 from bot.services.sla.clock import schedule_resolution_digests, start_clock
-from bot.services.sla.home import refresh_home_handler
+from bot.services.sla.home import refresh_home_handler, refresh_liaison_homes
 from bot.services.sla.notices import SlaNotices
 from bot.services.sla.schedule import Kind
 
@@ -32,5 +32,8 @@ def install(rt: Runtime) -> None:
         ),
     )
     rt.hooks.subscribe(Lifecycle.resolved, schedule_resolution_digests)
+    liaison_homes = partial(refresh_liaison_homes, delay=settings.sla_home_refresh_delay)
+    for change in (Lifecycle.liaison_changed, Lifecycle.resolved):
+        rt.hooks.subscribe(change, liaison_homes)
     SlaNotices(rt, policies).register(rt.dispatcher)
     rt.dispatcher.register(Kind.home_refresh, refresh_home_handler(rt))

@@ -54,6 +54,11 @@ def _lock(session: Session, report_id: int) -> tuple[Report, Incident]:
     return report, report.incident
 
 
+def _answered_report(report: Report, responded_at: datetime) -> InvalidTransition:
+    label = report.ticket_ref or f"report #{report.id}"
+    return _answered(label, report.customer_name, responded_at)
+
+
 def _answered(label: str, customer: str, responded_at: datetime) -> InvalidTransition:
     return InvalidTransition(
         f"Ticket {label} ({customer}) was already marked responded "
@@ -66,11 +71,7 @@ def mark_responded(rt: Runtime, *, report_id: int, actor: str) -> Ticket:
     with rt.sessions.begin() as session:
         report, incident = _lock(session, report_id)
         if report.responded_at is not None:
-            raise _answered(
-                report.ticket_ref or f"report #{report.id}",
-                report.customer_name,
-                report.responded_at,
-            )
+            raise _answered_report(report, report.responded_at)
         if report.owner_user_id != actor:
             raise NotPermitted(
                 f"This ticket ({report.customer_name}) is owned by <@{report.owner_user_id}>; "
@@ -127,11 +128,7 @@ def hand_over(
     with rt.sessions.begin() as session:
         report, incident = _lock(session, report_id)
         if report.responded_at is not None:
-            raise _answered(
-                report.ticket_ref or f"report #{report.id}",
-                report.customer_name,
-                report.responded_at,
-            )
+            raise _answered_report(report, report.responded_at)
         if report.owner_user_id != actor and not is_manager:
             raise _not_theirs(report.customer_name, report.owner_user_id)
         previous = report.owner_user_id

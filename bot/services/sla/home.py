@@ -1,8 +1,9 @@
 """The App Home tab: each person's ticket queue, their liaison roles and the open incidents.
 
 Published when the person opens the tab and, through a ``sla.home_refresh`` reminder,
-whenever their tickets change (attached, answered, handed over, breached). A burst of
-changes for one person folds into one publish: the refresh cancels the others pending.
+whenever their tickets change (attached, answered, handed over, breached) or their liaison
+roles do (asked, accepted, handed off, moved on, incident resolved). A burst of changes for
+one person folds into one publish: the refresh cancels the others pending.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from sqlalchemy import and_, func, null, select, update
 from sqlalchemy.orm import Session
 
 from bot.dispatcher import Outcome, ReminderHandler
+from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, LiaisonAssignment, Reminder, Report
 from bot.reminders import DueReminder
 from bot.runtime import Runtime
+from bot.services.liaison import current_liaison
+from bot.services.liaison.records import ACTIVE
 from bot.services.sla import tickets
-from bot.services.sla.schedule import Kind
+from bot.services.sla.schedule import Kind, refresh_home
 from bot.slack.home_blocks import TICKETS_SHOWN, HomeSections, home_view
 
 INCIDENTS_SHOWN = 30
-ACTIVE_LIAISON = ("pending", "accepted")
 # Pending refreshes due this close to now are folded into the one being published.
 FOLD_WINDOW = timedelta(minutes=10)
 
@@ -51,7 +54,7 @@ def _incident_lines(
         role = (
             LiaisonAssignment.incident_id == Incident.id,
             LiaisonAssignment.user_id == liaison,
-            LiaisonAssignment.status.in_(ACTIVE_LIAISON),
+            LiaisonAssignment.status.in_(ACTIVE),
         )
         statement = statement.join(LiaisonAssignment, and_(*role))
         total_statement = total_statement.join(LiaisonAssignment, and_(*role))
@@ -109,6 +112,19 @@ def build_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> dict[
         incident_lines=[render("home/incident_line.j2", incident=i) for i in incidents],
     )
     return home_view(sections)
+
+
+def refresh_liaison_homes(session: Session, event: LifecycleEvent, *, delay: timedelta) -> None:
+    """Each Home lists the open incidents where that person is liaison: keep it current.
+
+    A role change names its people; a resolution drops the incident from its liaison's
+    list (the role itself stays on record for the follow-up).
+    """
+    users = list(event.users)
+    if event.kind is Lifecycle.resolved:
+        liaison = current_liaison(session, event.incident.id)
+        users = [liaison.user_id] if liaison is not None else []
+    refresh_home(session, users, now=event.now, delay=delay)
 
 
 def publish_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> None:
