@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import TextClause, and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Reminder
@@ -71,30 +69,45 @@ def schedule(
         "attempts": 0,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):  # only the two supported databases
-        statement = insert(Reminder).values(values)
-        return session.execute(statement.returning(Reminder.id)).first() is not None
-    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(Reminder).values(values)
-    if revive:
-        statement = upsert.on_conflict_do_update(
-            index_elements=[Reminder.dedupe_key],
-            set_={
-                "status": "pending",
-                "due_at": upsert.excluded.due_at,
-                "payload": upsert.excluded.payload,
-                "target": upsert.excluded.target,
-                "attempts": 0,
-                "claimed_by": None,
-                "lease_until": None,
-                "cancelled_at": None,
-                "last_error": None,
-            },
-            where=Reminder.status == "cancelled",
-        )
-    else:
-        statement = upsert.on_conflict_do_nothing()
-    return session.execute(statement.returning(Reminder.id)).first() is not None
+    statement = _SCHEDULE_REVIVE if revive else _SCHEDULE
+    return session.execute(statement, values).first() is not None
+
+
+def _schedule_statement(on_conflict: str) -> TextClause:
+    """The upsert as SQL that PostgreSQL and SQLite (3.35+) both speak.
+
+    Written out because SQLAlchemy cannot cache a compiled ``on_conflict`` insert, and every
+    reminder of every cause runs this: compiling it each time cost more than running it.
+    """
+    table = Reminder.__table__.c
+    columns = ", ".join(_SCHEDULED_COLUMNS)
+    params = ", ".join(f":{name}" for name in _SCHEDULED_COLUMNS)
+    typed = [bindparam(name, type_=table[name].type) for name in _SCHEDULED_COLUMNS]
+    return text(
+        f"INSERT INTO {Reminder.__tablename__} ({columns}) VALUES ({params}) "
+        f"ON CONFLICT (dedupe_key) {on_conflict} RETURNING id"
+    ).bindparams(*typed)
+
+
+_SCHEDULED_COLUMNS = (
+    "kind",
+    "dedupe_key",
+    "due_at",
+    "incident_id",
+    "report_id",
+    "target",
+    "payload",
+    "status",
+    "attempts",
+    "created_at",
+)
+_SCHEDULE = _schedule_statement("DO NOTHING")
+# Revive: only a cancelled row comes back; one pending, claimed or sent stays as it is.
+_SCHEDULE_REVIVE = _schedule_statement(
+    "DO UPDATE SET status = 'pending', due_at = excluded.due_at, payload = excluded.payload, "
+    "target = excluded.target, attempts = 0, claimed_by = NULL, lease_until = NULL, "
+    "cancelled_at = NULL, last_error = NULL WHERE reminders.status = 'cancelled'"
+)
 
 
 def cancel(
