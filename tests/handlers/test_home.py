@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from bot.ids import HomeIds, SlaActions, SlaIds
 from bot.models import LiaisonAssignment, Report
 from tests.handlers.sla_support import (
@@ -15,17 +13,9 @@ from tests.handlers.sla_support import (
     dms,
     press,
     report,
-    setup_people,
     sqlite_only,
 )
 from tests.harness import Harness
-
-
-@pytest.fixture
-def sla(app_factory) -> Harness:
-    harness = app_factory(sla_escalation="UMGR")
-    setup_people(harness)
-    return harness
 
 
 def _open_home(harness: Harness, user: str) -> dict[str, Any]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from app import build
 from bot.ids import SlaActions, SlaIds
 from tests.handlers.sla_support import (
@@ -23,13 +21,6 @@ from tests.handlers.sla_support import (
 )
 from tests.harness import Harness
 from tests.impact_helpers import blocks_text, summaries
-
-
-@pytest.fixture
-def sla(app_factory) -> Harness:
-    harness = app_factory(sla_escalation="UMGR")
-    setup_people(harness)
-    return harness
 
 
 def test_two_reminders_then_the_breach_reaches_owner_and_manager(sla: Harness) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from bot.ids import SlaActions, SlaIds
 from tests.handlers.sla_support import (
     attach,
@@ -17,17 +15,9 @@ from tests.handlers.sla_support import (
     press,
     reminders_of,
     report,
-    setup_people,
     sqlite_only,
 )
 from tests.harness import Harness
-
-
-@pytest.fixture
-def sla(app_factory) -> Harness:
-    harness = app_factory(sla_escalation="UMGR")
-    setup_people(harness)
-    return harness
 
 
 def _open_handover(harness: Harness, message: dict[str, Any], *, dm_of: str, user: str) -> dict:

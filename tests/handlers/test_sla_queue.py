@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.ids import SlaActions
 from bot.services.sla import actions
 from tests.handlers.sla_support import (
@@ -16,17 +14,9 @@ from tests.handlers.sla_support import (
     dms,
     press,
     report,
-    setup_people,
     sqlite_only,
 )
 from tests.harness import Harness
-
-
-@pytest.fixture
-def sla(app_factory) -> Harness:
-    harness = app_factory(sla_escalation="UMGR")
-    setup_people(harness)
-    return harness
 
 
 def _queue_lines(reply: str) -> list[str]:
