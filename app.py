@@ -15,6 +15,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from jinja2 import BytecodeCache
 from slack_bolt import App
 from sqlalchemy import Engine, text
 
@@ -69,12 +70,13 @@ def build(
     engine: Engine | None = None,
     migrate: bool | None = None,
     listener_executor: Executor | None = None,
+    template_cache: BytecodeCache | None = None,
 ) -> Liaison:
     """Construct the whole app; nothing is started and no request is served yet."""
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database_url)
     ensure_migrated(engine, auto_migrate=settings.auto_migrate if migrate is None else migrate)
-    renderer = Renderer(settings.templates_dir or None)
+    renderer = Renderer(settings.templates_dir or None, template_cache)
     renderer.validate_all()
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     sessions = make_session_factory(engine)

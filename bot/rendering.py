@@ -12,12 +12,14 @@ receive): nothing is mrkdwn-escaped, and dates are written out rather than Slack
 from __future__ import annotations
 
 import json
+import threading
 import traceback
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from jinja2 import (
+    BytecodeCache,
     ChoiceLoader,
     Environment,
     FileSystemLoader,
@@ -31,6 +33,30 @@ from bot.durations import format_duration
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
 SAMPLES_FILE = "_samples.json"
 PLAIN_SUFFIX = ".txt.j2"
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by the apps one process builds (tests, benchmarks).
+
+    Compiling every template is most of what building the app costs; the bucket key and
+    checksum come from the template's name and source, so an edited or overriding template
+    is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def load_bytecode(self, bucket: Any) -> None:
+        with self._lock:
+            code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        code = bucket.bytecode_to_string()
+        with self._lock:
+            self._code[bucket.key] = code
 
 
 class Mrkdwn(str):
@@ -116,15 +142,17 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
 class Renderer:
     """Renders ``templates/<area>/<name>.j2``; an override directory wins per file."""
 
-    def __init__(self, override_dir: str | Path | None = None) -> None:
+    def __init__(
+        self, override_dir: str | Path | None = None, bytecode_cache: BytecodeCache | None = None
+    ) -> None:
         dirs = [Path(override_dir)] if override_dir else []
         for directory in dirs:
             if not directory.is_dir():
                 raise TemplateConfigError(f"TEMPLATES_DIR {directory} is not a directory")
         self._override_dir = dirs[0] if dirs else None
         loader = ChoiceLoader([FileSystemLoader(str(d)) for d in [*dirs, BUILTIN_DIR]])
-        self._env = _environment(loader, _finalize)
-        self._plain_env = _environment(loader, _finalize_plain)
+        self._env = _environment(loader, _finalize, bytecode_cache)
+        self._plain_env = _environment(loader, _finalize_plain, bytecode_cache)
         self._plain_env.filters.update(date=plain_date, duration=duration_words, plural=_plural)
         self._env.filters.update(
             e=escape_mrkdwn,
@@ -176,8 +204,11 @@ class Renderer:
         return None
 
 
-def _environment(loader: ChoiceLoader, finalize: Any) -> Environment:
+def _environment(
+    loader: ChoiceLoader, finalize: Any, bytecode_cache: BytecodeCache | None
+) -> Environment:
     return Environment(
+        bytecode_cache=bytecode_cache,
         loader=loader,
         undefined=StrictUndefined,
         autoescape=False,

@@ -28,6 +28,7 @@ from bot.devtools.slack_requests import SlackRequests
 from bot.devtools.tracking_executor import TrackingExecutor
 from bot.devtools.wsgi_server import LocalServer
 from bot.models import Base
+from bot.rendering import MemoryBytecodeCache
 from tests.harness import Harness
 
 if TYPE_CHECKING:
@@ -146,12 +147,19 @@ def make_settings(db_url: str, fake_slack: FakeSlack) -> Callable[..., Settings]
     return factory
 
 
+@pytest.fixture(scope="session")
+def template_cache() -> MemoryBytecodeCache:
+    """Templates compiled once per test process: compiling them is most of a build."""
+    return MemoryBytecodeCache()
+
+
 @pytest.fixture
 def app_factory(
     make_settings: Callable[..., Settings],
     engine: Engine,
     clock: FakeClock,
     fake_slack: FakeSlack,
+    template_cache: MemoryBytecodeCache,
 ) -> Iterator[Callable[..., Harness]]:
     """Build and serve the real app; call it with setting overrides (once per test)."""
     started: list[tuple[LocalServer, TrackingExecutor]] = []
@@ -159,7 +167,13 @@ def app_factory(
     def factory(**overrides: Any) -> Harness:
         settings = make_settings(**overrides)
         executor = TrackingExecutor(max_workers=settings.listener_threads)
-        liaison = build(settings, clock=clock, engine=engine, listener_executor=executor)
+        liaison = build(
+            settings,
+            clock=clock,
+            engine=engine,
+            listener_executor=executor,
+            template_cache=template_cache,
+        )
         waker = InlineWaker(liaison.rt.dispatcher)
         liaison.rt.wake = waker
         server = LocalServer(liaison.wsgi()).__enter__()
