@@ -150,6 +150,18 @@ def claim_due(
     lease: timedelta,
 ) -> list[DueReminder]:
     """Atomically claim up to ``limit`` due reminders (and ones whose lease ran out)."""
+    params = {"now": now, "worker": worker, "limit": limit, "lease_until": now + lease}
+    with sessions.begin() as session:
+        rows = session.connection().execute(_CLAIM, params).all()
+    claimed = [DueReminder(*row) for row in rows]
+    claimed.sort(key=lambda item: (item.due_at, item.id))
+    return claimed
+
+
+def _claim_statement() -> Any:
+    """Built once with bound parameters: every wake-up of every replica runs it, mostly to
+    find nothing due, so building it each time would cost more than running it."""
+    now = bindparam("now", type_=Reminder.__table__.c.due_at.type)
     due = (
         select(Reminder.id)
         .where(
@@ -159,17 +171,17 @@ def claim_due(
             )
         )
         .order_by(Reminder.due_at, Reminder.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    statement = (
+    return (
         update(Reminder)
         .where(Reminder.id.in_(due))
         .values(
             status="claimed",
-            claimed_by=worker,
-            lease_until=now + lease,
+            claimed_by=bindparam("worker"),
+            lease_until=bindparam("lease_until", type_=Reminder.__table__.c.lease_until.type),
             attempts=Reminder.attempts + 1,
         )
         .returning(
@@ -183,13 +195,10 @@ def claim_due(
             Reminder.due_at,
             Reminder.attempts,
         )
-        .execution_options(synchronize_session=False)
     )
-    with sessions.begin() as session:
-        rows = session.execute(statement).all()
-    claimed = [DueReminder(*row) for row in rows]
-    claimed.sort(key=lambda item: (item.due_at, item.id))
-    return claimed
+
+
+_CLAIM = _claim_statement()
 
 
 def superseded(
