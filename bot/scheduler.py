@@ -1,12 +1,15 @@
 """APScheduler only wakes the process; the reminders table holds what is due.
 
 Each replica runs one interval job that dispatches due reminders. ``wake()`` runs it at
-once, so a reminder due now (a liaison to assign) does not wait for the next interval.
+once, so a reminder due now (a liaison to assign) does not wait for the next interval. A
+wake-up that arrives while a dispatch is running is never dropped: that dispatch goes
+round once more, since the cause may have committed after its last claim.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,18 +27,34 @@ class ReminderScheduler:
     def __init__(self, dispatcher: ReminderDispatcher, clock: Clock, interval: timedelta) -> None:
         self._dispatcher = dispatcher
         self._clock = clock
+        self._again = threading.Event()
+        self._dispatching = threading.Lock()
         self._scheduler = BackgroundScheduler(timezone="UTC")
         self._scheduler.add_job(
-            self._tick,
+            self.tick,
             "interval",
             seconds=max(1, int(interval.total_seconds())),
             id=JOB_ID,
-            max_instances=1,
+            # Runs overlapping a dispatch return at once (see ``tick``); APScheduler must
+            # not skip them, or the wake-up they carry would wait for the next interval.
+            max_instances=4,
             coalesce=True,
             misfire_grace_time=None,
         )
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """Dispatch until no wake-up arrived meanwhile; one dispatch at a time per process."""
+        self._again.set()
+        while self._again.is_set():
+            if not self._dispatching.acquire(blocking=False):
+                return  # the dispatch in progress sees the flag and goes round again
+            try:
+                self._again.clear()
+                self._dispatch()
+            finally:
+                self._dispatching.release()
+
+    def _dispatch(self) -> None:
         try:
             stats = self._dispatcher.run_once()
         except Exception:
