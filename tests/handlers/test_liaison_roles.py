@@ -27,16 +27,15 @@ def _major_incident(app_factory, *members: str):
     return harness, assignment, announcement
 
 
+def _press_accept(harness, assignment, announcement, *, user: str) -> None:
+    click(
+        harness, LiaisonIds.accept, assignment.id, user=user, channel="CINC1", message=announcement
+    )
+
+
 def test_only_the_assigned_liaison_can_accept(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
-    click(
-        harness,
-        LiaisonIds.accept,
-        assignment.id,
-        user="UBEN",
-        channel="CINC1",
-        message=announcement,
-    )
+    _press_accept(harness, assignment, announcement, user="UBEN")
     assert states(harness) == [("UANA", "pending")]
     reply = harness.fake.calls_to("response_url")[-1].params
     assert reply["response_type"] == "ephemeral"
@@ -49,14 +48,7 @@ def test_accepting_records_the_time_and_updates_the_announcement(app_factory) ->
     harness, assignment, announcement = _major_incident(app_factory, "UANA")
     harness.clock.advance(timedelta(minutes=3))
     pressed_at = harness.clock.now()
-    click(
-        harness,
-        LiaisonIds.accept,
-        assignment.id,
-        user="UANA",
-        channel="CINC1",
-        message=announcement,
-    )
+    _press_accept(harness, assignment, announcement, user="UANA")
     [accepted] = assignments(harness)
     assert accepted.status == "accepted"
     assert accepted.accepted_at - accepted.assigned_at == timedelta(minutes=3)
@@ -65,14 +57,7 @@ def test_accepting_records_the_time_and_updates_the_announcement(app_factory) ->
     assert ":white_check_mark: <@UANA> is the *Customer Liaison*" in updated["text"]
     assert f"accepted {slack_date(pressed_at)}." in updated["text"]
 
-    click(
-        harness,
-        LiaisonIds.accept,
-        assignment.id,
-        user="UANA",
-        channel="CINC1",
-        message=announcement,
-    )
+    _press_accept(harness, assignment, announcement, user="UANA")
     assert "You already accepted" in harness.last_reply()
 
 
@@ -105,14 +90,7 @@ def test_hand_off_invites_announces_and_briefs_the_colleague_and_keeps_history(
     app_factory,
 ) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
-    click(
-        harness,
-        LiaisonIds.accept,
-        assignment.id,
-        user="UANA",
-        channel="CINC1",
-        message=announcement,
-    )
+    _press_accept(harness, assignment, announcement, user="UANA")
     harness.clock.advance(timedelta(minutes=20))
     modal = _open_hand_off(harness, assignment, announcement)
     assert modal["callback_id"] == LiaisonIds.hand_off_modal
@@ -188,14 +166,7 @@ def test_assign_by_hand_replaces_the_liaison_and_records_who_did_it(app_factory)
     assert "Named by <@UIC>." in new["text"]
     assert len(dms(harness, "UCAM")) == 1
 
-    click(
-        harness,
-        LiaisonIds.accept,
-        assignment.id,
-        user="UANA",
-        channel="CINC1",
-        message=announcement,
-    )
+    _press_accept(harness, assignment, announcement, user="UANA")
     assert "has ended: someone named another liaison. <@UCAM> holds it now." in (
         harness.last_reply()
     )
@@ -246,14 +217,7 @@ def test_who_without_a_liaison_says_how_to_name_one(app_factory) -> None:
 
 def test_reopen_asks_the_same_liaison_again_first(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
-    click(
-        harness,
-        LiaisonIds.accept,
-        assignment.id,
-        user="UANA",
-        channel="CINC1",
-        message=announcement,
-    )
+    _press_accept(harness, assignment, announcement, user="UANA")
     harness.clock.advance(timedelta(hours=1))
     harness.command("resolve fixed", channel="CINC1", user="UIC")
     assert states(harness) == [("UANA", "accepted")]  # stays on record for the follow-up
@@ -303,14 +267,7 @@ def test_app_home_follows_the_liaison_role(app_factory) -> None:
     assert "Customer Liaison of 1 open incident" in _liaison_roles_on_home(harness, "UANA")
     assert "waiting for you to accept" in _liaison_roles_on_home(harness, "UANA")
 
-    click(
-        harness,
-        LiaisonIds.accept,
-        assignment.id,
-        user="UANA",
-        channel="CINC1",
-        message=announcement,
-    )
+    _press_accept(harness, assignment, announcement, user="UANA")
     harness.advance(settle)
     assert "waiting for you to accept" not in _liaison_roles_on_home(harness, "UANA")
 
