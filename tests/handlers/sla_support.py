@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -50,6 +50,14 @@ def attach(
         first_contact_at=first_contact_at,
     )
     return reports.attach(harness.rt, submission, agent_id=owner).id
+
+
+def first_warning(harness: Harness, **ticket: Any) -> tuple[int, dict[str, Any]]:
+    """Declare, attach a premium ticket (due in 1 h) and move to its first warning DM."""
+    report_id = attach(harness, declare(harness), **ticket)
+    harness.advance(timedelta(minutes=30))
+    [warning] = dms(harness, "UAGENT")
+    return report_id, warning
 
 
 def report(harness: Harness, report_id: int) -> Report:

@@ -13,6 +13,7 @@ from tests.handlers.sla_support import (
     declare,
     dm_texts,
     dms,
+    first_warning,
     press,
     reminders_of,
     report,
@@ -70,10 +71,7 @@ def test_two_reminders_then_the_breach_reaches_owner_and_manager(sla: Harness) -
 
 
 def test_mark_responded_stops_the_clock_and_updates_the_dm(sla: Harness) -> None:
-    incident = declare(sla)
-    report_id = attach(sla, incident)
-    sla.advance(timedelta(minutes=30))
-    [warning] = dms(sla, "UAGENT")
+    report_id, warning = first_warning(sla)
 
     press(sla, SlaActions.mark_responded, warning, dm_of="UAGENT")
 
@@ -95,10 +93,7 @@ def test_mark_responded_stops_the_clock_and_updates_the_dm(sla: Harness) -> None
 
 
 def test_a_second_press_a_stranger_and_an_answered_ticket_change_nothing(sla: Harness) -> None:
-    incident = declare(sla)
-    report_id = attach(sla, incident, customer="Globex")
-    sla.advance(timedelta(minutes=30))
-    [warning] = dms(sla, "UAGENT")
+    report_id, warning = first_warning(sla, customer="Globex")
 
     press(sla, SlaActions.mark_responded, warning, dm_of="UAGENT", user="UOTHER")
     assert "owned by <@UAGENT>; only its owner can mark it responded" in sla.last_reply()

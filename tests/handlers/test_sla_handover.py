@@ -12,6 +12,7 @@ from tests.handlers.sla_support import (
     declare,
     dm_texts,
     dms,
+    first_warning,
     press,
     reminders_of,
     report,
@@ -26,10 +27,9 @@ def _open_handover(harness: Harness, message: dict[str, Any], *, dm_of: str, use
 
 
 def test_hand_over_moves_ownership_and_the_reminders_follow(sla: Harness) -> None:
-    incident = declare(sla)
-    report_id = attach(sla, incident, customer="Acme Corp")
-    sla.advance(timedelta(minutes=30))  # 10:30: first warning to the agent
-    [warning] = dms(sla, "UAGENT")
+    report_id, warning = first_warning(
+        sla, customer="Acme Corp"
+    )  # 10:30: first warning to the agent
 
     modal = _open_handover(sla, warning, dm_of="UAGENT", user="UAGENT")
     assert modal["callback_id"] == SlaIds.handover_modal
@@ -66,10 +66,7 @@ def test_hand_over_moves_ownership_and_the_reminders_follow(sla: Harness) -> Non
 
 
 def test_the_old_owner_s_buttons_no_longer_act_after_the_hand_over(sla: Harness) -> None:
-    incident = declare(sla)
-    report_id = attach(sla, incident)
-    sla.advance(timedelta(minutes=30))
-    [warning] = dms(sla, "UAGENT")
+    report_id, warning = first_warning(sla)
     modal = _open_handover(sla, warning, dm_of="UAGENT", user="UAGENT")
     sla.view_submission(modal, {SlaIds.handover_user_block: "UCOL"}, user="UAGENT")
 
@@ -89,10 +86,7 @@ def test_the_old_owner_s_buttons_no_longer_act_after_the_hand_over(sla: Harness)
 def test_hand_over_to_nobody_oneself_or_a_deactivated_colleague_is_refused_inline(
     sla: Harness,
 ) -> None:
-    incident = declare(sla)
-    report_id = attach(sla, incident)
-    sla.advance(timedelta(minutes=30))
-    [warning] = dms(sla, "UAGENT")
+    report_id, warning = first_warning(sla)
     modal = _open_handover(sla, warning, dm_of="UAGENT", user="UAGENT")
 
     itself = sla.view_submission(modal, {SlaIds.handover_user_block: "UAGENT"}, user="UAGENT")
@@ -130,10 +124,7 @@ def test_only_the_owner_or_the_escalation_contact_may_hand_over(sla: Harness) ->
 def test_a_hand_over_submitted_after_the_ticket_was_answered_changes_nothing(
     sla: Harness,
 ) -> None:
-    incident = declare(sla)
-    report_id = attach(sla, incident)
-    sla.advance(timedelta(minutes=30))
-    [warning] = dms(sla, "UAGENT")
+    report_id, warning = first_warning(sla)
     modal = _open_handover(sla, warning, dm_of="UAGENT", user="UAGENT")
     press(sla, SlaActions.mark_responded, warning, dm_of="UAGENT")
 
