@@ -27,9 +27,8 @@ def _open_handover(harness: Harness, message: dict[str, Any], *, dm_of: str, use
 
 
 def test_hand_over_moves_ownership_and_the_reminders_follow(sla: Harness) -> None:
-    report_id, warning = first_warning(
-        sla, customer="Acme Corp"
-    )  # 10:30: first warning to the agent
+    # 10:30: the first warning to the agent
+    report_id, warning = first_warning(sla, customer="Acme Corp")
 
     modal = _open_handover(sla, warning, dm_of="UAGENT", user="UAGENT")
     assert modal["callback_id"] == SlaIds.handover_modal
