@@ -29,6 +29,7 @@ from jinja2 import (
 )
 
 from bot.durations import format_duration
+from bot.text import plural
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
 SAMPLES_FILE = "_samples.json"
@@ -98,10 +99,10 @@ def duration_words(delta: timedelta) -> str:
     """``1 hour 30 minutes``: durations spelled out for text customers read."""
     minutes = int(delta.total_seconds() // 60)
     if minutes < 1:
-        return _plural(max(int(delta.total_seconds()), 0), "second")
+        return plural(max(int(delta.total_seconds()), 0), "second")
     days, rest = divmod(minutes, 1440)
     hours, minutes = divmod(rest, 60)
-    parts = [_plural(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))]
+    parts = [plural(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))]
     return " ".join(part for part in parts if not part.startswith("0 "))
 
 
@@ -135,10 +136,6 @@ def _link(url: Any, label: Any = None) -> Mrkdwn:
     return Mrkdwn(f"<{url_text}|{escape_mrkdwn(label)}>" if label else f"<{url_text}>")
 
 
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
-
-
 class Renderer:
     """Renders ``templates/<area>/<name>.j2``; an override directory wins per file."""
 
@@ -153,7 +150,7 @@ class Renderer:
         loader = ChoiceLoader([FileSystemLoader(str(d)) for d in [*dirs, BUILTIN_DIR]])
         self._env = _environment(loader, _finalize, bytecode_cache)
         self._plain_env = _environment(loader, _finalize_plain, bytecode_cache)
-        self._plain_env.filters.update(date=plain_date, duration=duration_words, plural=_plural)
+        self._plain_env.filters.update(date=plain_date, duration=duration_words, plural=plural)
         self._env.filters.update(
             e=escape_mrkdwn,
             user=_user,
@@ -161,7 +158,7 @@ class Renderer:
             link=_link,
             date=slack_date,
             duration=format_duration,
-            plural=_plural,
+            plural=plural,
         )
 
     def render(self, name: str, /, **context: Any) -> str:
