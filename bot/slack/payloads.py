@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import InvalidInput
 from bot.inbound import ROW_ID_MAX, CleanText
@@ -144,22 +144,34 @@ def _parse(model: type[_M], body: Mapping[str, Any], damaged: str) -> _M:
         raise MalformedPayload(damaged) from exc
 
 
-def text_answer(
-    values: Mapping[str, Mapping[str, Mapping[str, Any]]], block_id: str, action_id: str
-) -> object:
-    """A text input's raw value (None when unanswered); its type is checked by the caller's
-    model, so a number or an object where text belongs is refused there."""
-    return (values.get(block_id) or {}).get(action_id, {}).get("value")
-
-
-def user_answer(
-    values: Mapping[str, Mapping[str, Mapping[str, Any]]], block_id: str, action_id: str
-) -> object:
-    return (values.get(block_id) or {}).get(action_id, {}).get("selected_user")
-
-
 class PickedUser(BaseModel):
     """A users_select answer with an optional note, as the hand-off/hand-over modals ask."""
 
     user: SlackId | None = None
     note: Annotated[CleanText, Field(max_length=3000)] | None = None
+
+    @field_validator("note")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+def read_picked_user(
+    values: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    user: tuple[str, str],
+    note: tuple[str, str],
+) -> PickedUser:
+    """The person picked and the note written; a value of the wrong shape or length is a
+    MalformedPayload (the user sees it inline) rather than a stored oddity."""
+    try:
+        return PickedUser.model_validate(
+            {
+                "user": (values.get(user[0]) or {}).get(user[1], {}).get("selected_user"),
+                "note": (values.get(note[0]) or {}).get(note[1], {}).get("value"),
+            }
+        )
+    except ValidationError as exc:
+        fields = {str(error["loc"][0]) for error in exc.errors()}
+        if "note" in fields:
+            raise MalformedPayload("Keep the note under 3,000 characters of text.") from exc
+        raise MalformedPayload("Pick the person from the list.") from exc
