@@ -92,10 +92,11 @@ def read_report_state(values: Mapping[str, Any]) -> ReportForm:
         shapeless = (block is not None and not isinstance(block, Mapping)) or (
             state is not None and not isinstance(state, Mapping)
         )
-        if shapeless:
+        value = _element_value(state) if isinstance(state, Mapping) and state else None
+        if shapeless or isinstance(value, _Unreadable):
             errors[block_id] = _UNREADABLE
-        elif state:
-            answers[name] = _element_value(state)
+        elif value is not None:
+            answers[name] = value
     try:
         form = ReportForm.model_validate({k: v for k, v in answers.items() if v is not None})
     except ValidationError as exc:
@@ -112,22 +113,28 @@ _UNREADABLE = "This answer could not be read; answer it again."
 
 
 def _form_message(error: Mapping[str, Any]) -> str:
-    if error["loc"][0] == "first_contact":
+    if error["type"] in ("greater_than_equal", "less_than_equal"):
         return "That date is out of range; pick when the customer first wrote."
     if error["type"] == "string_too_long":
         return "That answer is far too long."
     return _UNREADABLE
 
 
+class _Unreadable:
+    """An element state whose shape no Slack element sends."""
+
+
 def _element_value(state: Mapping[str, Any]) -> Any:
     if "selected_options" in state:
         selected = state.get("selected_options") or []
-        if not isinstance(selected, list):
-            return selected  # refused by the form model as not a list
-        return [o.get("value") if isinstance(o, Mapping) else o for o in selected]
+        if not isinstance(selected, list) or not all(isinstance(o, Mapping) for o in selected):
+            return _Unreadable()
+        return [o.get("value") for o in selected]
     if "selected_option" in state:
         option = state.get("selected_option")
-        return option.get("value") if isinstance(option, Mapping) else option
+        if option is not None and not isinstance(option, Mapping):
+            return _Unreadable()
+        return option.get("value") if option else None
     if "selected_date_time" in state:
         return state.get("selected_date_time")
     return state.get("value")
