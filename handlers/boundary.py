@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from slack_bolt import Respond
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime import Runtime
 from bot.services.deliveries import first_delivery
@@ -26,10 +27,20 @@ def read_press(rt: Runtime, body: dict[str, Any], respond: Respond) -> BlockActi
     except MalformedPayload as exc:
         tell(respond, f":warning: {exc.message}")
         return None
-    if press.action.action_ts and not first_delivery(rt, press.action_key):
+    if press.action.action_ts and not _first_delivery(rt, press.action_key):
         log.info("Dropped a redelivered %s press", press.action.action_id)
         return None
     return press
+
+
+def _first_delivery(rt: Runtime, key: str) -> bool:
+    try:
+        return first_delivery(rt, key)
+    except SQLAlchemyError:
+        # The database is out of reach: the press's own work fails the same way and the
+        # listener tells the presser so, as it would without the check.
+        log.warning("Could not record the press %s; handling it anyway", key)
+        return True
 
 
 def tell(respond: Respond, text: str) -> None:
