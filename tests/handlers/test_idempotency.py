@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from bot.devtools.slack_requests import fill_view
 from bot.ids import CadenceIds, IncidentActions, LiaisonIds, ReportIds, SlaActions, SlaIds
@@ -300,3 +300,25 @@ def test_raise_severity_pressed_four_times_raises_and_announces_once(app_factory
     texts = [m["text"] for m in harness.fake.messages("CINC1")[before:]]
     assert sum("changed the severity" in text for text in texts) == 1
     assert harness.replies() == []
+
+
+def test_a_press_while_the_database_is_down_is_still_answered(app_factory) -> None:
+    """Recording the press fails like the press's own work: the presser hears why."""
+    harness = liaison_app(app_factory, "UANA", "UBEN")
+    harness.channel_created("CINC1", "inc-sev1-checkout")
+    [assignment] = assignments(harness)
+    [announcement] = announcements(harness, "CINC1")
+    broken = create_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
+    )
+    harness.rt.sessions.configure(bind=broken)
+    press = _press(
+        harness,
+        LiaisonIds.accept,
+        str(assignment.id),
+        user="UANA",
+        channel="CINC1",
+        message=announcement,
+    )
+    _replay(harness, {**press})
+    assert "could not reach its database" in harness.last_reply()
