@@ -139,6 +139,9 @@ class Report(Base):
     responded_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     customer_notified_at: Mapped[datetime | None]
+    # Where the report came from, source-neutral (``slack:view:<view id>``,
+    # ``zendesk:ticket:<id>:<updated_at>``): unique, so a replayed submission stores nothing.
+    submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
     incident: Mapped[Incident] = relationship(back_populates="reports")
     features: Mapped[list[ReportFeature]] = relationship(
@@ -222,6 +225,9 @@ class StatusUpdate(Base):
     posted_at: Mapped[datetime]
     next_update_at: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The submission that posted it (``slack:view:<view id>``): unique, so the update form
+    # submitted again (a Slack retry, a double click reaching two replicas) posts once.
+    submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class Reminder(Base):

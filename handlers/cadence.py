@@ -28,6 +28,8 @@ from bot.slack.cadence_blocks import (
     read_update_state,
 )
 from bot.slack.client import SlackDeliveryError
+from bot.slack.payloads import MalformedPayload, parse_view_submission
+from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
 from handlers.failures import describe_failure
 from handlers.incidents import announce
@@ -121,8 +123,16 @@ def open_update_from_button(
     rt: Runtime, body: dict[str, Any], action: dict[str, Any], respond: Respond
 ) -> None:
     """The *Post update* button of a nudge or channel reminder: the same modal."""
+    press = read_press(rt, body, respond)
+    if press is None:
+        return
     try:
-        view = build_update_modal(status_updates.draft_update(rt, int(action.get("value", 0))))
+        incident_id = press.row_id()
+    except MalformedPayload as exc:
+        tell(respond, f":warning: {exc.message}")
+        return
+    try:
+        view = build_update_modal(status_updates.draft_update(rt, incident_id))
         rt.notifier.open_view(body.get("trigger_id", ""), view)
     except Exception as exc:
         text = (
@@ -136,17 +146,26 @@ def open_update_from_button(
 def ack_update_submission(
     rt: Runtime, ack: Ack, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
-    """Validate and store, then ack: errors inline on their fields, success closes the modal."""
-    actor = (body.get("user") or {}).get("id", "")
+    """Validate and store, then ack: errors inline on their fields, success closes the modal.
+
+    The form delivered again (Slack's retry, a double click reaching two replicas) is keyed
+    on its view id, so it posts one update.
+    """
     try:
-        metadata = UpdateModalMetadata.model_validate_json(view.get("private_metadata") or "")
+        payload = parse_view_submission(body)
+        metadata = UpdateModalMetadata.model_validate_json(payload.view.private_metadata)
+    except MalformedPayload as exc:
+        ack(response_action="errors", errors={CadenceIds.message_block: exc.message})
+        return
     except ValidationError:
         ack(response_action="errors", errors={CadenceIds.message_block: "This form is stale."})
         return
-    values = (view.get("state") or {}).get("values") or {}
+    actor = payload.user.id
     try:
-        submission = status_updates.parse_update(read_update_state(values, metadata))
-        posted = status_updates.post_update(rt, submission, actor=actor)
+        submission = status_updates.parse_update(read_update_state(payload.values, metadata))
+        posted = status_updates.post_update(
+            rt, submission, actor=actor, submission_key=payload.submission_key
+        )
     except FieldErrors as exc:
         ack(response_action="errors", errors=block_errors(exc.errors))
         return

@@ -18,13 +18,15 @@ log = logging.getLogger(__name__)
 def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
     def handle_channel_created(body: dict[str, Any], event: dict[str, Any]) -> None:
         """A channel named like an incident channel opens an incident (once per event)."""
-        channel = event.get("channel") or {}
+        channel = event.get("channel")
+        if not isinstance(channel, dict):
+            return
         opened = incidents.open_from_channel(
             rt,
-            channel_id=channel.get("id", ""),
-            channel_name=channel.get("name", ""),
-            creator=channel.get("creator"),
-            event_id=body.get("event_id"),
+            channel_id=str(channel.get("id") or ""),
+            channel_name=str(channel.get("name") or ""),
+            creator=str(channel.get("creator") or "") or None,
+            event_id=str(body.get("event_id") or "") or None,
         )
         if opened is None:
             return
@@ -37,4 +39,15 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
                 "Incident #%s opened but its channel refused the intro: %s", opened.id, exc.error
             )
 
+    def handle_channel_rename(event: dict[str, Any]) -> None:
+        """An incident channel renamed: its incident shows the new name (bounded, like
+        every name Slack sends; the same event twice writes the same value)."""
+        channel = event.get("channel")
+        if not isinstance(channel, dict):
+            return
+        incidents.rename_channel(
+            rt, channel_id=str(channel.get("id") or ""), channel_name=str(channel.get("name") or "")
+        )
+
     app.event("channel_created")(handle_channel_created)
+    app.event("channel_rename")(handle_channel_rename)

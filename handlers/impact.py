@@ -19,6 +19,7 @@ from bot.services.impact import periodic, summary
 from bot.slack.blocks import fit_blocks, section
 from bot.slack.client import SlackDeliveryError
 from bot.slack.impact_blocks import SlackMessage, full_summary_message, parse_hint_value
+from handlers.boundary import read_press
 from handlers.commands import CommandCall, CommandRouter
 from handlers.failures import describe_failure
 
@@ -70,11 +71,16 @@ def handle_impact(call: CommandCall) -> None:
 
 
 def raise_severity_from_hint(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
-    """Same path as ``/liaison severity``: change, then announce in the incident channel."""
-    user = (body.get("user") or {}).get("id", "")
-    action = (body.get("actions") or [{}])[0]
+    """Same path as ``/liaison severity``: change, then announce in the incident channel.
+
+    A second press (or the same one delivered again) finds the severity already raised
+    and is told so privately: one change, one announcement."""
+    press = read_press(rt, body, respond)
+    if press is None:
+        return
+    user = press.user.id
     try:
-        value = parse_hint_value(action.get("value", ""))
+        value = parse_hint_value(press.action.value)
         changed = summary.raise_from_hint(
             rt, incident_id=value.incident_id, severity=value.severity, actor=user
         )

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.errors import FieldErrors, InvalidInput, LiaisonError
 from bot.ids import LiaisonIds
+from bot.inbound import RowId
 from bot.rendering import Mrkdwn
 from bot.runtime import Runtime
 from bot.services import incidents
@@ -17,6 +18,8 @@ from bot.services.liaison import actions
 from bot.slack.client import SlackDeliveryError
 from bot.slack.liaison_blocks import hand_off_modal
 from bot.slack.mentions import parse_user_mention
+from bot.slack.payloads import MalformedPayload, parse_view_submission, read_picked_user
+from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
 from handlers.failures import describe_failure
 
@@ -29,7 +32,7 @@ _HAND_OFF_FIELDS = {"user": LiaisonIds.hand_off_user_block, "note": LiaisonIds.h
 class HandOffMetadata(BaseModel):
     """What the hand-off modal carries between opening and submission."""
 
-    assignment_id: int
+    assignment_id: RowId
 
 
 def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
@@ -99,10 +102,18 @@ def handle_assign(call: CommandCall) -> None:
     )
 
 
-def _assignment_id(body: dict[str, Any]) -> int | None:
+def _pressed_assignment(
+    rt: Runtime, body: dict[str, Any], respond: Respond
+) -> tuple[int, str] | None:
+    """The assignment a button names and who pressed it; None when there is nothing to do
+    (a damaged press is answered privately, a redelivered one dropped)."""
+    press = read_press(rt, body, respond)
+    if press is None:
+        return None
     try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, ValueError):
+        return press.row_id(), press.user.id
+    except MalformedPayload as exc:
+        tell(respond, f":warning: {exc.message}")
         return None
 
 
@@ -116,10 +127,10 @@ def _tell(rt: Runtime, respond: Respond, exc: BaseException) -> None:
 
 
 def handle_accept(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
-    assignment_id = _assignment_id(body)
-    user_id = body.get("user", {}).get("id", "")
-    if assignment_id is None:
+    pressed = _pressed_assignment(rt, body, respond)
+    if pressed is None:
         return
+    assignment_id, user_id = pressed
     try:
         accepted = actions.accept(rt, assignment_id=assignment_id, user_id=user_id)
     except Exception as exc:
@@ -143,10 +154,10 @@ def _clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def handle_hand_off_button(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
-    assignment_id = _assignment_id(body)
-    user_id = body.get("user", {}).get("id", "")
-    if assignment_id is None:
+    pressed = _pressed_assignment(rt, body, respond)
+    if pressed is None:
         return
+    assignment_id, user_id = pressed
     try:
         view = actions.prepare_hand_off(rt, assignment_id=assignment_id, user_id=user_id)
         intro = rt.renderer.render(
@@ -162,21 +173,24 @@ def handle_hand_off_button(rt: Runtime, body: dict[str, Any], respond: Respond) 
 def handle_hand_off_submission(
     rt: Runtime, ack: Ack, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
-    """Validate while Slack waits (errors show inline), then hand off after the ack."""
-    user_id = body.get("user", {}).get("id", "")
-    values = view.get("state", {}).get("values", {})
-    target = (
-        values.get(LiaisonIds.hand_off_user_block, {})
-        .get(LiaisonIds.hand_off_user_input, {})
-        .get("selected_user")
-    ) or ""
-    note = (
-        values.get(LiaisonIds.hand_off_note_block, {})
-        .get(LiaisonIds.hand_off_note_input, {})
-        .get("value")
-    )
+    """Validate while Slack waits (errors show inline), then hand off after the ack.
+
+    The same form delivered again finds the role already handed off: the domain's own
+    state check answers it, so one hand-off happens.
+    """
     try:
-        metadata = HandOffMetadata.model_validate_json(view.get("private_metadata") or "")
+        payload = parse_view_submission(body)
+        picked = read_picked_user(
+            payload.values,
+            (LiaisonIds.hand_off_user_block, LiaisonIds.hand_off_user_input),
+            (LiaisonIds.hand_off_note_block, LiaisonIds.hand_off_note_input),
+        )
+    except MalformedPayload as exc:
+        ack(response_action="errors", errors={LiaisonIds.hand_off_user_block: exc.message})
+        return
+    user_id, target, note = payload.user.id, picked.user or "", picked.note
+    try:
+        metadata = HandOffMetadata.model_validate_json(payload.view.private_metadata)
         request = actions.validate_hand_off(
             rt, assignment_id=metadata.assignment_id, from_user=user_id, to_user=target
         )

@@ -3,8 +3,10 @@ the account search behind the modal, and the modal's submission.
 
 A submission is validated and stored before it is acked, so every problem (including an
 incident resolved while the modal was open, or a database outage) comes back inline on
-the form with the agent's input intact. The confirmation DM is a durable reminder written
-with the report (bot/services/report_confirmation.py), not a call made here.
+the form with the agent's input intact. The rules are the reports service's (the same
+for every source); this module only reads Slack's payload and maps fields to blocks.
+The confirmation DM is a durable reminder written with the report
+(bot/services/report_confirmation.py), not a call made here.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.services import incidents, reports
 from bot.services.accounts import search_accounts
 from bot.services.incidents import IncidentSnapshot
 from bot.slack.client import SlackDeliveryError
+from bot.slack.payloads import MalformedPayload, parse_view_submission
 from bot.slack.report_form import block_errors, read_report_state, submission_from_form
 from bot.slack.report_modal import (
     IncidentChoice,
@@ -145,16 +148,28 @@ def open_report_from_message(rt: Runtime, shortcut: dict[str, Any], respond: Res
 def ack_report_submission(
     rt: Runtime, ack: Ack, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
-    """Validate and store, then ack: errors inline on their fields, success closes the modal."""
-    agent_id = (body.get("user") or {}).get("id", "")
-    blocks = {block.get("block_id") for block in view.get("blocks", [])}
-    metadata = ReportModalMetadata.load(view.get("private_metadata"))
+    """Validate and store, then ack: errors inline on their fields, success closes the modal.
+
+    The same modal submitted again (Slack's retry, a double click reaching another
+    replica) is keyed on its view id: the report stored the first time is the answer.
+    """
     try:
-        form = read_report_state((view.get("state") or {}).get("values") or {})
-        submission = submission_from_form(form, metadata, _choices(rt, ()), now=rt.clock.now())
-        reports.attach(rt, submission, agent_id=agent_id, submission_id=view.get("id"))
-    except reports.AlreadyAttached:
-        pass  # stored by an earlier try of this same modal; closing it is the right answer
+        payload = parse_view_submission(body)
+    except MalformedPayload as exc:
+        ack(response_action="errors", errors={ReportIds.summary_block: exc.message})
+        return
+    blocks = payload.view.block_ids()
+    metadata = ReportModalMetadata.load(payload.view.private_metadata)
+    try:
+        form = read_report_state(payload.values)
+        submission = submission_from_form(
+            form,
+            metadata,
+            reports.IntakeRules.from_settings(rt.settings),
+            now=rt.clock.now(),
+            owner_id=payload.user.id,
+        )
+        reports.attach(rt, submission, submission_key=payload.submission_key)
     except FieldErrors as exc:
         ack(response_action="errors", errors=block_errors(exc, blocks))
         return

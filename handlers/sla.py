@@ -21,6 +21,7 @@ from bot.services.sla import tickets
 from bot.services.sla.home import publish_home
 from bot.slack.blocks import bullet_list
 from bot.slack.client import SlackDeliveryError
+from bot.slack.payloads import MalformedPayload, parse_view_submission, read_picked_user
 from bot.slack.sla_blocks import (
     HandoverMetadata,
     handover_modal,
@@ -28,6 +29,7 @@ from bot.slack.sla_blocks import (
     queue_blocks,
     settled_blocks,
 )
+from handlers.boundary import read_press
 from handlers.commands import CommandCall, CommandRouter
 from handlers.failures import describe_failure
 
@@ -64,13 +66,26 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
             log.warning("Could not update the SLA message in %s: %s", channel, exc.error)
             ephemeral(respond, note)
 
-    def handle_mark_responded(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
-        ack()
-        actor = body["user"]["id"]
+    def pressed_row(body: dict[str, Any], respond: Respond) -> tuple[int, str] | None:
+        """The row a button names and who pressed it; None when there is nothing to do
+        (a damaged press is answered privately, a redelivered one dropped)."""
+        press = read_press(rt, body, respond)
+        if press is None:
+            return None
         try:
-            ticket = sla_actions.mark_responded(rt, report_id=int(action["value"]), actor=actor)
+            return press.row_id(), press.user.id
+        except MalformedPayload as exc:
+            ephemeral(respond, f":warning: {exc.message}")
+            return None
+
+    def handle_mark_responded(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        pressed = pressed_row(body, respond)
+        if pressed is None:
+            return
+        report_id, actor = pressed
+        try:
+            ticket = sla_actions.mark_responded(rt, report_id=report_id, actor=actor)
         except Exception as exc:
             ephemeral(respond, describe_failure(rt.renderer, exc))
             return
@@ -85,32 +100,31 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         """A URL button: Slack opens the link; the press still has to be acknowledged."""
         ack()
 
-    def handle_hand_over(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
+    def handle_hand_over(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        actor = body["user"]["id"]
+        pressed = pressed_row(body, respond)
+        if pressed is None:
+            return
+        report_id, actor = pressed
         try:
-            ticket = sla_actions.check_can_hand_over(
-                rt, report_id=int(action["value"]), actor=actor
-            )
+            ticket = sla_actions.check_can_hand_over(rt, report_id=report_id, actor=actor)
             metadata = HandoverMetadata(
                 report_id=ticket.id,
                 channel=(body.get("channel") or {}).get("id"),
                 message_ts=(body.get("message") or {}).get("ts"),
             )
-            rt.notifier.open_view(body["trigger_id"], handover_view(rt, ticket, metadata))
+            rt.notifier.open_view(body.get("trigger_id", ""), handover_view(rt, ticket, metadata))
         except Exception as exc:
             ephemeral(respond, describe_failure(rt.renderer, exc))
 
-    def handle_customers_told(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
+    def handle_customers_told(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
+        pressed = pressed_row(body, respond)
+        if pressed is None:
+            return
+        incident_id, actor = pressed
         try:
-            told = sla_actions.mark_customers_told(
-                rt, incident_id=int(action["value"]), actor=body["user"]["id"]
-            )
+            told = sla_actions.mark_customers_told(rt, incident_id=incident_id, actor=actor)
         except Exception as exc:
             ephemeral(respond, describe_failure(rt.renderer, exc))
             return
@@ -122,21 +136,22 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         )
         settle(body, respond, note)
 
-    def handle_handover_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        actor = body["user"]["id"]
-        values = view.get("state", {}).get("values", {})
-        new_owner = (
-            values.get(SlaIds.handover_user_block, {})
-            .get(SlaIds.handover_user_input, {})
-            .get("selected_user")
-        )
-        note = (
-            values.get(SlaIds.handover_note_block, {})
-            .get(SlaIds.handover_note_input, {})
-            .get("value")
-        )
+    def handle_handover_submission(ack: Ack, body: dict[str, Any]) -> None:
+        """Validated while Slack waits; the same form delivered again finds the ticket
+        already handed over (the domain's state check), so it is handed over once."""
         try:
-            metadata = HandoverMetadata.model_validate_json(view.get("private_metadata") or "")
+            payload = parse_view_submission(body)
+            picked = read_picked_user(
+                payload.values,
+                (SlaIds.handover_user_block, SlaIds.handover_user_input),
+                (SlaIds.handover_note_block, SlaIds.handover_note_input),
+            )
+        except MalformedPayload as exc:
+            ack(response_action="errors", errors={SlaIds.handover_user_block: exc.message})
+            return
+        actor, new_owner, note = payload.user.id, picked.user, picked.note
+        try:
+            metadata = HandoverMetadata.model_validate_json(payload.view.private_metadata)
         except ValidationError:
             ack(
                 response_action="errors",

@@ -16,10 +16,16 @@ from sqlalchemy.orm import Session
 
 from bot.config import SEVERITIES, Settings
 from bot.errors import InvalidInput, InvalidTransition, NotFound
+from bot.inbound import bounded_name
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, ProcessedEvent, Report
 from bot.runtime import Runtime
 
+# Column lengths (bot/models.py: Incident); names from Slack are bounded to them.
+CHANNEL_NAME_LIMIT = 100
+TITLE_LIMIT = 300
+_ID_LIMIT = 32
+_EVENT_ID_LIMIT = 64
 _SEVERITY_IN_NAME = re.compile(r"(?:^|[-_])sev[-_]?([1-4])(?:$|[-_])", re.IGNORECASE)
 
 
@@ -97,9 +103,17 @@ def open_from_channel(
     """Open an incident for a newly created channel whose name matches the pattern.
 
     Returns None when the channel is not an incident channel, the event was already
-    handled (Slack redelivery) or the channel is already bound to an incident.
+    handled (Slack redelivery) or the channel is already bound to an incident. Whatever
+    Slack sent is bounded to its column first: a 1 MB name opens an incident with a cut
+    name rather than failing the write.
     """
     settings = rt.settings
+    channel_name = bounded_name(channel_name, CHANNEL_NAME_LIMIT)
+    channel_id = bounded_name(channel_id, _ID_LIMIT)
+    creator = bounded_name(creator, _ID_LIMIT) or None
+    event_id = bounded_name(event_id, _EVENT_ID_LIMIT) or None
+    if not channel_id:
+        return None
     if not is_incident_channel_name(settings, channel_name):
         return None
     severity = severity_from_channel_name(channel_name) or settings.default_severity
@@ -113,7 +127,7 @@ def open_from_channel(
                 rt,
                 channel_id=channel_id,
                 channel_name=channel_name,
-                title=title_from_channel_name(settings, channel_name),
+                title=bounded_name(title_from_channel_name(settings, channel_name), TITLE_LIMIT),
                 severity=severity,
                 actor=creator,
             )
@@ -129,7 +143,8 @@ def declare(
 ) -> Declared:
     """Bind the channel to a new incident, or return the one it already has."""
     severity = normalise_severity(severity)
-    title = title.strip()
+    title = bounded_name(title, TITLE_LIMIT)
+    channel_name = bounded_name(channel_name, CHANNEL_NAME_LIMIT)
     if not title:
         raise InvalidInput(
             "Give the incident a title, e.g. `/liaison declare sev2 Checkout failing in EU`."
@@ -144,7 +159,7 @@ def declare(
                 rt,
                 channel_id=channel_id,
                 channel_name=channel_name,
-                title=title[:300],
+                title=title,
                 severity=severity,
                 actor=user_id,
             )
@@ -157,6 +172,22 @@ def declare(
         return Declared(existing, created=False)
     rt.wake()
     return Declared(snapshot, created=True)
+
+
+def rename_channel(rt: Runtime, *, channel_id: str, channel_name: str) -> bool:
+    """Keep an incident's channel name current (shown in the report modal and messages);
+    False when the channel is no incident's. Idempotent: a redelivery writes the same."""
+    name = bounded_name(channel_name, CHANNEL_NAME_LIMIT)
+    if not name:
+        return False
+    with rt.sessions.begin() as session:
+        incident = session.scalars(
+            select(Incident).where(Incident.channel_id == bounded_name(channel_id, _ID_LIMIT))
+        ).one_or_none()
+        if incident is None:
+            return False
+        incident.channel_name = name
+    return True
 
 
 def for_channel(rt: Runtime, channel_id: str) -> IncidentSnapshot:

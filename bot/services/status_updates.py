@@ -12,16 +12,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import reminders
 from bot.dispatcher import Outcome
 from bot.durations import format_duration
 from bot.errors import FieldErrors, InvalidTransition, NotFound
+from bot.inbound import CleanText, OptionalCleanText, RowId
 from bot.models import Incident, Report, ReportFeature, StatusUpdate
 from bot.reminders import DueReminder
 from bot.rendering import Mrkdwn
@@ -47,6 +50,7 @@ from bot.slack.cadence_blocks import (
 PUBLISH_KIND = "cadence.publish_update"
 # Offered next-update delays; those longer than the severity's interval are left out.
 _NEXT_UPDATE_STEPS_MINUTES = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720)
+_WEEK = 7 * 24 * 3600  # no promise reaches further; beyond it a value is garbage
 
 
 class UpdateStatus(StrEnum):
@@ -57,16 +61,20 @@ class UpdateStatus(StrEnum):
 
 
 class UpdateSubmission(BaseModel):
-    """A status update as submitted; field names are what FieldErrors refer to."""
+    """A status update as submitted; field names are what FieldErrors refer to.
+
+    Free text arrives without control characters (bot/inbound.py); numbers are bounded
+    so a fuzzed value is a field error, not a database error.
+    """
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    incident_id: int
+    incident_id: RowId
     status: UpdateStatus
-    affected: str | None = None
-    internal_note: str | None = None
-    customer_message: str = ""
-    next_update_seconds: int | None = None
+    affected: OptionalCleanText = None
+    internal_note: OptionalCleanText = None
+    customer_message: CleanText = ""
+    next_update_seconds: Annotated[int, Field(ge=-_WEEK, le=_WEEK)] | None = None
 
     @field_validator("customer_message")
     @classmethod
@@ -92,7 +100,15 @@ class UpdateSubmission(BaseModel):
         return value or None
 
 
-_MESSAGES = {"enum": "Pick one of the listed statuses.", "missing": "This is required."}
+_MESSAGES = {
+    "enum": "Pick one of the listed statuses.",
+    "missing": "This is required.",
+    "string_type": "This answer could not be read; write it again.",
+}
+_FIELD_MESSAGES = {
+    "next_update_seconds": "Choose when the next update will come.",
+    "incident_id": "This form is stale; close it and run `/liaison update` again.",
+}
 
 
 def parse_update(data: dict[str, object]) -> UpdateSubmission:
@@ -103,7 +119,11 @@ def parse_update(data: dict[str, object]) -> UpdateSubmission:
         errors: dict[str, str] = {}
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "customer_message"
-            message = error.get("ctx", {}).get("error") or _MESSAGES.get(error["type"])
+            message = (
+                error.get("ctx", {}).get("error")
+                or _FIELD_MESSAGES.get(field)
+                or _MESSAGES.get(error["type"])
+            )
             errors.setdefault(field, str(message or error["msg"]))
         raise FieldErrors(errors) from exc
 
@@ -131,6 +151,7 @@ class PostedUpdate:
     next_update_at: datetime | None
     recorded_assessment: bool
     resolved: incidents.IncidentSnapshot | None
+    replayed: bool = False  # posted by an earlier delivery of the same submission
 
 
 def next_update_choices(interval: timedelta) -> list[NextUpdateChoice]:
@@ -178,8 +199,53 @@ def draft_update(rt: Runtime, incident_id: int) -> UpdateModalContent:
     )
 
 
-def post_update(rt: Runtime, submission: UpdateSubmission, *, actor: str) -> PostedUpdate:
-    """Store the update and restart the cadence; "resolved" also resolves the incident."""
+def post_update(
+    rt: Runtime,
+    submission: UpdateSubmission,
+    *,
+    actor: str,
+    submission_key: str | None = None,
+) -> PostedUpdate:
+    """Store the update and restart the cadence; "resolved" also resolves the incident.
+
+    ``submission_key`` (``slack:view:<view id>``) is unique among updates: the same form
+    delivered again returns the update posted the first time (``replayed``) and posts
+    nothing, whichever replica it reaches.
+    """
+    if submission_key is not None:
+        stored = _stored_update(rt, submission_key)
+        if stored is not None:
+            return stored
+    try:
+        return _post_update(rt, submission, actor=actor, submission_key=submission_key)
+    except IntegrityError:
+        stored = _stored_update(rt, submission_key) if submission_key is not None else None
+        if stored is None:
+            raise
+        return stored
+
+
+def _stored_update(rt: Runtime, submission_key: str) -> PostedUpdate | None:
+    with rt.sessions() as session:
+        update = session.scalars(
+            select(StatusUpdate).where(StatusUpdate.submission_key == submission_key)
+        ).first()
+        if update is None:
+            return None
+        return PostedUpdate(
+            id=update.id,
+            incident_id=update.incident_id,
+            status=UpdateStatus(update.status),
+            next_update_at=update.next_update_at,
+            recorded_assessment=False,
+            resolved=None,
+            replayed=True,
+        )
+
+
+def _post_update(
+    rt: Runtime, submission: UpdateSubmission, *, actor: str, submission_key: str | None
+) -> PostedUpdate:
     now = rt.clock.now()
     resolving = submission.status is UpdateStatus.resolved
     with rt.sessions.begin() as session:
@@ -199,6 +265,7 @@ def post_update(rt: Runtime, submission: UpdateSubmission, *, actor: str) -> Pos
             posted_by=actor,
             posted_at=now,
             next_update_at=next_at,
+            submission_key=submission_key,
         )
         session.add(update)
         session.flush()

@@ -188,7 +188,8 @@ def read_update_state(values: dict[str, Any], metadata: UpdateModalMetadata) -> 
         state = (values.get(block_id) or {}).get(action_id) or {}
         if "selected_option" in state:
             selected = state.get("selected_option")
-            answers[name] = selected.get("value") if selected else None
+            # Anything but an option object is passed on for the service model to refuse.
+            answers[name] = selected.get("value") if isinstance(selected, dict) else selected
         else:
             answers[name] = state.get("value")
     if answers.get("customer_message") is None:

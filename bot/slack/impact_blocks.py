@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from bot.config import SEVERITIES
 from bot.errors import InvalidInput
 from bot.ids import ImpactIds, IncidentActions
+from bot.inbound import RowId
 from bot.rendering import Mrkdwn, Renderer
 from bot.services.impact.model import Dimension, Highlight, ImpactSummary, Segment
 from bot.slack.blocks import (
@@ -44,7 +45,7 @@ class SlackMessage:
 class RaiseSeverityValue(BaseModel):
     """What the hint button carries back: which incident, raised to what."""
 
-    incident_id: int
+    incident_id: RowId
     severity: str
 
 

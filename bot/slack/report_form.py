@@ -1,29 +1,24 @@
 """Reading a submitted report modal back: Slack's view state -> a typed form -> a submission.
 
 Slack sends ``state.values[block_id][action_id]`` with a different shape per element;
-``read_report_state`` flattens that into ``ReportForm``. ``submission_from_form`` checks
-what only the modal knows (configured choices, the time picker) and runs the service's
-validation, so every problem comes back keyed by the block_id it belongs to.
+``read_report_state`` flattens that into ``ReportForm``, refusing values of the wrong
+shape on their own block. ``submission_from_form`` hands the answers to the reports
+service, whose rules (bot/services/reports/submission.py) decide what is acceptable;
+its field errors come back keyed by the block_id they belong to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import FieldErrors
 from bot.ids import ReportIds
-from bot.services.reports import ReportSubmission, parse_submission
-from bot.slack.report_modal import (
-    TICKET_LIMIT,
-    VERSION_LIMIT,
-    ReportChoices,
-    ReportModalMetadata,
-    split_account_value,
-)
+from bot.services.reports import IntakeRules, ReportSubmission, parse_submission
+from bot.slack.report_modal import ReportModalMetadata, split_account_value
 
 # Service field name -> the block that shows its error.
 FIELD_BLOCKS: dict[str, str] = {
@@ -41,9 +36,11 @@ FIELD_BLOCKS: dict[str, str] = {
     "sentiment": ReportIds.sentiment_block,
     "first_contact_at": ReportIds.first_contact_block,
     "source_permalink": ReportIds.summary_block,
+    "owner_id": ReportIds.summary_block,
 }
-# A customer's first contact may be stamped a little ahead of our clock (their clock).
-_FUTURE_TOLERANCE = timedelta(minutes=5)
+# Slack's datetimepicker sends Unix seconds; beyond year 9999 no datetime can hold it.
+_LAST_TIMESTAMP = 253_402_300_799
+_Answer = Annotated[str, Field(max_length=10_000)]
 
 
 class ReportForm(BaseModel):
@@ -51,18 +48,18 @@ class ReportForm(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    incident: str | None = None
-    account: str | None = None
-    ticket: str | None = None
-    first_contact: int | None = None
-    region: str | None = None
-    tier: str | None = None
-    version: str | None = None
-    platform: str | None = None
-    features: list[str] = []
-    contact: str | None = None
-    summary: str | None = None
-    sentiment: str | None = None
+    incident: _Answer | None = None
+    account: _Answer | None = None
+    ticket: _Answer | None = None
+    first_contact: Annotated[int, Field(ge=0, le=_LAST_TIMESTAMP)] | None = None
+    region: _Answer | None = None
+    tier: _Answer | None = None
+    version: _Answer | None = None
+    platform: _Answer | None = None
+    features: Annotated[list[_Answer], Field(max_length=100)] = []
+    contact: _Answer | None = None
+    summary: _Answer | None = None
+    sentiment: _Answer | None = None
 
 
 _STATE_FIELDS: dict[str, tuple[str, str]] = {
@@ -82,21 +79,62 @@ _STATE_FIELDS: dict[str, tuple[str, str]] = {
 
 
 def read_report_state(values: Mapping[str, Any]) -> ReportForm:
-    """Flatten ``view.state.values``; blocks missing from the view are simply unanswered."""
+    """Flatten ``view.state.values``; blocks missing from the view are simply unanswered.
+
+    An answer of the wrong shape (a string where Slack sends an object, a date beyond
+    year 9999, a number where text belongs) raises FieldErrors on its block.
+    """
     answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for name, (block_id, action_id) in _STATE_FIELDS.items():
-        state = (values.get(block_id) or {}).get(action_id)
-        if state:
-            answers[name] = _element_value(state)
-    return ReportForm.model_validate({k: v for k, v in answers.items() if v is not None})
+        block = values.get(block_id)
+        state = block.get(action_id) if isinstance(block, Mapping) else None
+        shapeless = (block is not None and not isinstance(block, Mapping)) or (
+            state is not None and not isinstance(state, Mapping)
+        )
+        value = _element_value(state) if isinstance(state, Mapping) and state else None
+        if shapeless or isinstance(value, _Unreadable):
+            errors[block_id] = _UNREADABLE
+        elif value is not None:
+            answers[name] = value
+    try:
+        form = ReportForm.model_validate({k: v for k, v in answers.items() if v is not None})
+    except ValidationError as exc:
+        for error in exc.errors():
+            block_id = _STATE_FIELDS[str(error["loc"][0])][0]
+            errors.setdefault(block_id, _form_message(error))
+        raise FieldErrors(errors) from exc
+    if errors:
+        raise FieldErrors(errors)
+    return form
+
+
+_UNREADABLE = "This answer could not be read; answer it again."
+
+
+def _form_message(error: Mapping[str, Any]) -> str:
+    if error["type"] in ("greater_than_equal", "less_than_equal"):
+        return "That date is out of range; pick when the customer first wrote."
+    if error["type"] == "string_too_long":
+        return "That answer is far too long."
+    return _UNREADABLE
+
+
+class _Unreadable:
+    """An element state whose shape no Slack element sends."""
 
 
 def _element_value(state: Mapping[str, Any]) -> Any:
     if "selected_options" in state:
-        return [o["value"] for o in state.get("selected_options") or []]
+        selected = state.get("selected_options") or []
+        if not isinstance(selected, list) or not all(isinstance(o, Mapping) for o in selected):
+            return _Unreadable()
+        return [o.get("value") for o in selected]
     if "selected_option" in state:
-        selected = state.get("selected_option")
-        return selected.get("value") if selected else None
+        option = state.get("selected_option")
+        if option is not None and not isinstance(option, Mapping):
+            return _Unreadable()
+        return option.get("value") if option else None
     if "selected_date_time" in state:
         return state.get("selected_date_time")
     return state.get("value")
@@ -105,30 +143,19 @@ def _element_value(state: Mapping[str, Any]) -> Any:
 def submission_from_form(
     form: ReportForm,
     metadata: ReportModalMetadata,
-    choices: ReportChoices,
+    rules: IntakeRules,
     *,
     now: datetime,
+    owner_id: str | None,
 ) -> ReportSubmission:
-    """Check the form and build the service's submission; raises FieldErrors by block_id."""
-    errors: dict[str, str] = {}
-    if form.region and form.region not in choices.regions:
-        errors[ReportIds.region_block] = "That region is no longer offered; pick another."
-    if form.tier and form.tier not in choices.tiers:
-        errors[ReportIds.tier_block] = "That tier is no longer offered; pick another."
-    unknown = [f for f in form.features if f not in choices.features]
-    if unknown:
-        errors[ReportIds.features_block] = f"No longer offered: {', '.join(unknown)}."
-    if form.ticket and len(form.ticket.strip()) > TICKET_LIMIT:
-        errors[ReportIds.ticket_block] = f"Keep the ticket under {TICKET_LIMIT} characters."
-    if form.version and len(form.version.strip()) > VERSION_LIMIT:
-        errors[ReportIds.version_block] = f"Keep the version under {VERSION_LIMIT} characters."
+    """The service's submission from the form, checked by the service's intake rules;
+    raises FieldErrors keyed by block_id, naming every problem at once."""
+    account_id, customer_name = split_account_value(form.account)
     first_contact = None
     if form.first_contact is not None:
         first_contact = datetime.fromtimestamp(form.first_contact, UTC)
-        if first_contact > now + _FUTURE_TOLERANCE:
-            errors[ReportIds.first_contact_block] = "That is in the future; when did they write?"
-    account_id, customer_name = split_account_value(form.account)
     data: dict[str, object] = {
+        "owner_id": owner_id,
         "incident_id": form.incident,
         "account_id": account_id,
         "customer_name": customer_name,
@@ -145,16 +172,9 @@ def submission_from_form(
         "first_contact_at": first_contact,
     }
     try:
-        submission = parse_submission(data)
+        return parse_submission(data, rules, now=now)
     except FieldErrors as exc:
-        errors = {**block_errors(exc), **errors}
-        raise FieldErrors(errors) from exc
-    if errors:
-        raise FieldErrors(errors)
-    if submission.account_id is None and not submission.customer_name:
-        message = "Pick the customer's account or type their name."
-        raise FieldErrors({ReportIds.account_block: message})
-    return submission
+        raise FieldErrors(block_errors(exc)) from exc
 
 
 def block_errors(exc: FieldErrors, blocks: set[str] | None = None) -> dict[str, str]:

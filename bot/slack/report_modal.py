@@ -19,6 +19,8 @@ from bot.services.accounts import AccountMatch
 from bot.services.reports import (
     PLATFORM_LABELS,
     SUMMARY_LIMIT,
+    TICKET_LIMIT,
+    VERSION_LIMIT,
     ContactChannel,
     Platform,
     Sentiment,
@@ -31,8 +33,6 @@ TITLE = "Attach customer report"
 ACCOUNT_PREFIX = "account:"
 NAME_PREFIX = "name:"
 _VALUE_LIMIT = 150
-TICKET_LIMIT = 300
-VERSION_LIMIT = 64
 
 CONTACT_LABELS = {
     ContactChannel.email: "Email",

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.ids import SlaActions, SlaIds
+from bot.inbound import RowId
 from bot.services.sla.tickets import Ticket
 from bot.slack.blocks import (
     Block,
@@ -28,7 +29,7 @@ from bot.slack.blocks import (
 class HandoverMetadata(BaseModel):
     """The hand-over modal's private_metadata: which ticket, and where it was opened."""
 
-    report_id: int
+    report_id: RowId
     from_home: bool = False
     channel: str | None = None
     message_ts: str | None = None

@@ -14,7 +14,7 @@ from bot.devtools.slack_requests import fill_view
 from bot.errors import FieldErrors
 from bot.ids import ReportIds
 from bot.services.accounts import AccountMatch
-from bot.services.reports import Platform
+from bot.services.reports import IntakeRules, Platform
 from bot.slack.report_form import block_errors, read_report_state, submission_from_form
 from bot.slack.report_modal import (
     IncidentChoice,
@@ -38,6 +38,7 @@ CHOICES = ReportChoices(
     tiers=["standard", "enterprise"],
     features=["checkout", "payments"],
 )
+RULES = IntakeRules(regions=CHOICES.regions, tiers=CHOICES.tiers, features=CHOICES.features)
 
 
 def _validate_modal(view: dict[str, Any]) -> None:
@@ -54,10 +55,10 @@ def _blocks(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {block["block_id"]: block for block in view["blocks"] if "block_id" in block}
 
 
-def _submit(view: dict[str, Any], answers: dict[str, Any], choices: ReportChoices = CHOICES):
+def _submit(view: dict[str, Any], answers: dict[str, Any]):
     form = read_report_state(fill_view(view, answers))
     metadata = ReportModalMetadata.load(view["private_metadata"])
-    return submission_from_form(form, metadata, choices, now=NOW)
+    return submission_from_form(form, metadata, RULES, now=NOW, owner_id="UAGENT")
 
 
 def _modal(**prefill: Any) -> dict[str, Any]:
@@ -243,7 +244,9 @@ def test_values_the_modal_does_not_offer_are_refused() -> None:
         "value": "mars",
     }
     with pytest.raises(FieldErrors) as caught:
-        submission_from_form(read_report_state(values), ReportModalMetadata(), CHOICES, now=NOW)
+        submission_from_form(
+            read_report_state(values), ReportModalMetadata(), RULES, now=NOW, owner_id="UAGENT"
+        )
     assert caught.value.errors == {
         ReportIds.platform_block: "Pick one of the listed values.",
         ReportIds.region_block: "That region is no longer offered; pick another.",

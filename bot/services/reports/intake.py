@@ -1,0 +1,178 @@
+"""Attaching customer reports to incidents (full-case ownership: the owner owns the ticket).
+
+Every source (the Slack modal, a help-desk webhook, the CLI) calls ``attach`` with a
+``ReportSubmission`` and a source-neutral submission key (``slack:view:<view id>``,
+``zendesk:ticket:<id>:<updated_at>``). The rules are checked here, the same for all; the
+key is unique in the database, so a replayed submission returns the report stored the
+first time instead of storing a second one, whichever replica it reaches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.lifecycle import Lifecycle, LifecycleEvent
+from bot.models import Account, Incident, Report, ReportFeature
+from bot.runtime import Runtime
+from bot.services.reports.submission import (
+    IntakeRules,
+    ReportRejected,
+    ReportSubmission,
+    check_submission,
+    check_submission_key,
+)
+
+
+@dataclass(frozen=True)
+class AttachedReport:
+    id: int
+    incident_id: int
+    incident_title: str
+    incident_channel_id: str | None
+    customer_name: str
+    ticket_ref: str | None
+    is_repeat_customer: bool
+    report_count: int
+    customer_count: int
+    replayed: bool = False  # stored by an earlier delivery of the same submission
+
+
+def attach(
+    rt: Runtime,
+    submission: ReportSubmission,
+    *,
+    agent_id: str | None = None,
+    submission_key: str | None = None,
+) -> AttachedReport:
+    """Store a report owned by ``submission.owner_id`` (else ``agent_id``, who filed it).
+
+    Raises ReportRejected (field -> message) when a rule is broken or the incident is gone
+    or resolved. With ``submission_key``, a submission already stored under that key is
+    returned as it was stored (``replayed=True``) and nothing is written.
+    """
+    owner = submission.owner_id or agent_id
+    key = check_submission_key(submission_key)
+    if key is not None:
+        stored = _stored(rt, key)
+        if stored is not None:
+            return stored
+    check_submission(
+        submission, IntakeRules.from_settings(rt.settings), now=rt.clock.now(), owner_id=owner
+    )
+    assert owner is not None  # checked above: an ownerless report is refused
+    try:
+        return _attach(rt, submission, owner=owner, reporter=agent_id or owner, submission_key=key)
+    except IntegrityError:
+        # Another replica stored the same submission a moment ago: that one is the answer.
+        stored = _stored(rt, key) if key is not None else None
+        if stored is None:
+            raise
+        return stored
+
+
+def _stored(rt: Runtime, key: str) -> AttachedReport | None:
+    with rt.sessions() as session:
+        report = session.scalars(select(Report).where(Report.submission_key == key)).first()
+        if report is None:
+            return None
+        earlier = session.scalar(
+            select(func.count(Report.id)).where(
+                Report.incident_id == report.incident_id,
+                Report.customer_key == report.customer_key,
+                Report.id < report.id,
+            )
+        )
+        return replace(_attached(session, report, repeat=bool(earlier)), replayed=True)
+
+
+def _attach(
+    rt: Runtime,
+    submission: ReportSubmission,
+    *,
+    owner: str,
+    reporter: str,
+    submission_key: str | None,
+) -> AttachedReport:
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        # Reads first, writes last: on SQLite the write lock is held from the first write.
+        incident = session.get(Incident, submission.incident_id, with_for_update=True)
+        if incident is None:
+            raise ReportRejected({"incident_id": "That incident no longer exists."})
+        if not incident.is_open:
+            message = f"Incident #{incident.id} was resolved meanwhile; pick an open one."
+            raise ReportRejected({"incident_id": message})
+        account = session.get(Account, submission.account_id) if submission.account_id else None
+        name = account.name if account else (submission.customer_name or submission.account_id)
+        if not name:
+            raise ReportRejected({"account_id": "Name the customer or pick their account."})
+        key = (account.account_id if account else name).strip().lower()
+        repeat = bool(
+            session.scalar(
+                select(func.count(Report.id)).where(
+                    Report.incident_id == incident.id, Report.customer_key == key
+                )
+            )
+        )
+        report = Report(
+            incident_id=incident.id,
+            account_id=account.account_id if account else None,
+            customer_name=name[:200],
+            customer_key=key[:200],
+            ticket_ref=submission.ticket_ref,
+            ticket_url=submission.ticket_ref if _is_url(submission.ticket_ref) else None,
+            region=(account.region if account and account.region else submission.region),
+            tier=(account.tier if account and account.tier else submission.tier),
+            vip=bool(account and account.vip),
+            product_version=submission.product_version,
+            platform=submission.platform.value if submission.platform else None,
+            contact_channel=submission.contact_channel.value
+            if submission.contact_channel
+            else None,
+            sentiment=submission.sentiment.value if submission.sentiment else None,
+            summary=submission.summary,
+            source_permalink=submission.source_permalink,
+            owner_user_id=owner,
+            reported_by=reporter,
+            created_at=now,
+            first_contact_at=submission.first_contact_at,
+            features=[ReportFeature(feature=f) for f in dict.fromkeys(submission.features)],
+            submission_key=submission_key,
+        )
+        session.add(report)
+        session.flush()
+        rt.hooks.emit(
+            session,
+            LifecycleEvent(Lifecycle.report_attached, incident, now, actor=reporter, report=report),
+        )
+        attached = _attached(session, report, repeat=repeat)
+    rt.wake()
+    return attached
+
+
+def _attached(session: Session, report: Report, *, repeat: bool) -> AttachedReport:
+    incident = report.incident
+    reports, customers = session.execute(
+        select(func.count(Report.id), func.count(func.distinct(Report.customer_key))).where(
+            Report.incident_id == incident.id
+        )
+    ).one()
+    return AttachedReport(
+        id=report.id,
+        incident_id=incident.id,
+        incident_title=incident.title,
+        incident_channel_id=incident.channel_id,
+        customer_name=report.customer_name,
+        ticket_ref=report.ticket_ref,
+        is_repeat_customer=repeat,
+        report_count=int(reports),
+        customer_count=int(customers),
+    )
+
+
+def _is_url(value: str | None) -> bool:
+    return bool(value) and "://" in str(value)
