@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import IO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -87,9 +88,11 @@ def make_formatter(log_format: str, secrets: Iterable[str] = ()) -> logging.Form
     return JsonLineFormatter(secrets) if log_format == "json" else TextFormatter(secrets)
 
 
-def configure_logging(level: str, log_format: str, secrets: Iterable[str] = ()) -> None:
+def configure_logging(
+    level: str, log_format: str, secrets: Iterable[str] = (), stream: IO[str] | None = None
+) -> None:
     """Install the one root handler (stderr) every logger of the process writes through."""
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(make_formatter(log_format, secrets))
     handler.addFilter(SlackPayloadFilter())
     root = logging.getLogger()

@@ -110,7 +110,7 @@ class SlackEventsResource:
         try:
             SlackEnvelope.model_validate(payload)
         except ValidationError as exc:
-            where = ".".join(str(part) for part in exc.errors()[0]["loc"])
+            where = str(exc.errors()[0]["loc"][0])
             raise EdgeError(400, f"payload field {where!r} has the wrong type") from None
 
 
