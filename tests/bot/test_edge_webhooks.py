@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from bot.devtools.wsgi_server import LocalServer
 from bot.edge.app import EdgeProbes, make_edge
 from bot.edge.health import Check
 from bot.edge.webhooks import (
@@ -22,7 +23,6 @@ from bot.edge.webhooks import (
     WebhookRequest,
     WebhookSource,
 )
-from bot.devtools.wsgi_server import LocalServer
 
 SECRET = b"helpdesk-secret"
 
