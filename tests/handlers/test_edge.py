@@ -309,3 +309,23 @@ def test_metrics_count_requests_by_route_and_status(harness: Harness) -> None:
         text
     )
     assert "liaison_http_request_duration_seconds_bucket" in text
+
+
+def test_a_command_whose_text_says_payload_is_not_dropped(harness: Harness) -> None:
+    """Bolt alone answers 404 "unhandled request" for it: it looks for the word."""
+    harness.fake.add_channel("CPAY", "pay")
+    result = harness.command(
+        "declare sev3 API payload rejected", channel="CPAY", channel_name="pay"
+    )
+    assert result.status == 200
+    assert "API payload rejected" in harness.fake.messages("CPAY")[-1]["text"]
+
+
+def test_in_socket_mode_the_edge_serves_everything_but_slack(app_factory: Any) -> None:
+    harness = app_factory(slack_app_token="xapp-test")
+    base = _base(harness)
+    assert _get(base + "/healthz")[0] == 200
+    assert _get(base + "/metrics")[0] == 200
+    status, answer = _raw(harness.slack.url, COMMAND, _signed(COMMAND))
+    assert status == 404
+    assert answer["error_id"]
