@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BeforeValidator,
@@ -19,11 +19,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.account_partitions import AccountPartition, parse_partitions
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import format_duration, parse_duration
+from bot.serving_config import ServingSettings
 from bot.sla_policy import SlaPolicy, parse_escalation, parse_policies, policy_tiers
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
@@ -52,21 +53,6 @@ def parse_severity_durations(value: Any) -> Any:
     return result
 
 
-_SIZE = re.compile(r"^(\d+)\s*(b|kb|k|mb|m)?$", re.IGNORECASE)
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024 * 1024, "mb": 1024 * 1024}
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-def parse_byte_size(value: Any) -> Any:
-    """``"1MB"``, ``"512KB"`` or a number of bytes -> bytes; ints pass through."""
-    if not isinstance(value, str):
-        return value
-    match = _SIZE.match(value.strip())
-    if not match:
-        raise ValueError(f"{value!r} is not a size; write it like 1MB, 512KB or 65536")
-    return int(match[1]) * _SIZE_UNITS[(match[2] or "").lower()]
-
-
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _USER_OR_GROUP_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -74,7 +60,6 @@ _USER_OR_GROUP_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
 DurationList = Annotated[list[Duration], NoDecode, BeforeValidator(split_csv)]
-ByteSize = Annotated[int, BeforeValidator(parse_byte_size), Field(ge=1)]
 SeverityDurations = Annotated[
     dict[str, Duration], NoDecode, BeforeValidator(parse_severity_durations)
 ]
@@ -84,8 +69,10 @@ class ConfigError(RuntimeError):
     """Configuration that cannot work; the message names the setting and the fix."""
 
 
-class Settings(BaseSettings):
-    """All of Liaison's configuration. Field names map to upper-case environment variables."""
+class Settings(ServingSettings):
+    """All of Liaison's configuration. Field names map to upper-case environment variables.
+
+    The HTTP edge, start-up and logging settings are declared in bot/serving_config.py."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -111,15 +98,6 @@ class Settings(BaseSettings):
     # Threads per process sending due reminders (their time is mostly spent waiting on Slack).
     reminder_threads: int = Field(default=8, ge=1)
     templates_dir: str = ""
-
-    # --- HTTP edge and logs ---------------------------------------------------------
-    # Requests with a larger body are refused (413) before it is read.
-    http_body_limit: ByteSize = 1024 * 1024
-    # How long start-up keeps trying to reach Slack for the token check (auth.test).
-    slack_startup_timeout: Duration = timedelta(seconds=60)
-    log_level: str = "INFO"
-    # text: one readable line per record; json: one JSON object per line (app and server).
-    log_format: Literal["text", "json"] = "text"
 
     # --- Incidents --------------------------------------------------------------------
     incident_channel_pattern: str = r"^(inc|incident)-"
@@ -216,19 +194,6 @@ class Settings(BaseSettings):
     sla_escalation: str = ""
     # App Home refreshes wait this long after a change, so a burst is published once.
     sla_home_refresh_delay: Duration = timedelta(seconds=5)
-
-    @field_validator("log_level")
-    @classmethod
-    def _known_log_level(cls, value: str) -> str:
-        level = value.strip().upper()
-        if level not in LOG_LEVELS:
-            raise ValueError(f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
-        return level
-
-    @field_validator("log_format", mode="before")
-    @classmethod
-    def _lower_log_format(cls, value: Any) -> Any:
-        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("default_severity")
     @classmethod

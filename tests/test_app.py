@@ -82,5 +82,5 @@ def test_a_bad_log_level_is_a_clean_configuration_error(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert completed.returncode == 2
-    assert "LOG_LEVEL: Value error, 'verbose' is not a log level" in completed.stderr
+    assert "LOG_LEVEL: Input should be 'DEBUG', 'INFO', 'WARNING'" in completed.stderr
     assert "Traceback" not in completed.stderr

@@ -25,7 +25,7 @@ def restore_logging() -> Iterator[None]:
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("LOG_LEVEL", "verbose", "LOG_LEVEL: Value error, 'verbose' is not a log level"),
+        ("LOG_LEVEL", "verbose", "LOG_LEVEL: Input should be 'DEBUG', 'INFO'"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
         ("HTTP_BODY_LIMIT", "lots", "HTTP_BODY_LIMIT: Value error, 'lots' is not a size"),
         ("HTTP_BODY_LIMIT", "0", "HTTP_BODY_LIMIT"),
