@@ -13,6 +13,7 @@ import logging
 import sys
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from jinja2 import BytecodeCache
@@ -23,15 +24,22 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import DatabaseNotMigrated, ensure_migrated, make_engine, make_session_factory, upgrade
 from bot.dispatcher import ReminderDispatcher
+from bot.edge.app import EdgeProbes, make_edge
+from bot.edge.health import database_probe, scheduler_probe, slack_auth_probe
+from bot.edge.sources import install_webhook_sources
+from bot.edge.webhooks import WebhookRegistry
 from bot.lifecycle import LifecycleHooks
+from bot.logs import configure_logging
 from bot.rendering import Renderer, TemplateConfigError
 from bot.runtime import Runtime
 from bot.scheduler import ReminderScheduler
+from bot.slack.auth import SlackUnreachable, check_bot_token
 from bot.slack.client import make_web_client
 from bot.slack.notifier import Notifier
 from bot.wiring import install_capabilities
 from handlers import register_all
-from handlers.http import WsgiApp, make_wsgi_app
+from handlers.authorization import StartupAuthorization, tokenless_copy
+from handlers.http import SlackEventsResource
 
 log = logging.getLogger("liaison")
 
@@ -53,9 +61,45 @@ class Liaison:
     engine: Engine
     bolt: App
     scheduler: ReminderScheduler
+    auth: StartupAuthorization
 
-    def wsgi(self) -> WsgiApp:
-        return make_wsgi_app(self.bolt, self.healthy)
+    def check_slack(self) -> None:
+        """The start-up token check, unless the serving process already did it."""
+        if self.auth.identity is None:
+            settings = self.rt.settings
+            self.auth.accept(
+                check_bot_token(
+                    settings.slack_bot_token,
+                    settings.slack_api_url,
+                    timeout=settings.slack_startup_timeout,
+                )
+            )
+
+    def wsgi(self) -> Any:
+        """The HTTP edge (a Falcon WSGI app); Slack's route only in HTTP mode."""
+        self.check_slack()
+        settings = self.rt.settings
+        slack = None
+        if not settings.socket_mode:
+            slack = SlackEventsResource(
+                self.bolt, settings.slack_signing_secret, settings.http_body_limit
+            )
+        database = database_probe(self.healthy)
+        team = self.auth.identity.team_id if self.auth.identity else None
+        probes = EdgeProbes(
+            liveness={"database": database},
+            readiness={
+                "database": database,
+                "slack": slack_auth_probe(lambda: team),
+                "scheduler": scheduler_probe(
+                    lambda: self.scheduler.last_success,
+                    self.rt.clock,
+                    max(3 * settings.scheduler_interval, timedelta(minutes=1)),
+                ),
+            },
+        )
+        webhooks = install_webhook_sources(WebhookRegistry(), self.rt)
+        return make_edge(probes=probes, webhooks=webhooks, slack=slack)
 
     def healthy(self) -> bool:
         with self.engine.connect() as connection:
@@ -96,10 +140,12 @@ def build(
         ),
     )
     install_capabilities(rt)
+    auth = StartupAuthorization(settings.slack_bot_token)
     bolt = App(
         signing_secret=settings.slack_signing_secret,
-        client=client,
-        token_verification_enabled=False,
+        # No token on Bolt's client: requests are authorized from the start-up check.
+        client=tokenless_copy(client),
+        authorize=auth.authorizer(),
         # Bolt's default pool has 5 threads: slow listeners would queue past the 3 s ack.
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
@@ -107,28 +153,42 @@ def build(
     register_all(bolt, rt)
     scheduler = ReminderScheduler(rt.dispatcher, clock, settings.scheduler_interval)
     rt.wake = scheduler.wake
-    return Liaison(rt=rt, engine=engine, bolt=bolt, scheduler=scheduler)
+    return Liaison(rt=rt, engine=engine, bolt=bolt, scheduler=scheduler, auth=auth)
 
 
 def serve(settings: Settings) -> int:
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    """Check everything once in the master, then serve the edge from gunicorn workers.
 
-        liaison = build(settings)
-        liaison.scheduler.start()
-        log.info("Liaison is connecting to Slack over Socket Mode")
-        SocketModeHandler(liaison.bolt, settings.slack_app_token).start()
-        return 0
-    build(settings).engine.dispose()  # migrate and validate once, before forking workers
+    In Socket Mode each worker also holds a Socket Mode connection (Slack spreads events
+    over up to 10 per app) while the HTTP server keeps serving health, metrics and
+    webhooks on PORT.
+    """
+    first = build(settings)  # migrate and validate once, before forking workers
+    first.engine.dispose()
+    first.check_slack()
+    identity = first.auth.identity
+    assert identity is not None
+    log.info("Slack accepted SLACK_BOT_TOKEN (team %s)", identity.team or identity.team_id)
     from bot.server import run_gunicorn
 
-    def load() -> WsgiApp:
+    def load() -> Any:
         liaison = build(settings)
+        liaison.auth.accept(identity)
         liaison.scheduler.start()
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            SocketModeHandler(liaison.bolt, settings.slack_app_token).connect()
         return liaison.wsgi()
 
-    log.info("Liaison is serving Slack at http://0.0.0.0:%s/slack/events", settings.port)
-    run_gunicorn(load, port=settings.port, workers=settings.web_concurrency)
+    if settings.socket_mode:
+        log.info("Liaison is connecting to Slack over Socket Mode; HTTP on port %s for "
+                 "/healthz, /readyz, /metrics and /webhooks", settings.port)  # fmt: skip
+    else:
+        log.info("Liaison is serving Slack at http://0.0.0.0:%s/slack/events", settings.port)
+    run_gunicorn(
+        load, port=settings.port, workers=settings.web_concurrency, log_level=settings.log_level
+    )
     return 0
 
 
@@ -146,14 +206,19 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    configure_logging(
+        settings.log_level,
+        settings.log_format,
+        secrets=(settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token),
     )
     try:
         return _run(args, settings)
     except (DatabaseNotMigrated, TemplateConfigError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
+    except SlackUnreachable as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
 
 def _run(args: Any, settings: Settings) -> int:

@@ -19,11 +19,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.account_partitions import AccountPartition, parse_partitions
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import format_duration, parse_duration
+from bot.serving_config import ServingSettings
 from bot.sla_policy import SlaPolicy, parse_escalation, parse_policies, policy_tiers
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
@@ -68,8 +69,10 @@ class ConfigError(RuntimeError):
     """Configuration that cannot work; the message names the setting and the fix."""
 
 
-class Settings(BaseSettings):
-    """All of Liaison's configuration. Field names map to upper-case environment variables."""
+class Settings(ServingSettings):
+    """All of Liaison's configuration. Field names map to upper-case environment variables.
+
+    The HTTP edge, start-up and logging settings are declared in bot/serving_config.py."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -94,7 +97,6 @@ class Settings(BaseSettings):
     reminder_batch_size: int = Field(default=200, ge=1)
     # Threads per process sending due reminders (their time is mostly spent waiting on Slack).
     reminder_threads: int = Field(default=8, ge=1)
-    log_level: str = "INFO"
     templates_dir: str = ""
 
     # --- Incidents --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -29,6 +29,7 @@ class ReminderScheduler:
         self._clock = clock
         self._again = threading.Event()
         self._dispatching = threading.Lock()
+        self._last_success: datetime | None = None
         self._scheduler = BackgroundScheduler(timezone="UTC")
         self._scheduler.add_job(
             self.tick,
@@ -60,12 +61,18 @@ class ReminderScheduler:
         except Exception:
             log.exception("Dispatching reminders failed; the next wake-up will try again")
             return
+        self._last_success = self._clock.now()
         if stats.claimed:
             log.info(
                 "Reminders: %s claimed, %s sent, %s obsolete, %s coalesced, %s retried, %s failed",
                 stats.claimed, stats.sent, stats.obsolete, stats.coalesced, stats.retried,
                 stats.failed,
             )  # fmt: skip
+
+    @property
+    def last_success(self) -> datetime | None:
+        """When a dispatch last completed (None before the first): readiness reads it."""
+        return self._last_success
 
     def start(self) -> None:
         self._scheduler.start()

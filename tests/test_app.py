@@ -73,3 +73,14 @@ def test_the_demo_plays_a_scripted_incident(tmp_path: Path) -> None:
         assert found >= 0, f"{line!r} missing (or out of order) in:\n{out}"
         position = found
     assert "Slack would have refused" not in out
+
+
+def test_a_bad_log_level_is_a_clean_configuration_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env={**env, "LOG_LEVEL": "verbose"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert "LOG_LEVEL: Input should be 'DEBUG', 'INFO', 'WARNING'" in completed.stderr
+    assert "Traceback" not in completed.stderr

@@ -1,0 +1,84 @@
+"""Prometheus metrics for the edge: requests by route, method and status, and latency.
+
+With several gunicorn workers each process counts its own requests, and a scrape reaches
+one of them. prometheus_client's multiprocess mode makes every worker write its counts to
+files in ``PROMETHEUS_MULTIPROC_DIR`` and the scrape sum them. That mode is chosen when
+prometheus_client is first imported, so the import is deferred to the first metrics
+object: bot/server.py sets the directory in the gunicorn master, before any worker is
+forked and before anything imports prometheus_client. Without the variable (one process:
+tests, the demo) a private registry per app is used.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import falcon
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+UNMATCHED = "unmatched"
+
+
+class EdgeMetrics:
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        self._registry = CollectorRegistry()
+        self.requests = Counter(
+            "liaison_http_requests",
+            "HTTP requests answered by the edge",
+            ["route", "method", "status"],
+            registry=self._registry,
+        )
+        self.latency = Histogram(
+            "liaison_http_request_duration_seconds",
+            "Time to answer an HTTP request (Slack: until the ack)",
+            ["route", "method"],
+            registry=self._registry,
+        )
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method).observe(seconds)
+
+    def exposition(self) -> tuple[bytes, str]:
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        if os.environ.get(MULTIPROC_ENV):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(self._registry), CONTENT_TYPE_LATEST
+
+
+class MetricsMiddleware:
+    """Times every request and counts it under its route template (never the raw path)."""
+
+    def __init__(self, metrics: EdgeMetrics) -> None:
+        self._metrics = metrics
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.started = time.perf_counter()
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        started = getattr(req.context, "started", None)
+        if started is None:
+            return
+        route = req.uri_template or UNMATCHED
+        status = falcon.http_status_to_code(resp.status)
+        self._metrics.observe(route, req.method, status, time.perf_counter() - started)
+
+
+class MetricsResource:
+    def __init__(self, metrics: EdgeMetrics) -> None:
+        self._metrics = metrics
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body, content_type = self._metrics.exposition()
+        resp.data = body
+        resp.content_type = content_type
