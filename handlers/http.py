@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import falcon
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
@@ -42,7 +42,8 @@ class SlackEnvelope(BaseModel):
     enterprise: Id = None
     event: dict[str, Any] | None = None
     view: dict[str, Any] | None = None
-    actions: list[dict[str, Any]] | None = None
+    # Bolt reads actions[0] before any listener runs: an empty list must stop here.
+    actions: list[dict[str, Any]] | None = Field(default=None, min_length=1)
     authorizations: list[dict[str, Any]] | None = None
 
 

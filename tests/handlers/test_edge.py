@@ -168,6 +168,16 @@ def _form_payload(raw: str) -> bytes:
             "application/json",
             "payload field 'event' has the wrong type",
         ),
+        (
+            _form_payload("%7B%22type%22%3A%22view_submission%22%2C%22view%22%3A%22string%22%7D"),
+            FORM,
+            "payload field 'view' has the wrong type",
+        ),
+        (
+            _form_payload("%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%5B%5D%7D"),
+            FORM,
+            "payload field 'actions' has the wrong type",
+        ),
         (('{"type": "event_callback", "x": "' + MARKER).encode(), "application/json", "not valid"),
         (b'{"text": "' + MARKER.encode() + b'\xff\xfe"}', "application/json", "not UTF-8"),
     ],
