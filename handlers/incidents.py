@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App
 
-from bot.durations import format_duration
+from bot.durations import format_for_people
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.services import incidents
@@ -124,4 +124,4 @@ def announce(call: CommandCall, text: str) -> None:
 
 
 def _age(call: CommandCall, incident: incidents.IncidentSnapshot) -> str:
-    return format_duration(incident.age(call.rt.clock.now()))
+    return format_for_people(incident.age(call.rt.clock.now()))
