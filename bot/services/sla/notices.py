@@ -230,6 +230,8 @@ class SlaNotices:
                 .order_by(Report.customer_name, Report.id)
             ).all()
             to_tell = [tickets.to_ticket(report, inc) for report, inc in rows]
+            # People are told, not tickets: two tickets of one customer are one message.
+            customer_count = len({report.customer_key for report, _ in rows})
             context = {
                 "incident": {
                     "id": incident.id,
@@ -242,7 +244,12 @@ class SlaNotices:
         if not to_tell:
             return Outcome.obsolete
         customers = [self._render("sla/digest_customer.j2", ticket=t) for t in to_tell]
-        intro = self._render("sla/resolution_digest.j2", **context, count=len(to_tell))
+        intro = self._render(
+            "sla/resolution_digest.j2",
+            **context,
+            count=customer_count,
+            ticket_count=len(to_tell),
+        )
         copy = self._render("sla/customer_message.j2", **context)
         text = f"{intro}\n{bullet_list(customers, limit=2000)}\n\n{copy}"
         blocks = digest_blocks(intro, customers, copy, incident.id)
