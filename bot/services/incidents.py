@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,8 +19,10 @@ from bot.config import SEVERITIES, Settings
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, ProcessedEvent, Report
+from bot.rendering import Renderer
 from bot.runtime import Runtime
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SEVERITY_IN_NAME = re.compile(r"(?:^|[-_])sev[-_]?([1-4])(?:$|[-_])", re.IGNORECASE)
 
 
@@ -31,6 +34,8 @@ class IncidentSnapshot:
     channel_id: str | None
     channel_name: str | None
     title: str
+    # Set by a person (declared title, `/liaison title public`); None: the neutral default.
+    public_title: str | None
     severity: str
     status: str
     opened_at: datetime
@@ -46,6 +51,30 @@ class IncidentSnapshot:
 
     def age(self, now: datetime) -> timedelta:
         return (self.resolved_at or now) - self.opened_at
+
+
+@dataclass(frozen=True)
+class TitleChanged:
+    incident: IncidentSnapshot
+    previous: str
+    public: bool
+
+
+class HasPublicTitle(Protocol):
+    public_title: str | None
+    severity: str
+
+
+PUBLIC_TITLE_TEMPLATE = "incidents/public_title.txt.j2"
+TITLE_MAX = 300  # the column's length
+
+
+def customer_title(renderer: Renderer, incident: HasPublicTitle) -> str:
+    """The incident's title as customers read it: the one people set, else a neutral
+    wording from the template (never the internal title, which names the channel)."""
+    if incident.public_title:
+        return incident.public_title
+    return renderer.render(PUBLIC_TITLE_TEMPLATE, severity=incident.severity)
 
 
 @dataclass(frozen=True)
@@ -144,9 +173,11 @@ def declare(
                 rt,
                 channel_id=channel_id,
                 channel_name=channel_name,
-                title=title[:300],
+                title=title[:TITLE_MAX],
                 severity=severity,
                 actor=user_id,
+                # A declared title is written by a person for people: customers may read it.
+                public_title=title[:TITLE_MAX],
             )
             snapshot = _snapshot(session, rt.settings, incident)
     except IntegrityError:
@@ -244,6 +275,38 @@ def reopen(rt: Runtime, *, incident_id: int, actor: str) -> IncidentSnapshot:
     return snapshot
 
 
+def set_title(rt: Runtime, *, incident_id: int, title: str, public: bool) -> TitleChanged:
+    """Change the internal title, or (``public``) the title customers read."""
+    title = _clean_title(title)
+    if not title:
+        which = "public " if public else ""
+        raise InvalidInput(
+            f"Give the new title, e.g. `/liaison title {which}Checkout errors for EU customers`."
+        )
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(
+            f"A title has at most {TITLE_MAX} characters; this one has {len(title)}."
+        )
+    with rt.sessions.begin() as session:
+        incident = _load_for_update(session, incident_id)
+        if public:
+            previous = customer_title(rt.renderer, incident)
+            incident.public_title = title
+        else:
+            previous = incident.title
+            incident.title = title
+        snapshot = _snapshot(session, rt.settings, incident)
+    return TitleChanged(snapshot, previous=previous, public=public)
+
+
+def _clean_title(title: str) -> str:
+    """One line without control characters or the quotes people type around a title."""
+    text = " ".join(_CONTROL.sub(" ", title).split())
+    if len(text) >= 2 and text[0] in "\"'“‘" and text[-1] in "\"'”’":
+        text = text[1:-1].strip()
+    return text
+
+
 def _create(
     session: Session,
     rt: Runtime,
@@ -253,6 +316,7 @@ def _create(
     title: str,
     severity: str,
     actor: str | None,
+    public_title: str | None = None,
 ) -> Incident:
     now = rt.clock.now()
     major = is_major(rt.settings, severity)
@@ -260,6 +324,7 @@ def _create(
         channel_id=channel_id,
         channel_name=channel_name,
         title=title,
+        public_title=public_title,
         severity=severity,
         status="open",
         opened_by=actor,
@@ -302,6 +367,7 @@ def _snapshot(session: Session, settings: Settings, incident: Incident) -> Incid
         channel_id=incident.channel_id,
         channel_name=incident.channel_name,
         title=incident.title,
+        public_title=incident.public_title,
         severity=incident.severity,
         status=incident.status,
         opened_at=incident.opened_at,

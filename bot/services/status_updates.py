@@ -114,6 +114,7 @@ class IncidentFacts:
 
     id: int
     title: str
+    public_title: str  # what customers read; the internal title may name the channel
     severity: str
     channel_id: str | None
     opened_at: datetime
@@ -313,6 +314,7 @@ def _facts(session: Session, rt: Runtime, incident: Incident) -> IncidentFacts:
     return IncidentFacts(
         id=incident.id,
         title=incident.title,
+        public_title=incidents.customer_title(rt.renderer, incident),
         severity=incident.severity,
         channel_id=incident.channel_id,
         opened_at=incident.opened_at,
