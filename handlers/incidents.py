@@ -9,7 +9,7 @@ from slack_bolt import App
 from bot.durations import format_for_people
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
-from bot.services import incidents
+from bot.services import incident_titles, incidents
 from bot.slack.client import SlackDeliveryError
 from bot.slack.mentions import to_plain_text
 from handlers.commands import CommandCall, CommandRouter
@@ -67,7 +67,7 @@ def handle_declare(call: CommandCall) -> None:
                 "incidents/already_declared.j2",
                 incident=incident,
                 age=_age(call, incident),
-                public_title=incidents.customer_title(renderer, incident),
+                public_title=incident_titles.customer_title(renderer, incident),
             )
         )
         return
@@ -81,7 +81,7 @@ def handle_status(call: CommandCall) -> None:
             "incidents/status.j2",
             incident=incident,
             age=_age(call, incident),
-            public_title=incidents.customer_title(call.rt.renderer, incident),
+            public_title=incident_titles.customer_title(call.rt.renderer, incident),
         )
     )
 
@@ -94,13 +94,13 @@ def handle_title(call: CommandCall) -> None:
     first, _, rest = text.partition(" ")
     public = first.lower() == "public"
     if not text:
-        shown = incidents.customer_title(call.rt.renderer, incident)
+        shown = incident_titles.customer_title(call.rt.renderer, incident)
         raise InvalidInput(
             f"Give the new title: `/liaison title <title>` renames the incident (now "
             f"“{incident.title}”); `/liaison title public <title>` sets the title customers "
             f"read (now “{shown}”)."
         )
-    changed = incidents.set_title(
+    changed = incident_titles.set_title(
         call.rt, incident_id=incident.id, title=rest if public else text, public=public
     )
     announce(
@@ -110,7 +110,7 @@ def handle_title(call: CommandCall) -> None:
             incident=changed.incident,
             previous=changed.previous,
             public=changed.public,
-            public_title=incidents.customer_title(call.rt.renderer, changed.incident),
+            public_title=incident_titles.customer_title(call.rt.renderer, changed.incident),
             actor=call.user_id,
         ),
     )

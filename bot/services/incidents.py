@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,10 +18,8 @@ from bot.config import SEVERITIES, Settings
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, ProcessedEvent, Report
-from bot.rendering import Renderer
 from bot.runtime import Runtime
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SEVERITY_IN_NAME = re.compile(r"(?:^|[-_])sev[-_]?([1-4])(?:$|[-_])", re.IGNORECASE)
 
 
@@ -51,30 +48,6 @@ class IncidentSnapshot:
 
     def age(self, now: datetime) -> timedelta:
         return (self.resolved_at or now) - self.opened_at
-
-
-@dataclass(frozen=True)
-class TitleChanged:
-    incident: IncidentSnapshot
-    previous: str
-    public: bool
-
-
-class HasPublicTitle(Protocol):
-    public_title: str | None
-    severity: str
-
-
-PUBLIC_TITLE_TEMPLATE = "incidents/public_title.txt.j2"
-TITLE_MAX = 300  # the column's length
-
-
-def customer_title(renderer: Renderer, incident: HasPublicTitle) -> str:
-    """The incident's title as customers read it: the one people set, else a neutral
-    wording from the template (never the internal title, which names the channel)."""
-    if incident.public_title:
-        return incident.public_title
-    return renderer.render(PUBLIC_TITLE_TEMPLATE, severity=incident.severity)
 
 
 @dataclass(frozen=True)
@@ -173,11 +146,11 @@ def declare(
                 rt,
                 channel_id=channel_id,
                 channel_name=channel_name,
-                title=title[:TITLE_MAX],
+                title=title[:300],
                 severity=severity,
                 actor=user_id,
                 # A declared title is written by a person for people: customers may read it.
-                public_title=title[:TITLE_MAX],
+                public_title=title[:300],
             )
             snapshot = _snapshot(session, rt.settings, incident)
     except IntegrityError:
@@ -273,38 +246,6 @@ def reopen(rt: Runtime, *, incident_id: int, actor: str) -> IncidentSnapshot:
         snapshot = _snapshot(session, rt.settings, incident)
     rt.wake()
     return snapshot
-
-
-def set_title(rt: Runtime, *, incident_id: int, title: str, public: bool) -> TitleChanged:
-    """Change the internal title, or (``public``) the title customers read."""
-    title = _clean_title(title)
-    if not title:
-        which = "public " if public else ""
-        raise InvalidInput(
-            f"Give the new title, e.g. `/liaison title {which}Checkout errors for EU customers`."
-        )
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(
-            f"A title has at most {TITLE_MAX} characters; this one has {len(title)}."
-        )
-    with rt.sessions.begin() as session:
-        incident = _load_for_update(session, incident_id)
-        if public:
-            previous = customer_title(rt.renderer, incident)
-            incident.public_title = title
-        else:
-            previous = incident.title
-            incident.title = title
-        snapshot = _snapshot(session, rt.settings, incident)
-    return TitleChanged(snapshot, previous=previous, public=public)
-
-
-def _clean_title(title: str) -> str:
-    """One line without control characters or the quotes people type around a title."""
-    text = " ".join(_CONTROL.sub(" ", title).split())
-    if len(text) >= 2 and text[0] in "\"'“‘" and text[-1] in "\"'”’":
-        text = text[1:-1].strip()
-    return text
 
 
 def _create(

@@ -15,7 +15,7 @@ from bot.models import Incident, Report
 from bot.reminders import DueReminder
 from bot.rendering import Mrkdwn
 from bot.runtime import Runtime
-from bot.services import incidents
+from bot.services import incident_titles
 from bot.services.sla import tickets
 from bot.services.sla.delivery import (
     Outgoing,
@@ -237,7 +237,7 @@ class SlaNotices:
                 "incident": {
                     "id": incident.id,
                     "title": incident.title,
-                    "public_title": incidents.customer_title(self.rt.renderer, incident),
+                    "public_title": incident_titles.customer_title(self.rt.renderer, incident),
                     "channel_id": incident.channel_id,
                     "resolution_note": incident.resolution_note,
                     "resolved_at": incident.resolved_at,
