@@ -6,6 +6,10 @@ Web API it calls is the in-process FakeSlack; time is a FakeClock the script mov
 message, DM, private reply, modal and Home view the app produced is printed in order with
 its simulated time and destination.
 
+The transcript is the same on every run: listeners and reminders run on one thread each,
+so work happens in the order it was caused, and time passes one scheduler wake-up at a
+time, so each reminder is printed at its own simulated time.
+
 The script is ``bot.demo_steps.STEPS``: small functions taking a ``Demo``. A capability
 adds its part of the story by appending steps there.
 """
