@@ -6,6 +6,10 @@ Web API it calls is the in-process FakeSlack; time is a FakeClock the script mov
 message, DM, private reply, modal and Home view the app produced is printed in order with
 its simulated time and destination.
 
+The transcript is the same on every run: listeners and reminders run on one thread each,
+so work happens in the order it was caused, and time passes one scheduler wake-up at a
+time, so each reminder is printed at its own simulated time.
+
 The script is ``bot.demo_steps.STEPS``: small functions taking a ``Demo``. A capability
 adds its part of the story by appending steps there.
 """
@@ -59,11 +63,16 @@ class Demo:
         self.transcript.narrate(self.clock.now(), text)
 
     def advance(self, minutes: float) -> None:
-        """Let time pass; reminders that fall due are sent, and printed."""
-        self.clock.advance(timedelta(minutes=minutes))
-        self.waker.dispatch()
-        self.executor.wait_idle(timeout=30)
-        self.transcript.flush(self.clock.now())
+        """Let time pass as a running app sees it: the scheduler wakes every
+        ``SCHEDULER_INTERVAL``, so each reminder goes out (and is printed) at its own time,
+        a few seconds after it fell due, not all at once when the step ends."""
+        end = self.clock.now() + timedelta(minutes=minutes)
+        tick = self.rt.settings.scheduler_interval
+        while self.clock.now() < end:
+            self.clock.advance(min(tick, end - self.clock.now()))
+            self.waker.dispatch()
+            self.executor.wait_idle(timeout=30)
+            self.transcript.flush(self.clock.now())
 
     # --- acting as Slack ------------------------------------------------------------
 
@@ -185,6 +194,11 @@ def run_demo(
                 "liaison_users": ["UJORDAN"],
                 "liaison_escalation": "UMORGAN",
                 "sla_escalation": "UMORGAN",
+                # One listener thread and one reminder thread: work runs in the order it
+                # was caused, so the transcript is the same on every run. (Concurrent
+                # threads posting to the fake Slack interleave differently each time.)
+                "listener_threads": 1,
+                "reminder_threads": 1,
             }
         )
         clock = FakeClock(DEMO_START)

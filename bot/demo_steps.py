@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.demo import Demo, Step
-from bot.ids import LiaisonIds, ReportIds
+from bot.ids import LiaisonIds, ReportIds, SlaActions
 from bot.services.accounts import import_accounts_csv
 
 INCIDENT_CHANNEL = "CINC0001"
 SUPPORT_CHANNEL = "CSUPPORT1"
 ALEX, BLAIR, CASEY, DANA = "UALEX", "UBLAIR", "UCASEY", "UDANA"
-JORDAN, MORGAN = "UJORDAN", "UMORGAN"
+JORDAN, MORGAN, RILEY = "UJORDAN", "UMORGAN", "URILEY"
 
 ACCOUNTS_CSV = """\
 account_id,name,tier,region,vip,owner
@@ -36,6 +36,7 @@ def set_the_scene(demo: Demo) -> None:
     demo.add_user(DANA, "dana.initech", "Dana Park (Initech)", tz="Europe/Paris")
     demo.add_user(JORDAN, "jordan", "Jordan Lee (Customer Liaison pool)", tz="Europe/Madrid")
     demo.add_user(MORGAN, "morgan", "Morgan Blake (support manager)", tz="Europe/London")
+    demo.add_user(RILEY, "riley", "Riley Quinn", tz="Europe/London")
     demo.add_channel(SUPPORT_CHANNEL, "support-escalations")
     result = import_accounts_csv(demo.rt.sessions, ACCOUNTS_CSV, now=demo.clock.now())
     demo.say(
@@ -96,7 +97,10 @@ def blair_attaches_an_unknown_customer(demo: Demo) -> None:
             ReportIds.summary_block: " ",
         },
     )
-    demo.say("Blair picks the incident, fixes the ticket and writes the summary.")
+    demo.say(
+        "Blair picks the incident, fixes the ticket and writes the summary. Bluth Company is "
+        "a premium customer (first response within 1 hour) who called at 09:30."
+    )
     demo.submit(
         BLAIR,
         view,
@@ -104,6 +108,8 @@ def blair_attaches_an_unknown_customer(demo: Demo) -> None:
             ReportIds.incident_block: "1",
             ReportIds.account_block: ("name:Bluth Company", "Bluth Company"),
             ReportIds.ticket_block: "SF-00123",
+            ReportIds.first_contact_block: _minutes_ago(demo, 18),
+            ReportIds.tier_block: "premium",
             ReportIds.region_block: "eu-west",
             ReportIds.platform_block: "ios",
             ReportIds.features_block: ["checkout"],
@@ -114,8 +120,14 @@ def blair_attaches_an_unknown_customer(demo: Demo) -> None:
     )
 
 
+def jordan_records_the_assessment(demo: Demo) -> None:
+    demo.advance(1)
+    demo.say("Jordan has read the first reports and records the impact assessment.")
+    demo.command(JORDAN, "assessed", channel=INCIDENT_CHANNEL)
+
+
 def alex_attaches_the_same_customer_again(demo: Demo) -> None:
-    demo.advance(4)
+    demo.advance(3)
     demo.say("Acme's finance team writes in separately; Alex attaches a second ticket.")
     demo.command(ALEX, "report", channel=INCIDENT_CHANNEL)
     demo.submit(
@@ -181,14 +193,63 @@ def time_passes_without_an_update(demo: Demo) -> None:
     demo.command(ALEX, "sla", channel=INCIDENT_CHANNEL)
 
 
+def jordan_posts_an_update(demo: Demo) -> None:
+    demo.advance(1)
+    demo.say(
+        "Before writing to customers, Jordan gives the incident a title they can read: "
+        "`/liaison title public Checkout errors for EU customers`."
+    )
+    demo.command(JORDAN, "title public Checkout errors for EU customers", channel=INCIDENT_CHANNEL)
+    demo.say("Jordan runs `/liaison update`: the customer message is drafted from the facts.")
+    demo.command(JORDAN, "update", channel=INCIDENT_CHANNEL)
+    view = demo.last_modal()
+    demo.say("Jordan posts the update as drafted.")
+    demo.submit(JORDAN, view, {})
+
+
+def blair_answers_the_breached_ticket(demo: Demo) -> None:
+    demo.say("Nobody answered Bluth Company in time.")
+    demo.advance(9)
+    demo.advance(1)
+    demo.say("Blair calls Bluth Company back and presses *Mark responded*.")
+    demo.press(BLAIR, SlaActions.mark_responded, channel=BLAIR)
+
+
+def jordan_hands_off(demo: Demo) -> None:
+    demo.advance(1)
+    demo.say("Jordan's shift ends: *Hand off* in the checklist DM, to Riley, with a note.")
+    demo.press(JORDAN, LiaisonIds.hand_off, channel=JORDAN)
+    demo.submit(
+        JORDAN,
+        demo.last_modal(),
+        {
+            LiaisonIds.hand_off_user_block: RILEY,
+            LiaisonIds.hand_off_note_block: "Update posted at 10:21; Acme's finance team is "
+            "waiting for news about double charges.",
+        },
+    )
+
+
+def riley_accepts(demo: Demo) -> None:
+    demo.advance(1)
+    demo.say("Riley presses Accept.")
+    demo.press(RILEY, LiaisonIds.accept, channel=INCIDENT_CHANNEL)
+
+
 def casey_resolves(demo: Demo) -> None:
-    demo.advance(18)
+    demo.advance(5)
     demo.say("The payment gateway config is rolled back; Casey resolves the incident.")
     demo.command(CASEY, "resolve Rolled back the payment gateway config.", channel=INCIDENT_CHANNEL)
 
 
+def alex_tells_the_customer(demo: Demo) -> None:
+    demo.advance(2)
+    demo.say("Alex sends Acme Corp the resolution message and presses *Mark customers told*.")
+    demo.press(ALEX, SlaActions.customers_told, channel=ALEX)
+
+
 def a_late_report_finds_no_open_incident(demo: Demo) -> None:
-    demo.advance(5)
+    demo.advance(3)
     demo.say("Alex tries `/liaison report` once more, after the resolution.")
     demo.command(ALEX, "report", channel=SUPPORT_CHANNEL)
 
@@ -203,12 +264,18 @@ STEPS: list[Step] = [
     jordan_accepts_the_liaison_role,
     alex_attaches_a_directory_customer,
     blair_attaches_an_unknown_customer,
+    jordan_records_the_assessment,
     alex_attaches_the_same_customer_again,
     blair_attaches_a_customer_message,
     jordan_checks_the_impact,
     casey_checks_status,
     casey_raises_severity,
     time_passes_without_an_update,
+    jordan_posts_an_update,
+    blair_answers_the_breached_ticket,
+    jordan_hands_off,
+    riley_accepts,
     casey_resolves,
+    alex_tells_the_customer,
     a_late_report_finds_no_open_incident,
 ]

@@ -80,6 +80,10 @@ class Incident(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     channel_name: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))
+    # The title customers read. The internal title is often made from the channel name
+    # ("inc-sev2-checkout-eu"); None means the neutral wording of
+    # templates/incidents/public_title.txt.j2 until someone sets one.
+    public_title: Mapped[str | None] = mapped_column(String(300))
     severity: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     opened_by: Mapped[str | None] = mapped_column(String(32))

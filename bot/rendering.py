@@ -5,6 +5,9 @@ Operators can override any template from ``TEMPLATES_DIR``. Each template direct
 template (built-in and override) with it at startup, so a syntax error or an undefined
 variable is reported with file and line before the first incident, not during one.
 
+Durations (a ``timedelta`` in the context, or the ``duration`` filter) are rounded the one
+way ``bot.durations.people_parts`` documents, in mrkdwn and plain text alike.
+
 Templates named ``*.txt.j2`` produce plain text instead (modal drafts, words customers will
 receive): nothing is mrkdwn-escaped, and dates are written out rather than Slack tokens.
 """
@@ -28,7 +31,7 @@ from jinja2 import (
     TemplateSyntaxError,
 )
 
-from bot.durations import format_duration
+from bot.durations import format_for_people, words_for_people
 from bot.text import plural
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -79,7 +82,7 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, Mrkdwn):
         return value
     if isinstance(value, timedelta):
-        return format_duration(value)
+        return format_for_people(value)
     if isinstance(value, datetime):
         return slack_date(value)
     return escape_mrkdwn(value)
@@ -89,21 +92,10 @@ def _finalize_plain(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, timedelta):
-        return duration_words(value)
+        return words_for_people(value)
     if isinstance(value, datetime):
         return plain_date(value)
     return value
-
-
-def duration_words(delta: timedelta) -> str:
-    """``1 hour 30 minutes``: durations spelled out for text customers read."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return plural(max(int(delta.total_seconds()), 0), "second")
-    days, rest = divmod(minutes, 1440)
-    hours, minutes = divmod(rest, 60)
-    parts = [plural(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))]
-    return " ".join(part for part in parts if not part.startswith("0 "))
 
 
 def plain_date(moment: datetime | str, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
@@ -150,14 +142,14 @@ class Renderer:
         loader = ChoiceLoader([FileSystemLoader(str(d)) for d in [*dirs, BUILTIN_DIR]])
         self._env = _environment(loader, _finalize, bytecode_cache)
         self._plain_env = _environment(loader, _finalize_plain, bytecode_cache)
-        self._plain_env.filters.update(date=plain_date, duration=duration_words, plural=plural)
+        self._plain_env.filters.update(date=plain_date, duration=words_for_people, plural=plural)
         self._env.filters.update(
             e=escape_mrkdwn,
             user=_user,
             channel=_channel,
             link=_link,
             date=slack_date,
-            duration=format_duration,
+            duration=format_for_people,
             plural=plural,
         )
 

@@ -6,10 +6,10 @@ import logging
 
 from slack_bolt import App
 
-from bot.durations import format_duration
+from bot.durations import format_for_people
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
-from bot.services import incidents
+from bot.services import incident_titles, incidents
 from bot.slack.client import SlackDeliveryError
 from bot.slack.mentions import to_plain_text
 from handlers.commands import CommandCall, CommandRouter
@@ -31,6 +31,13 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         usage="severity sev1|sev2|sev3|sev4",
         summary="Change the incident's severity.",
         aliases=("sev",),
+    )
+    commands.add(
+        "title",
+        handle_title,
+        usage="title [public] <title>",
+        summary="Rename the incident; with `public`, set the title customers read "
+        "(update drafts, the resolution message).",
     )
     commands.add("resolve", handle_resolve, usage="resolve [note]", summary="Resolve the incident.")
     commands.add("reopen", handle_reopen, usage="reopen", summary="Reopen a resolved incident.")
@@ -57,7 +64,10 @@ def handle_declare(call: CommandCall) -> None:
     if not declared.created:
         call.reply(
             renderer.render(
-                "incidents/already_declared.j2", incident=incident, age=_age(call, incident)
+                "incidents/already_declared.j2",
+                incident=incident,
+                age=_age(call, incident),
+                public_title=incident_titles.customer_title(renderer, incident),
             )
         )
         return
@@ -67,7 +77,42 @@ def handle_declare(call: CommandCall) -> None:
 def handle_status(call: CommandCall) -> None:
     incident = incidents.for_channel(call.rt, call.channel_id)
     call.reply(
-        call.rt.renderer.render("incidents/status.j2", incident=incident, age=_age(call, incident))
+        call.rt.renderer.render(
+            "incidents/status.j2",
+            incident=incident,
+            age=_age(call, incident),
+            public_title=incident_titles.customer_title(call.rt.renderer, incident),
+        )
+    )
+
+
+def handle_title(call: CommandCall) -> None:
+    """``title <title>`` renames the incident; ``title public <title>`` sets what customers
+    read, so an internal name made from the channel never reaches them."""
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    text = to_plain_text(call.args).strip()
+    first, _, rest = text.partition(" ")
+    public = first.lower() == "public"
+    if not text:
+        shown = incident_titles.customer_title(call.rt.renderer, incident)
+        raise InvalidInput(
+            f"Give the new title: `/liaison title <title>` renames the incident (now "
+            f"“{incident.title}”); `/liaison title public <title>` sets the title customers "
+            f"read (now “{shown}”)."
+        )
+    changed = incident_titles.set_title(
+        call.rt, incident_id=incident.id, title=rest if public else text, public=public
+    )
+    announce(
+        call,
+        call.rt.renderer.render(
+            "incidents/title_changed.j2",
+            incident=changed.incident,
+            previous=changed.previous,
+            public=changed.public,
+            public_title=incident_titles.customer_title(call.rt.renderer, changed.incident),
+            actor=call.user_id,
+        ),
     )
 
 
@@ -124,4 +169,4 @@ def announce(call: CommandCall, text: str) -> None:
 
 
 def _age(call: CommandCall, incident: incidents.IncidentSnapshot) -> str:
-    return format_duration(incident.age(call.rt.clock.now()))
+    return format_for_people(incident.age(call.rt.clock.now()))

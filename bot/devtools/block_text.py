@@ -141,8 +141,12 @@ class BlockText:
         element = block.get("element") or {}
         label = self.text(block.get("label"))
         marker = "" if block.get("optional") else " *"
-        value = self._value(element) or "…"
-        lines = [f"{label}{marker}: [{value}]"]
+        text = str(element.get("initial_value") or "")
+        if element.get("multiline") and (len(text) > 80 or "\n" in text):
+            # A long prefilled text area (a drafted message) is read in full, line by line.
+            lines = [f"{label}{marker}:", *(f"  │ {line}".rstrip() for line in text.splitlines())]
+        else:
+            lines = [f"{label}{marker}: [{self._value(element) or '…'}]"]
         if block.get("hint"):
             lines.append(f"    ({self.text(block['hint'])})")
         return lines

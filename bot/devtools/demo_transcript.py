@@ -152,6 +152,9 @@ class Transcript:
             self._entry(now, f"{self.destination(channel)}", [f"invited {', '.join(users)}"])
         elif method == "pins.add":
             self._entry(now, f"{self.destination(channel)}", ["📌 pinned a message"])
+        elif method == "files.completeUploadExternal":
+            where = str(params.get("channel_id", ""))
+            self._entry(now, self.destination(where), self._uploads(where, params))
         elif method == "reactions.add":
             self._entry(now, f"{self.destination(channel)}", [f"reacted :{params.get('name')}:"])
         else:
@@ -168,6 +171,17 @@ class Transcript:
         if params.get("replace_original"):
             header += " (replacing the original)"
         self._entry(now, header, self._message(params))
+
+    def _uploads(self, channel: str, params: Mapping[str, Any]) -> list[str]:
+        """``📈 chart uploaded to #inc-1: <comment> (impact.png)``, one line per file."""
+        lines = []
+        for entry in _json(params.get("files")) or []:
+            stored = self._fake.files.get(str(entry.get("id")))
+            name = stored.name if stored else str(entry.get("id"))
+            what = "📈 chart" if name.lower().endswith((".png", ".svg", ".jpg")) else "📎 file"
+            about = self._text.text(str(params.get("initial_comment") or entry.get("title") or ""))
+            lines.append(f"{what} uploaded to #{self.channel_name(channel)}: {about} ({name})")
+        return lines
 
     def _message(self, params: Mapping[str, Any]) -> list[str]:
         blocks = _json(params.get("blocks")) or None

@@ -37,6 +37,8 @@ class IncidentSnapshot:
     channel_id: str | None
     channel_name: str | None
     title: str
+    # Set by a person (declared title, `/liaison title public`); None: the neutral default.
+    public_title: str | None
     severity: str
     status: str
     opened_at: datetime
@@ -162,6 +164,8 @@ def declare(
                 title=title,
                 severity=severity,
                 actor=user_id,
+                # A declared title is written by a person for people: customers may read it.
+                public_title=title[:300],
             )
             snapshot = _snapshot(session, rt.settings, incident)
     except IntegrityError:
@@ -284,6 +288,7 @@ def _create(
     title: str,
     severity: str,
     actor: str | None,
+    public_title: str | None = None,
 ) -> Incident:
     now = rt.clock.now()
     major = is_major(rt.settings, severity)
@@ -291,6 +296,7 @@ def _create(
         channel_id=channel_id,
         channel_name=channel_name,
         title=title,
+        public_title=public_title,
         severity=severity,
         status="open",
         opened_by=actor,
@@ -333,6 +339,7 @@ def _snapshot(session: Session, settings: Settings, incident: Incident) -> Incid
         channel_id=incident.channel_id,
         channel_name=incident.channel_name,
         title=incident.title,
+        public_title=incident.public_title,
         severity=incident.severity,
         status=incident.status,
         opened_at=incident.opened_at,

@@ -29,7 +29,7 @@ from bot.models import Incident, Report, ReportFeature, StatusUpdate
 from bot.reminders import DueReminder
 from bot.rendering import Mrkdwn
 from bot.runtime import Runtime
-from bot.services import incidents
+from bot.services import incident_titles, incidents
 from bot.services.cadence_plan import (
     Milestone,
     cancel_milestones,
@@ -134,6 +134,7 @@ class IncidentFacts:
 
     id: int
     title: str
+    public_title: str  # what customers read; the internal title may name the channel
     severity: str
     channel_id: str | None
     opened_at: datetime
@@ -380,6 +381,7 @@ def _facts(session: Session, rt: Runtime, incident: Incident) -> IncidentFacts:
     return IncidentFacts(
         id=incident.id,
         title=incident.title,
+        public_title=incident_titles.customer_title(rt.renderer, incident),
         severity=incident.severity,
         channel_id=incident.channel_id,
         opened_at=incident.opened_at,

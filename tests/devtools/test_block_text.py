@@ -80,3 +80,23 @@ def test_a_modal_shows_its_inputs_as_labelled_fields() -> None:
     assert "Summary *: [Card declined]" in lines
     assert "  Source: #inc-sev2-checkout-eu" in lines
     assert lines[-1] == "[Cancel] [Attach]"
+
+
+def test_a_long_prefilled_text_area_is_shown_in_full() -> None:
+    draft = "We are aware of an issue affecting checkout in eu-west. " * 3 + "\nMore soon."
+    block = {
+        "type": "input",
+        "block_id": "message",
+        "label": {"type": "plain_text", "text": "Message for customers"},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "message_input",
+            "multiline": True,
+            "initial_value": draft,
+        },
+    }
+    assert TEXT.block(block) == [
+        "Message for customers *:",
+        "  │ " + draft.splitlines()[0].rstrip(),
+        "  │ More soon.",
+    ]

@@ -123,3 +123,21 @@ def test_resolution_sends_each_owner_one_list_of_customers_to_tell(sla: Harness)
     sla.command("resolve Fixed for good", channel="CSUPPORT", user="UIC")
     assert len([t for t in dm_texts(sla, "UAGENT") if "is resolved" in t]) == 1
     assert len([t for t in dm_texts(sla, "UCOL") if "is resolved" in t]) == 2
+
+
+@sqlite_only
+def test_the_resolution_counts_customers_not_tickets(sla: Harness) -> None:
+    incident = declare(sla)
+    attach(sla, incident, customer="Acme Corp", ticket="SF-1")
+    attach(sla, incident, customer="Acme Corp", ticket="SF-2")
+    before = len(dms(sla, "UAGENT"))
+
+    sla.command("resolve Rolled back", channel="CSUPPORT", user="UIC")
+
+    [digest] = dms(sla, "UAGENT")[before:]
+    assert "Tell your 1 customer who reported it (2 tickets);" in digest["text"]
+    assert "*Acme Corp* · SF-1" in digest["text"]
+    assert "*Acme Corp* · SF-2" in digest["text"]
+
+    press(sla, SlaActions.customers_told, digest, dm_of="UAGENT")
+    assert "Marked 1 customer of incident #1 as told" in str(dms(sla, "UAGENT")[-1]["blocks"])

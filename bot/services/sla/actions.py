@@ -41,8 +41,11 @@ class HandedOver:
 
 @dataclass(frozen=True)
 class CustomersTold:
+    """``count`` is distinct customers (what the person told), ``tickets`` their tickets."""
+
     incident_id: int
     count: int
+    tickets: int
 
 
 def _lock(session: Session, report_id: int) -> tuple[Report, Incident]:
@@ -181,12 +184,13 @@ def mark_customers_told(rt: Runtime, *, incident_id: int, actor: str) -> Custome
                 Report.customer_notified_at.is_(None),
             )
             .values(customer_notified_at=now)
+            .returning(Report.customer_key)
             .execution_options(synchronize_session=False)
         )
-        count = int(result.rowcount or 0)
-        if count == 0:
+        customer_keys = list(result.scalars())
+        if not customer_keys:
             raise InvalidTransition(
                 f"You have no customers of incident #{incident_id} left to tell: they were "
                 "already marked as told, or their tickets belong to someone else now."
             )
-    return CustomersTold(incident_id, count)
+    return CustomersTold(incident_id, count=len(set(customer_keys)), tickets=len(customer_keys))

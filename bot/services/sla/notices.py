@@ -15,6 +15,7 @@ from bot.models import Incident, Report
 from bot.reminders import DueReminder
 from bot.rendering import Mrkdwn
 from bot.runtime import Runtime
+from bot.services import incident_titles
 from bot.services.sla import tickets
 from bot.services.sla.delivery import (
     Outgoing,
@@ -230,10 +231,13 @@ class SlaNotices:
                 .order_by(Report.customer_name, Report.id)
             ).all()
             to_tell = [tickets.to_ticket(report, inc) for report, inc in rows]
+            # People are told, not tickets: two tickets of one customer are one message.
+            customer_count = len({report.customer_key for report, _ in rows})
             context = {
                 "incident": {
                     "id": incident.id,
                     "title": incident.title,
+                    "public_title": incident_titles.customer_title(self.rt.renderer, incident),
                     "channel_id": incident.channel_id,
                     "resolution_note": incident.resolution_note,
                     "resolved_at": incident.resolved_at,
@@ -242,7 +246,12 @@ class SlaNotices:
         if not to_tell:
             return Outcome.obsolete
         customers = [self._render("sla/digest_customer.j2", ticket=t) for t in to_tell]
-        intro = self._render("sla/resolution_digest.j2", **context, count=len(to_tell))
+        intro = self._render(
+            "sla/resolution_digest.j2",
+            **context,
+            count=customer_count,
+            ticket_count=len(to_tell),
+        )
         copy = self._render("sla/customer_message.j2", **context)
         text = f"{intro}\n{bullet_list(customers, limit=2000)}\n\n{copy}"
         blocks = digest_blocks(intro, customers, copy, incident.id)
