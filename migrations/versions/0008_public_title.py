@@ -5,7 +5,7 @@ The internal title is often made from the channel name ("inc-sev2-checkout-eu" b
 public title, so they are shown to customers with the neutral default wording.
 
 Revision ID: 0008_public_title
-Revises: 0004_impact
+Revises: 0007_intake
 
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_public_title"
-down_revision = "0004_impact"
+down_revision = "0007_intake"
 branch_labels = None
 depends_on = None
 
