@@ -1,13 +1,14 @@
-"""Durable reminders: future actions stored as rows, claimed atomically, sent once.
+"""The jobs table (``reminders``): rows written, claimed atomically, finished one by one.
 
-A cause (incident opened, report attached) schedules rows in its own transaction. A wake-up
-claims due rows in one UPDATE ... RETURNING whose subquery uses ``FOR UPDATE SKIP LOCKED`` on
+Only ``bot.jobs`` uses this module; services go through ``bot.jobs.api``. A cause
+(incident opened, report attached) schedules rows in its own transaction. A wake-up claims
+due rows in one UPDATE ... RETURNING whose subquery uses ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL (SQLite serialises writers anyway), so two replicas never claim the same row.
-A claim is a lease: if the process dies mid-send, the row becomes claimable again when
-the lease ends. Handlers re-check their reason before sending and report it obsolete.
+A claim is a lease: if the process dies mid-run, the row becomes claimable again when the
+lease ends, with its attempt count telling the handler that an earlier attempt ran.
 
-Kinds registered as coalescing send one message per incident, kind and target however many
-of their rows fell due together (after downtime, say): ``superseded`` finds the older ones.
+Kinds declared ``Coalesce.newest`` run once per incident, kind and target however many of
+their rows fell due together (after downtime, say): ``superseded`` finds the older ones.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, or_, select, text, update
+from sqlalchemy import TextClause, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Reminder
 
 
 @dataclass(frozen=True)
-class DueReminder:
-    """A claimed reminder, detached from any session, handed to its kind's handler."""
+class ClaimedRow:
+    """A claimed row as stored (payload still JSON); the dispatcher makes it a ``Job``."""
 
     id: int
     kind: str
@@ -35,6 +36,7 @@ class DueReminder:
     payload: dict[str, Any]
     due_at: datetime
     attempts: int
+    first_claimed_at: datetime | None
 
 
 def schedule(
@@ -106,7 +108,8 @@ _SCHEDULE = _schedule_statement("DO NOTHING")
 _SCHEDULE_REVIVE = _schedule_statement(
     "DO UPDATE SET status = 'pending', due_at = excluded.due_at, payload = excluded.payload, "
     "target = excluded.target, attempts = 0, claimed_by = NULL, lease_until = NULL, "
-    "cancelled_at = NULL, last_error = NULL WHERE reminders.status = 'cancelled'"
+    "first_claimed_at = NULL, cancelled_at = NULL, last_error = NULL "
+    "WHERE reminders.status = 'cancelled'"
 )
 
 
@@ -121,15 +124,9 @@ def cancel(
     due_after: datetime | None = None,
 ) -> int:
     """Cancel pending reminders matching every given filter; returns how many."""
-    conditions = [Reminder.status == "pending"]
-    if kinds is not None:
-        conditions.append(Reminder.kind.in_(list(kinds)))
-    if incident_id is not None:
-        conditions.append(Reminder.incident_id == incident_id)
-    if report_id is not None:
-        conditions.append(Reminder.report_id == report_id)
-    if target is not None:
-        conditions.append(Reminder.target == target)
+    conditions = pending_where(
+        kinds=kinds, incident_id=incident_id, report_id=report_id, target=target
+    )
     if due_after is not None:
         conditions.append(Reminder.due_at > due_after)
     result = session.execute(
@@ -141,6 +138,27 @@ def cancel(
     return int(result.rowcount or 0)
 
 
+def pending_where(
+    *,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    incident_id: int | None = None,
+    report_id: int | None = None,
+    target: str | None = None,
+    statuses: tuple[str, ...] = ("pending",),
+) -> list[Any]:
+    """The WHERE clause of "jobs of these kinds and this incident/report/target"."""
+    conditions: list[Any] = [Reminder.status.in_(statuses)]
+    if kinds is not None:
+        conditions.append(Reminder.kind.in_(list(kinds)))
+    if incident_id is not None:
+        conditions.append(Reminder.incident_id == incident_id)
+    if report_id is not None:
+        conditions.append(Reminder.report_id == report_id)
+    if target is not None:
+        conditions.append(Reminder.target == target)
+    return conditions
+
+
 def claim_due(
     sessions: sessionmaker[Session],
     *,
@@ -148,12 +166,12 @@ def claim_due(
     worker: str,
     limit: int,
     lease: timedelta,
-) -> list[DueReminder]:
+) -> list[ClaimedRow]:
     """Atomically claim up to ``limit`` due reminders (and ones whose lease ran out)."""
     params = {"now": now, "worker": worker, "limit": limit, "lease_until": now + lease}
     with sessions.begin() as session:
         rows = session.connection().execute(_CLAIM, params).all()
-    claimed = [DueReminder(*row) for row in rows]
+    claimed = [ClaimedRow(*row) for row in rows]
     claimed.sort(key=lambda item: (item.due_at, item.id))
     return claimed
 
@@ -183,6 +201,7 @@ def _claim_statement() -> Any:
             claimed_by=bindparam("worker"),
             lease_until=bindparam("lease_until", type_=Reminder.__table__.c.lease_until.type),
             attempts=Reminder.attempts + 1,
+            first_claimed_at=func.coalesce(Reminder.first_claimed_at, now),
         )
         .returning(
             Reminder.id,
@@ -194,6 +213,7 @@ def _claim_statement() -> Any:
             Reminder.payload,
             Reminder.due_at,
             Reminder.attempts,
+            Reminder.first_claimed_at,
         )
     )
 
@@ -202,7 +222,7 @@ _CLAIM = _claim_statement()
 
 
 def superseded(
-    sessions: sessionmaker[Session], batch: list[DueReminder], *, now: datetime
+    sessions: sessionmaker[Session], batch: list[ClaimedRow], *, now: datetime
 ) -> set[int]:
     """Ids in ``batch`` made redundant by a newer due row of the same incident, kind, target.
 
@@ -297,3 +317,17 @@ def retry_later(
             .values(status="pending", due_at=due_at, lease_until=None, last_error=error[:2000])
             .execution_options(synchronize_session=False)
         )
+
+
+def next_due(sessions: sessionmaker[Session]) -> datetime | None:
+    """When the next row becomes claimable: the earliest pending due time or lease end."""
+    with sessions() as session:
+        row = session.execute(_NEXT_DUE).one()
+    times = [moment for moment in row if moment is not None]
+    return min(times) if times else None
+
+
+_NEXT_DUE = select(
+    select(func.min(Reminder.due_at)).where(Reminder.status == "pending").scalar_subquery(),
+    select(func.min(Reminder.lease_until)).where(Reminder.status == "claimed").scalar_subquery(),
+)
