@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.jobs import store
 from bot.jobs.failures import verdict
-from bot.jobs.kinds import Coalesce, Handler, Job, JobKind, Outcome, RetryPolicy
+from bot.jobs.kinds import Coalesce, Handler, JobKind, Outcome, RetryPolicy
 from bot.jobs.outbox import JobScope, RunningJob
 from bot.jobs.store import ClaimedRow
 
@@ -165,24 +165,11 @@ class ReminderDispatcher:
         if declared is None:
             return self._fail(row, f"LookupError: no job kind {row.kind!r} is declared")
         kind = declared.kind
+        policy = self._retry_policy(kind)
         try:
-            payload = kind.load(row.payload)
+            job = row.as_job(kind, last_attempt=row.attempts >= policy.max_attempts)
         except ValidationError as exc:
             return self._fail(row, f"ValidationError: {exc}")
-        policy = self._retry_policy(kind)
-        job: Job[Any] = Job(
-            id=row.id,
-            kind=row.kind,
-            dedupe_key=row.dedupe_key,
-            incident_id=row.incident_id,
-            report_id=row.report_id,
-            target=row.target,
-            payload=payload,
-            due_at=row.due_at,
-            attempts=row.attempts,
-            first_claimed_at=row.first_claimed_at,
-            last_attempt=row.attempts >= policy.max_attempts,
-        )
         look_since = None
         if job.reclaimed and not kind.repeat_safe and row.first_claimed_at is not None:
             look_since = row.first_claimed_at - CLOCK_SKEW

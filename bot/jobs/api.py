@@ -43,10 +43,11 @@ def schedule(
     declared with a fold rule merges into its pending job instead (see ``fold``).
     """
     if kind.fold is not Fold.none:
-        return fold(
+        fold(
             session, kind, payload, due_at=due_at, now=now,
             incident_id=incident_id, report_id=report_id, target=target,
         )  # fmt: skip
+        return True
     return store.schedule(
         session,
         kind=kind.name,
@@ -71,33 +72,17 @@ def fold(
     incident_id: int | None = None,
     report_id: int | None = None,
     target: str | None = None,
-) -> bool:
+) -> None:
     """Merge into the pending job of this kind, incident and target, or schedule one.
 
-    The pending job keeps the sooner due time and takes this payload; True if a new row
-    was written. A job already claimed is not merged into: it may have read the state
-    before this cause committed, so the cause gets a job of its own.
+    The pending job keeps the sooner due time and takes this payload. A job already
+    claimed is not merged into: it may have read the state before this cause committed,
+    so the cause gets a job of its own.
     """
-    group = store.pending_where(kinds=[kind.name], incident_id=incident_id, target=target)
-    if incident_id is None:
-        group.append(Reminder.incident_id.is_(None))
-    if target is None:
-        group.append(Reminder.target.is_(None))
-    pending = session.execute(
-        select(Reminder.id, Reminder.due_at).where(*group).order_by(Reminder.id).limit(1)
-    ).first()
-    if pending is not None:
-        session.execute(
-            update(Reminder)
-            .where(Reminder.id == pending.id, Reminder.status == "pending")
-            .values(due_at=min(pending.due_at, due_at), payload=kind.dump(payload))
-            .execution_options(synchronize_session=False)
-        )
-        return False
-    return store.schedule(
+    store.fold(
         session,
         kind=kind.name,
-        dedupe_key=_unique_key(kind),
+        group=f"{kind.name}:{incident_id or ''}:{target or ''}",
         due_at=due_at,
         now=now,
         incident_id=incident_id,

@@ -17,9 +17,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import (
+    String,
+    TextClause,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs.kinds import Job, JobKind, P
 from bot.models import Reminder
 
 
@@ -37,6 +50,22 @@ class ClaimedRow:
     due_at: datetime
     attempts: int
     first_claimed_at: datetime | None
+
+    def as_job(self, kind: JobKind[P], *, last_attempt: bool = False) -> Job[P]:
+        """The job handed to the handler: payload parsed by the kind's model."""
+        return Job(
+            id=self.id,
+            kind=self.kind,
+            dedupe_key=self.dedupe_key,
+            incident_id=self.incident_id,
+            report_id=self.report_id,
+            target=self.target,
+            payload=kind.load(self.payload),
+            due_at=self.due_at,
+            attempts=self.attempts,
+            first_claimed_at=self.first_claimed_at,
+            last_attempt=last_attempt,
+        )
 
 
 def schedule(
@@ -75,6 +104,34 @@ def schedule(
     return session.execute(statement, values).first() is not None
 
 
+def fold(
+    session: Session,
+    *,
+    kind: str,
+    group: str,
+    due_at: datetime,
+    now: datetime,
+    incident_id: int | None = None,
+    report_id: int | None = None,
+    target: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Schedule into the group's open slot, or merge into the job pending there."""
+    values = {
+        "kind": kind,
+        "dedupe_key": f"{group}{OPEN_SLOT}",
+        "due_at": due_at,
+        "incident_id": incident_id,
+        "report_id": report_id,
+        "target": target,
+        "payload": payload or {},
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+    session.execute(_FOLD, values)
+
+
 def _schedule_statement(on_conflict: str) -> TextClause:
     """The upsert as SQL that PostgreSQL and SQLite (3.35+) both speak.
 
@@ -104,6 +161,17 @@ _SCHEDULED_COLUMNS = (
     "created_at",
 )
 _SCHEDULE = _schedule_statement("DO NOTHING")
+# Fold: the pending job of a group holds the group's open key (ending OPEN_SLOT) until it
+# is claimed; a cause meanwhile merges into it, keeping the sooner due time. One statement,
+# so concurrent causes (two replicas, parallel handlers) never make two pending jobs.
+OPEN_SLOT = "~open"
+# A job cancelled in its slot (never claimed) comes back with the new due time.
+_FOLD = _schedule_statement(
+    "DO UPDATE SET payload = excluded.payload, status = 'pending', cancelled_at = NULL, "
+    "due_at = CASE WHEN reminders.status = 'cancelled' OR excluded.due_at < reminders.due_at "
+    "THEN excluded.due_at ELSE reminders.due_at END "
+    "WHERE reminders.status IN ('pending', 'cancelled')"
+)
 # Revive: only a cancelled row comes back; one pending, claimed or sent stays as it is.
 _SCHEDULE_REVIVE = _schedule_statement(
     "DO UPDATE SET status = 'pending', due_at = excluded.due_at, payload = excluded.payload, "
@@ -202,6 +270,14 @@ def _claim_statement() -> Any:
             lease_until=bindparam("lease_until", type_=Reminder.__table__.c.lease_until.type),
             attempts=Reminder.attempts + 1,
             first_claimed_at=func.coalesce(Reminder.first_claimed_at, now),
+            # A claimed job frees its group's open slot: later causes get a job of their own.
+            dedupe_key=case(
+                (
+                    Reminder.dedupe_key.endswith(OPEN_SLOT, autoescape=True),
+                    Reminder.dedupe_key + "#" + cast(Reminder.id, String),
+                ),
+                else_=Reminder.dedupe_key,
+            ),
         )
         .returning(
             Reminder.id,

@@ -124,7 +124,7 @@ class Deadline:
         )
 
     def key(self, incident_id: int, stage: Stage) -> str:
-        return f"cadence:{incident_id}:{self.milestone.value}:{epoch(self.due_at)}:{stage.value}"
+        return f"{incident_id}:{self.milestone.value}:{epoch(self.due_at)}:{stage.value}"
 
 
 def update_interval(settings: Settings, severity: str) -> timedelta:
@@ -327,7 +327,7 @@ def schedule_repeat(
         session,
         KINDS[Milestone.update, Stage.due],
         payload,
-        key=f"cadence:{incident.id}:update:{epoch(due_at)}:due:{periods}",
+        key=f"{incident.id}:update:{epoch(due_at)}:due:{periods}",
         due_at=at,
         now=now,
         incident_id=incident.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from bot.reminders import DueReminder
 from sqlalchemy import Engine, select
 
 from bot import reminders
@@ -12,7 +13,6 @@ from bot.clock import FakeClock
 from bot.db import make_session_factory
 from bot.dispatcher import Outcome, ReminderDispatcher
 from bot.models import Incident, Reminder
-from bot.reminders import DueReminder
 from bot.slack.client import SlackDeliveryError
 
 

@@ -72,7 +72,9 @@ ASSIGN: JobKind[AssignPayload] = JobKind(Kind.assign, AssignPayload)
 ANNOUNCE: JobKind[AnnouncePayload] = JobKind(
     Kind.announce, AnnouncePayload, retry=RetryPolicy(max_attempts=ANNOUNCE_ATTEMPTS)
 )
-CHECKLIST: JobKind[AnnouncePayload] = JobKind(Kind.checklist, AnnouncePayload)
+CHECKLIST: JobKind[AnnouncePayload] = JobKind(
+    Kind.checklist, AnnouncePayload, retry=RetryPolicy(max_attempts=ANNOUNCE_ATTEMPTS)
+)
 ACCEPT_TIMEOUT: JobKind[AssignmentPayload] = JobKind(Kind.accept_timeout, AssignmentPayload)
 CHANNEL_NOTICE: JobKind[TextPayload] = JobKind(Kind.channel_notice, TextPayload)
 # The target is the escalation contact; a user group fans out to one job per member.
