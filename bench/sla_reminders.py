@@ -45,12 +45,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, insert, text
 
 from app import build
-from bot import reminders
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.devtools.fake_slack import FakeSlack
 from bot.devtools.scratch_postgres import scratch_postgres
+from bot.jobs import store as reminders
 from bot.models import Incident, Reminder, Report
 from bot.services.sla.schedule import Kind
 

@@ -178,7 +178,13 @@ class ReminderDispatcher:
                 outcome = declared.handler(job)
         except Exception as exc:  # recorded per job; one failure must not stop the rest
             return self._failed(row, policy, exc)
-        self._finish([row.id], outcome.value)
+        store.finish_one(
+            self._sessions,
+            job_id=row.id,
+            worker=self.worker_id,
+            status=outcome.value,
+            now=self._clock.now(),
+        )
         return ("sent" if outcome is Outcome.sent else "obsolete"), None
 
     def _finish(self, ids: list[int], status: str, error: str | None = None) -> None:

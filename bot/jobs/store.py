@@ -362,6 +362,39 @@ def finish(
         )
 
 
+def finish_one(
+    sessions: sessionmaker[Session], *, job_id: int, worker: str, status: str, now: datetime
+) -> None:
+    """Mark one claimed job ``sent`` or ``cancelled`` (if still ours) in its own short
+    transaction: run right after each job's side effect, so it is built once."""
+    with sessions.begin() as session:
+        session.connection().execute(
+            _FINISH_ONE[status], {"job_id": job_id, "worker": worker, "now": now}
+        )
+
+
+def _finish_one_statement(status: str) -> Any:
+    stamp = "sent_at" if status == "sent" else "cancelled_at"
+    return (
+        update(Reminder)
+        .where(
+            Reminder.id == bindparam("job_id"),
+            Reminder.claimed_by == bindparam("worker"),
+            Reminder.status == "claimed",
+        )
+        .values(
+            {
+                "status": status,
+                "lease_until": None,
+                stamp: bindparam("now", type_=Reminder.__table__.c.sent_at.type),
+            }
+        )
+    )
+
+
+_FINISH_ONE = {status: _finish_one_statement(status) for status in ("sent", "cancelled")}
+
+
 def release(sessions: sessionmaker[Session], *, ids: list[int], worker: str) -> None:
     """Hand claimed reminders back unsent (their claim was about to lapse); the aborted
     attempt does not count against them."""
