@@ -5,7 +5,7 @@
 - ``api``: the one way services schedule, reschedule, fold, fan out and cancel jobs.
 - ``failures``: how a handler says a failure is permanent or transient.
 - ``outbox``: messages tagged with their job and found again instead of repeated.
-- ``store``: the table itself, used only by this package and the dispatcher.
+- ``store`` and ``writes``: the table itself, used only by this package and the dispatcher.
 """
 
 from bot.jobs.api import cancel, fan_out, fold, has_jobs, reschedule, schedule

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from bot.jobs import store
+from bot.jobs import writes
 from bot.jobs.kinds import Fold, JobKind
 from bot.models import Reminder
 
@@ -48,7 +48,7 @@ def schedule(
             incident_id=incident_id, report_id=report_id, target=target,
         )  # fmt: skip
         return True
-    return store.schedule(
+    return writes.schedule(
         session,
         kind=kind.name,
         dedupe_key=f"{kind.name}:{key}" if key is not None else _unique_key(kind),
@@ -79,7 +79,7 @@ def fold(
     claimed is not merged into: it may have read the state before this cause committed,
     so the cause gets a job of its own.
     """
-    store.fold(
+    writes.fold(
         session,
         kind=kind.name,
         group=f"{kind.name}:{incident_id or ''}:{target or ''}",
@@ -126,7 +126,7 @@ def reschedule(
 ) -> int:
     """Move the pending jobs of this kind (and incident/report/target) to ``due_at``;
     ``sooner_only`` moves only those due later. Returns how many moved."""
-    conditions = store.pending_where(
+    conditions = writes.pending_where(
         kinds=[kind.name], incident_id=incident_id, report_id=report_id, target=target
     )
     if sooner_only:
@@ -151,7 +151,7 @@ def cancel(
 ) -> int:
     """Withdraw the pending jobs of these kinds (and incident/report/target); how many."""
     names = [kinds.name] if isinstance(kinds, JobKind) else [kind.name for kind in kinds]
-    return store.cancel(
+    return writes.cancel(
         session, now=now, kinds=names, incident_id=incident_id, report_id=report_id,
         target=target,
     )  # fmt: skip
@@ -167,7 +167,7 @@ def has_jobs(
     """Whether jobs of these kinds exist for the incident (pending or running; with
     ``active_only=False`` also ones that already ran)."""
     statuses = ("pending", "claimed") if active_only else ("pending", "claimed", "sent", "failed")
-    conditions = store.pending_where(
+    conditions = writes.pending_where(
         kinds=[kind.name for kind in kinds], incident_id=incident_id, statuses=statuses
     )
     return bool(session.scalar(select(exists().where(*conditions))))
