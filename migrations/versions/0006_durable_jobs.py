@@ -61,7 +61,9 @@ def _backfill_assessment_due() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): recreating ``incidents`` would
+    # trip the foreign keys that point at it.
+    with op.batch_alter_table("incidents", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("assessment_due_at")
-    with op.batch_alter_table("reminders", schema=None) as batch_op:
+    with op.batch_alter_table("reminders", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("first_claimed_at")
