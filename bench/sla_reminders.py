@@ -138,7 +138,7 @@ def bench(name: str, url: str, schema: Path | None, args: argparse.Namespace) ->
         finding, slack = Timer(), Timer()
         original_claim = reminders.claim_due
         reminders.claim_due = finding.wrap(original_claim)  # type: ignore[assignment]
-        notifier = liaison.rt.notifier
+        notifier = getattr(liaison.rt.notifier, "inner", liaison.rt.notifier)
         notifier._call = slack.wrap(notifier._call)  # type: ignore[method-assign]
         try:
             for label, moment in (

@@ -72,6 +72,11 @@ class OutboxNotifier:
         self._inner = inner
         self._scope = scope
 
+    @property
+    def inner(self) -> Notifier:
+        """The wrapped port (to measure or replace what reaches Slack)."""
+        return self._inner
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
