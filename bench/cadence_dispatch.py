@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select, text  # noqa: E402
 
 from app import build  # noqa: E402
-from bot import reminders  # noqa: E402
+from bot import jobs  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from bot.devtools.fake_slack import FakeSlack  # noqa: E402
 from bot.devtools.fake_slack_http import FakeSlackServer  # noqa: E402
 from bot.models import Base, Incident, Reminder  # noqa: E402
-from bot.services.cadence_plan import Milestone, Stage, reminder_kind, update_deadline  # noqa: E402
+from bot.services.cadence_plan import KINDS, Milestone, Stage, update_deadline  # noqa: E402
 
 SCHEMA = ROOT.parent / "shared/slack/block-kit.schema.json"
 GROUP = "SONCALL"
@@ -89,7 +89,7 @@ def seed(database_url: str, incidents: int, members: list[str]) -> int:
         if connection.dialect.name == "postgresql":
             tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    kind = reminder_kind(Milestone.update, Stage.escalate)
+    kind = KINDS[Milestone.update, Stage.escalate]
     with make_session_factory(engine).begin() as session:
         for number in range(incidents):
             incident = Incident(
@@ -102,11 +102,11 @@ def seed(database_url: str, incidents: int, members: list[str]) -> int:
             deadline = update_deadline(session, settings, incident)
             assert deadline is not None
             for member in members:
-                reminders.schedule(
-                    session, kind=kind,
-                    dedupe_key=f"{deadline.key(incident.id, Stage.escalate)}:{member}",
+                jobs.schedule(
+                    session, kind, deadline.payload(),
+                    key=f"{deadline.key(incident.id, Stage.escalate)}:{member}",
                     due_at=deadline.escalate_at, now=now, incident_id=incident.id,
-                    target=member, payload=deadline.payload(),
+                    target=member,
                 )  # fmt: skip
     with make_session_factory(engine)() as session:
         count = int(session.scalar(select(func.count(Reminder.id))) or 0)

@@ -45,12 +45,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, insert, text
 
 from app import build
-from bot import reminders
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.devtools.fake_slack import FakeSlack
 from bot.devtools.scratch_postgres import scratch_postgres
+from bot.jobs import store as reminders
 from bot.models import Incident, Reminder, Report
 from bot.services.sla.schedule import Kind
 
@@ -138,7 +138,7 @@ def bench(name: str, url: str, schema: Path | None, args: argparse.Namespace) ->
         finding, slack = Timer(), Timer()
         original_claim = reminders.claim_due
         reminders.claim_due = finding.wrap(original_claim)  # type: ignore[assignment]
-        notifier = liaison.rt.notifier
+        notifier = getattr(liaison.rt.notifier, "inner", liaison.rt.notifier)
         notifier._call = slack.wrap(notifier._call)  # type: ignore[method-assign]
         try:
             for label, moment in (

@@ -1,12 +1,17 @@
-"""Runs due reminders through the handler registered for their kind.
+"""Runs due jobs through the handler declared for their kind, finishing each on its own.
 
-A handler sends what is due and returns ``Outcome.sent``, or returns ``Outcome.obsolete``
-when the reason disappeared (update posted, ticket answered). A transient Slack failure is
-retried with backoff; a permanent one is recorded as failed and never retried forever.
+A handler does what is due and returns ``Outcome.sent``, or ``Outcome.obsolete`` when the
+reason disappeared (update posted, ticket answered). Each job is finished in its own short
+transaction right after its handler returns, so a crash later in the batch cannot send it
+again. What a handler raises is classified by the failure protocol (bot/jobs/failures.py):
+permanent failures are recorded, transient ones retried by the kind's retry policy.
 
-A kind registered with ``coalesce=True`` sends one message per incident, kind and target for
-everything of it that fell due together (rows piled up while the app was down): the older
-rows are recorded as cancelled without running the handler.
+A job that runs again after an earlier attempt (its lease ran out when a process died, or
+a transient failure) runs with its thread marked (``JobScope``), so the outbox notifier
+looks for the messages that attempt may already have posted before posting them again.
+
+Kinds declared ``Coalesce.newest`` run once per incident, kind and target for everything of
+them that fell due together; the older rows are recorded as cancelled without running.
 """
 
 from __future__ import annotations
@@ -15,33 +20,31 @@ import logging
 import os
 import socket
 import uuid
-from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import partial
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import reminders
 from bot.clock import Clock
-from bot.reminders import DueReminder
-from bot.slack.client import SlackDeliveryError
+from bot.jobs import store
+from bot.jobs.failures import verdict
+from bot.jobs.kinds import Coalesce, Handler, JobKind, Outcome, RetryPolicy
+from bot.jobs.outbox import JobScope, RunningJob
+from bot.jobs.store import ClaimedRow
+
+__all__ = ["DispatchStats", "Outcome", "ReminderDispatcher", "default_worker_id"]
 
 log = logging.getLogger(__name__)
 
-
-class Outcome(StrEnum):
-    sent = "sent"
-    obsolete = "cancelled"
-
-
-ReminderHandler = Callable[[DueReminder], Outcome]
-# Handlers start only within this share of the lease, so sends end before it runs out.
+# Handlers start only within this share of the lease, so they end before it runs out.
 LEASE_USABLE = 0.75
-RELEASED = "released"
+# A reclaimed job looks for its earlier messages from this long before its first claim
+# (clocks of replicas and of Slack differ a little).
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 @dataclass
@@ -60,8 +63,14 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+@dataclass(frozen=True)
+class _Declared:
+    kind: JobKind[Any]
+    handler: Handler
+
+
 class ReminderDispatcher:
-    """Claims due reminders in batches and hands each to its kind's handler."""
+    """Claims due jobs in batches and hands each to its kind's handler."""
 
     def __init__(
         self,
@@ -78,33 +87,36 @@ class ReminderDispatcher:
         self._sessions = sessions
         self._clock = clock
         self.worker_id = worker_id or default_worker_id()
-        self._handlers: dict[str, ReminderHandler] = {}
-        self._coalescing: set[str] = set()
+        self._declared: dict[str, _Declared] = {}
         self._batch_size = batch_size
         self._threads = threads
         self._lease = lease
-        self._max_attempts = max_attempts
+        self._default_retry = RetryPolicy(max_attempts=max_attempts)
         self._max_batches = max_batches
+        # Which job each worker thread runs; the outbox notifier reads it.
+        self.scope = JobScope()
 
-    def register(self, kind: str, handler: ReminderHandler, *, coalesce: bool = False) -> None:
-        """Route ``kind`` to ``handler``; ``coalesce`` sends only the newest of a pile-up."""
-        if kind in self._handlers:
-            raise ValueError(f"a handler for reminder kind {kind!r} is already registered")
-        self._handlers[kind] = handler
-        if coalesce:
-            self._coalescing.add(kind)
+    def declare(self, kind: JobKind[Any], handler: Handler) -> None:
+        """Run jobs of ``kind`` with ``handler``, by the rules ``kind`` declares."""
+        if kind.name in self._declared:
+            raise ValueError(f"job kind {kind.name!r} is already declared")
+        self._declared[kind.name] = _Declared(kind, handler)
 
     @property
     def kinds(self) -> list[str]:
-        return sorted(self._handlers)
+        return sorted(self._declared)
+
+    def next_due(self) -> datetime | None:
+        """When the next job becomes due (or a claim runs out), for the scheduler's sleep."""
+        return store.next_due(self._sessions)
 
     def run_once(self) -> DispatchStats:
-        """Send everything due now; stops when nothing due is left (bounded by max_batches)."""
+        """Run everything due now; stops when nothing due is left (bounded by max_batches)."""
         stats = DispatchStats()
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
             for _ in range(self._max_batches):
                 claimed_at = self._clock.now()
-                batch = reminders.claim_due(
+                batch = store.claim_due(
                     self._sessions,
                     now=claimed_at,
                     worker=self.worker_id,
@@ -114,84 +126,96 @@ class ReminderDispatcher:
                 if not batch:
                     break
                 stats.claimed += len(batch)
-                finished: dict[str, list[int]] = defaultdict(list)
                 redundant = self._coalesce(batch)
                 if redundant:
-                    finished[str(Outcome.obsolete.value)].extend(redundant)
+                    self._finish(list(redundant), Outcome.obsolete.value)
                     stats.coalesced += len(redundant)
-                    batch = [reminder for reminder in batch if reminder.id not in redundant]
+                    batch = [row for row in batch if row.id not in redundant]
                 run = partial(self._run_one, send_by=claimed_at + self._lease * LEASE_USABLE)
-                for reminder, outcome in zip(batch, pool.map(run, batch), strict=True):
-                    self._record(reminder, outcome, stats, finished)
-                now = self._clock.now()
-                released = finished.pop(RELEASED, [])
-                reminders.release(self._sessions, ids=released, worker=self.worker_id)
-                for status, ids in finished.items():
-                    reminders.finish(
-                        self._sessions, ids=ids, worker=self.worker_id, status=status, now=now
-                    )
+                for row, (result, error) in zip(batch, pool.map(run, batch), strict=True):
+                    setattr(stats, result, getattr(stats, result) + 1)
+                    if error:
+                        stats.errors.append(f"{row.kind}#{row.id}: {error}")
         return stats
 
-    def _coalesce(self, batch: list[DueReminder]) -> set[int]:
-        coalescing = [reminder for reminder in batch if reminder.kind in self._coalescing]
+    def _coalesce(self, batch: list[ClaimedRow]) -> set[int]:
+        coalescing = [
+            row
+            for row in batch
+            if (declared := self._declared.get(row.kind)) is not None
+            and declared.kind.coalesce is Coalesce.newest
+        ]
         if not coalescing:
             return set()
-        return reminders.superseded(self._sessions, coalescing, now=self._clock.now())
+        return store.superseded(self._sessions, coalescing, now=self._clock.now())
 
-    def _run_one(self, reminder: DueReminder, *, send_by: datetime) -> Outcome | Exception | None:
-        """Run the handler; None when the claim's lease is nearly over (a slow batch): the
-        row is released unsent rather than risk another replica reclaiming and resending it."""
+    def _retry_policy(self, kind: JobKind[Any]) -> RetryPolicy:
+        return kind.retry if kind.retry is not None else self._default_retry
+
+    def _run_one(self, row: ClaimedRow, *, send_by: datetime) -> tuple[str, str | None]:
+        """Run one job and finish it at once; returns the stats field and any error.
+
+        A job whose claim is nearly over (a slow batch) is released unrun rather than risk
+        another replica reclaiming it while it runs.
+        """
         if self._clock.now() >= send_by:
-            return None
-        handler = self._handlers.get(reminder.kind)
-        if handler is None:
-            return LookupError(f"no handler registered for reminder kind {reminder.kind!r}")
+            store.release(self._sessions, ids=[row.id], worker=self.worker_id)
+            return "released", None
+        declared = self._declared.get(row.kind)
+        if declared is None:
+            return self._fail(row, f"LookupError: no job kind {row.kind!r} is declared")
+        kind = declared.kind
+        policy = self._retry_policy(kind)
         try:
-            return handler(reminder)
-        except Exception as exc:  # recorded per reminder below; one failure must not stop the rest
-            return exc
-
-    def _record(
-        self,
-        reminder: DueReminder,
-        outcome: Outcome | Exception | None,
-        stats: DispatchStats,
-        finished: dict[str, list[int]],
-    ) -> None:
-        if outcome is None:
-            finished[RELEASED].append(reminder.id)
-            stats.released += 1
-            return
-        if isinstance(outcome, Outcome):
-            finished[str(outcome.value)].append(reminder.id)
-            if outcome is Outcome.sent:
-                stats.sent += 1
-            else:
-                stats.obsolete += 1
-            return
-        error = f"{type(outcome).__name__}: {outcome}"
-        stats.errors.append(f"{reminder.kind}#{reminder.id}: {error}")
-        permanent = isinstance(outcome, SlackDeliveryError) and outcome.permanent
-        if isinstance(outcome, LookupError) or permanent or reminder.attempts >= self._max_attempts:
-            log.error("Reminder %s (%s) failed for good: %s", reminder.id, reminder.kind, error)
-            reminders.finish(
-                self._sessions,
-                ids=[reminder.id],
-                worker=self.worker_id,
-                status="failed",
-                now=self._clock.now(),
-                error=error,
-            )
-            stats.failed += 1
-            return
-        if not isinstance(outcome, SlackDeliveryError):
-            log.error("Reminder %s (%s) raised", reminder.id, reminder.kind, exc_info=outcome)
-        delay = min(timedelta(seconds=30 * 2 ** (reminder.attempts - 1)), timedelta(minutes=15))
-        reminders.retry_later(
+            job = row.as_job(kind, last_attempt=row.attempts >= policy.max_attempts)
+        except ValidationError as exc:
+            return self._fail(row, f"ValidationError: {exc}")
+        look_since = None
+        if job.reclaimed and not kind.repeat_safe and row.first_claimed_at is not None:
+            look_since = row.first_claimed_at - CLOCK_SKEW
+        try:
+            with self.scope.running(RunningJob(key=row.dedupe_key, look_since=look_since)):
+                outcome = declared.handler(job)
+        except Exception as exc:  # recorded per job; one failure must not stop the rest
+            return self._failed(row, policy, exc)
+        store.finish_one(
             self._sessions,
-            reminder_id=reminder.id,
+            job_id=row.id,
             worker=self.worker_id,
-            due_at=self._clock.now() + delay,
+            status=outcome.value,
+            now=self._clock.now(),
+        )
+        return ("sent" if outcome is Outcome.sent else "obsolete"), None
+
+    def _finish(self, ids: list[int], status: str, error: str | None = None) -> None:
+        store.finish(
+            self._sessions,
+            ids=ids,
+            worker=self.worker_id,
+            status=status,
+            now=self._clock.now(),
             error=error,
         )
-        stats.retried += 1
+
+    def _fail(self, row: ClaimedRow, error: str) -> tuple[str, str | None]:
+        log.error("Job %s (%s) failed for good: %s", row.id, row.kind, error)
+        self._finish([row.id], "failed", error)
+        return "failed", error
+
+    def _failed(
+        self, row: ClaimedRow, policy: RetryPolicy, exc: Exception
+    ) -> tuple[str, str | None]:
+        error = f"{type(exc).__name__}: {exc}"
+        judged = verdict(exc)
+        if judged.permanent or row.attempts >= policy.max_attempts:
+            return self._fail(row, error)
+        if not judged.expected:
+            log.error("Job %s (%s) raised", row.id, row.kind, exc_info=exc)
+        store.retry_later(
+            self._sessions,
+            reminder_id=row.id,
+            worker=self.worker_id,
+            due_at=self._clock.now() + policy.delay(row.attempts, judged.retry_after),
+            error=error,
+        )
+        return "retried", error

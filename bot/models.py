@@ -95,6 +95,8 @@ class Incident(Base):
     reopened_at: Mapped[datetime | None]
     # Cadence milestones.
     assessed_at: Mapped[datetime | None]
+    # When the impact assessment is due (its clock started); jobs only remind of it.
+    assessment_due_at: Mapped[datetime | None]
     last_update_at: Mapped[datetime | None]
     prelim_report_url: Mapped[str | None] = mapped_column(String(500))
     prelim_delivered_at: Mapped[datetime | None]
@@ -235,10 +237,13 @@ class StatusUpdate(Base):
 
 
 class Reminder(Base):
-    """A future action (nudge, SLA warning, deadline). The scheduler only wakes the process.
+    """A durable job (nudge, SLA warning, outgoing message); the scheduler only wakes the
+    process. Written and read only through ``bot.jobs``.
 
     ``dedupe_key`` is unique, so the same cause scheduled twice (a Slack retry, two replicas)
-    yields one row. Rows are claimed atomically, then marked sent, cancelled or failed.
+    yields one row. Rows are claimed atomically, then each marked sent, cancelled or failed
+    right after its side effect. ``first_claimed_at`` bounds where a reclaimed job looks
+    for what an earlier attempt may already have posted.
     """
 
     __tablename__ = "reminders"
@@ -256,6 +261,7 @@ class Reminder(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
+    first_claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,16 +1,22 @@
-"""Installs each capability's lifecycle subscribers and reminder handlers on a Runtime.
+"""Installs each capability's lifecycle subscribers and job kinds on a Runtime.
 
 The composition root calls ``install_capabilities`` once; adding a capability is one line.
+Each capability declares its durable job kinds with ``rt.dispatcher.declare`` in its
+install function; the Slack port handed to services is wrapped so that every message a job
+posts is tagged with it and never posted twice (bot/jobs/outbox.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
+from bot.jobs.outbox import OutboxNotifier
 from bot.runtime import Runtime
 from bot.services import cadence, report_confirmation, sla
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
+from bot.slack.notifier import Notifier
 
 INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     report_confirmation.install,
@@ -22,5 +28,7 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
 
 
 def install_capabilities(rt: Runtime) -> None:
+    if not isinstance(rt.notifier, OutboxNotifier):
+        rt.notifier = cast(Notifier, OutboxNotifier(rt.notifier, rt.dispatcher.scope))
     for install in INSTALLERS:
         install(rt)

@@ -256,10 +256,14 @@ class FakeSlack:
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Current messages of a channel or DM (a user id means their DM), oldest first:
-        ``{"ts", "text", "blocks", "user", "edited"}`` plus ``"thread_ts"`` in threads."""
+        ``{"ts", "text", "blocks", "user", "edited"}`` plus ``"thread_ts"`` in threads and
+        ``"metadata"`` (``event_type``, ``event_payload``) when it was posted with some."""
         with self._changed:
             channel_id = self.dm_channel(channel) if channel in self._ws.users else channel
-            return copy.deepcopy(self._ws.messages.get(channel_id, []))
+            stored = copy.deepcopy(self._ws.messages.get(channel_id, []))
+        for message in stored:
+            message.pop("received_at", None)  # the fake's own bookkeeping
+        return stored
 
     def dm_channel(self, user_id: str) -> str:
         """The DM id conversations.open answers for a user (always ``"D" + user_id``)."""

@@ -58,8 +58,22 @@ def chat_post_message(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         user=ws.bot_user_id,
         blocks=params.get("blocks") or None,
         thread_ts=params.get("thread_ts") or None,
+        metadata=_metadata(params.get("metadata")),
     )
     return {"channel": channel.id, "ts": message["ts"], "message": ws.message_to_api(message)}
+
+
+def _metadata(value: Any) -> dict[str, Any] | None:
+    """Message metadata as Slack checks it: an ``event_type`` and an ``event_payload``."""
+    if value in (None, "", {}):
+        return None
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("event_type"), str)
+        or not isinstance(value.get("event_payload"), dict)
+    ):
+        raise ApiError("invalid_metadata_format", violation=f"bad metadata {value!r}")
+    return {"event_type": value["event_type"], "event_payload": value["event_payload"]}
 
 
 def chat_update(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:

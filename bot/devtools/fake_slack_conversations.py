@@ -139,6 +139,36 @@ def conversations_open(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     return {"no_op": already, "already_open": already, "channel": shown or {"id": channel.id}}
 
 
+def conversations_history(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """Newest first; metadata only with ``include_all_metadata``. The app must be in the
+    conversation (a DM always has it). ``oldest``/``latest`` are compared with when each
+    message arrived (see ``Workspace.add_message``); ``inclusive`` is honoured."""
+    channel = _conversation(ws, params)
+    if ws.bot_user_id not in channel.members:
+        raise ApiError("not_in_channel")
+    inclusive = parse_bool(params.get("inclusive"))
+    oldest = float(params.get("oldest") or 0)
+    latest = float(params["latest"]) if params.get("latest") else None
+
+    def shown(message: dict[str, Any]) -> bool:
+        if message.get("thread_ts") not in (None, message["ts"]):
+            return False  # a reply in a thread: conversations.replies shows those
+        at = message["received_at"]
+        after = at >= oldest if inclusive else at > oldest
+        before = latest is None or (at <= latest if inclusive else at < latest)
+        return after and before
+
+    found = [m for m in reversed(ws.messages.get(channel.id, [])) if shown(m)]
+    with_metadata = parse_bool(params.get("include_all_metadata"))
+    page, cursor = paginate(found, params, default_limit=100)
+    return {
+        "messages": [ws.message_to_api(m, with_metadata=with_metadata) for m in page],
+        "has_more": bool(cursor),
+        "pin_count": len(ws.pins.get(channel.id, [])),
+        "response_metadata": {"next_cursor": cursor},
+    }
+
+
 def users_info(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     require(params, "user", error="user_not_found")
     user = ws.users.get(str(params["user"]))
@@ -172,6 +202,7 @@ HANDLERS = {
     "conversations.members": conversations_members,
     "conversations.setTopic": conversations_set_topic,
     "conversations.open": conversations_open,
+    "conversations.history": conversations_history,
     "users.info": users_info,
     "users.list": users_list,
     "usergroups.users.list": usergroups_users_list,

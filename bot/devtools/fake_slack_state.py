@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import mimetypes
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -269,6 +270,7 @@ class Workspace:
         blocks: list[Any] | None = None,
         thread_ts: str | None = None,
         ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         message: dict[str, Any] = {
             "ts": ts or self.next_ts(),
@@ -276,14 +278,21 @@ class Workspace:
             "blocks": blocks,
             "user": user,
             "edited": False,
+            # Message ts here are a synthetic sequence, so history's ``oldest`` is compared
+            # with the (wall-clock) moment the message arrived instead.
+            "received_at": time.time(),
         }
         if thread_ts:
             message["thread_ts"] = thread_ts
+        if metadata:
+            message["metadata"] = metadata
         self.messages.setdefault(channel_id, []).append(message)
         return message
 
-    def message_to_api(self, message: dict[str, Any]) -> dict[str, Any]:
-        """A stored message as chat.postMessage / chat.update echo it back."""
+    def message_to_api(
+        self, message: dict[str, Any], *, with_metadata: bool = True
+    ) -> dict[str, Any]:
+        """A stored message as chat.postMessage / chat.update / history show it."""
         shown: dict[str, Any] = {
             "type": "message",
             "text": message["text"],
@@ -299,6 +308,8 @@ class Workspace:
             shown["thread_ts"] = message["thread_ts"]
         if message["edited"]:
             shown["edited"] = {"user": message["user"], "ts": message["ts"]}
+        if with_metadata and message.get("metadata"):
+            shown["metadata"] = message["metadata"]
         return shown
 
 

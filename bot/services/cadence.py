@@ -18,13 +18,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from urllib.parse import urlparse
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.errors import InvalidInput, InvalidTransition
 from bot.lifecycle import Lifecycle, LifecycleEvent
-from bot.models import Incident, Reminder
+from bot.models import Incident
 from bot.runtime import Runtime
 from bot.services import incidents
 from bot.services.cadence_nudges import install_reminder_handlers
@@ -32,10 +31,7 @@ from bot.services.cadence_plan import (
     REPORT_MILESTONES,
     Milestone,
     Since,
-    Stage,
     cancel_milestones,
-    from_epoch,
-    reminder_kind,
     report_deadline,
     restart_assessment,
     restart_updates,
@@ -127,7 +123,7 @@ def record_assessment(rt: Runtime, *, channel_id: str, actor: str) -> MilestoneR
                 f"The impact assessment of incident #{incident.id} is already recorded."
             )
         incident.assessed_at = now
-        due = _assessment_due(session, incident.id)
+        due = incident.assessment_due_at
         cancel_milestones(session, incident.id, Milestone.assessment, now=now)
         return _recorded(incident, Milestone.assessment, now, due, None, actor, first_time=True)
 
@@ -175,20 +171,6 @@ def _lock(session: Session, incident_id: int) -> Incident:
     if incident is None:
         raise InvalidTransition(f"Incident #{incident_id} no longer exists.")
     return incident
-
-
-def _assessment_due(session: Session, incident_id: int) -> datetime | None:
-    payload = session.scalars(
-        select(Reminder.payload)
-        .where(
-            Reminder.incident_id == incident_id,
-            Reminder.kind == reminder_kind(Milestone.assessment, Stage.due),
-            Reminder.status != "cancelled",
-        )
-        .order_by(Reminder.id.desc())
-        .limit(1)
-    ).first()
-    return from_epoch(int(payload["due"])) if payload and "due" in payload else None
 
 
 def _recorded(

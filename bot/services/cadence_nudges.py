@@ -2,9 +2,9 @@
 
 Each handler first re-reads the incident and recomputes the deadline its reminder guards;
 if the deadline was met or moved (update posted, incident resolved, report delivered) the
-reminder is obsolete and nothing is sent. Kinds are registered as coalescing, so whatever
-piled up while the app was down goes out once per incident and kind, worded from the
-current state ("overdue by 47m"), not once per missed interval.
+reminder is obsolete and nothing is sent. The kinds (declared in cadence_plan.py) coalesce,
+so whatever piled up while the app was down goes out once per incident and kind, worded
+from the current state ("overdue by 47m"), not once per missed interval.
 """
 
 from __future__ import annotations
@@ -17,28 +17,26 @@ from functools import partial
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot import reminders
-from bot.dispatcher import Outcome
+from bot import jobs
+from bot.jobs import Job, Outcome
 from bot.models import Incident
-from bot.reminders import DueReminder
 from bot.runtime import Runtime
 from bot.services.cadence_plan import (
+    KINDS,
+    CadencePayload,
     Milestone,
     Stage,
     from_epoch,
     parse_kind,
-    reminder_kind,
     schedule_repeat,
     still_due,
     update_interval,
 )
+from bot.services.escalation import escalation_members
 from bot.services.liaison import liaison_user_of
 from bot.slack.cadence_blocks import reminder_blocks
 
 log = logging.getLogger(__name__)
-
-# Escalation to a user group reaches at most this many members (as the liaison role's does).
-ESCALATION_GROUP_LIMIT = 25
 
 
 # Built once (an immutable statement): every due reminder runs it, and building a
@@ -93,14 +91,11 @@ class ReminderFacts:
 
 
 def install_reminder_handlers(rt: Runtime) -> None:
-    for milestone in Milestone:
-        for stage in Stage:
-            rt.dispatcher.register(
-                reminder_kind(milestone, stage), partial(handle_reminder, rt), coalesce=True
-            )
+    for kind in KINDS.values():
+        rt.dispatcher.declare(kind, partial(handle_reminder, rt))
 
 
-def handle_reminder(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_reminder(rt: Runtime, reminder: Job[CadencePayload]) -> Outcome:
     """Send what a cadence reminder stands for, or report it obsolete."""
     milestone, stage = parse_kind(reminder.kind)
     payload = reminder.payload
@@ -110,15 +105,15 @@ def handle_reminder(rt: Runtime, reminder: DueReminder) -> Outcome:
         if found is None:
             return Outcome.obsolete
         incident, liaison = found
-        due = from_epoch(int(payload["due"]))
+        due = from_epoch(payload.due)
         if not still_due(session, rt.settings, incident, milestone, due):
             return Outcome.obsolete
         facts = ReminderFacts(
             milestone=milestone,
             stage=stage,
             due=due,
-            since=from_epoch(int(payload["since"])),
-            since_what=str(payload.get("from", "")),
+            since=from_epoch(payload.since),
+            since_what=payload.since_what,
             now=now,
             incident=IncidentFacts(
                 id=incident.id,
@@ -150,7 +145,7 @@ def _nudge(rt: Runtime, facts: ReminderFacts) -> Outcome:
     return Outcome.sent
 
 
-def _remind_channel(rt: Runtime, reminder: DueReminder, facts: ReminderFacts) -> Outcome:
+def _remind_channel(rt: Runtime, reminder: Job[CadencePayload], facts: ReminderFacts) -> Outcome:
     """A short visible reminder in the incident channel; repeats while an update is missing."""
     channel = facts.incident.channel_id
     if not channel:
@@ -169,35 +164,24 @@ def _remind_channel(rt: Runtime, reminder: DueReminder, facts: ReminderFacts) ->
     return Outcome.sent
 
 
-def _escalate(rt: Runtime, reminder: DueReminder, facts: ReminderFacts) -> Outcome:
-    """Tell the escalation contact; a user group is fanned out to one reminder per member,
-    so a failure for one member is retried without repeating the others' DMs."""
-    text = rt.renderer.render("cadence/escalation.j2", **facts.context())
+def _escalate(rt: Runtime, reminder: Job[CadencePayload], facts: ReminderFacts) -> Outcome:
+    """Tell the escalation contact; a user group is fanned out to one job per member (see
+    bot/services/escalation.py), so a failure for one member never repeats the others'."""
     if reminder.target:
+        text = rt.renderer.render("cadence/escalation.j2", **facts.context())
         rt.notifier.dm(reminder.target, text)
         return Outcome.sent
     contact = rt.settings.liaison_escalation.strip()
     if not contact:
         log.info("Incident #%s is overdue but LIAISON_ESCALATION is empty", facts.incident.id)
         return Outcome.obsolete
-    if not contact.startswith("S"):
-        rt.notifier.dm(contact, text)
-        return Outcome.sent
-    members = rt.notifier.usergroup_members(contact)[:ESCALATION_GROUP_LIMIT]
+    members = escalation_members(rt.notifier, contact)
     if not members:
-        log.warning("Escalation group %s has no members to tell", contact)
         return Outcome.obsolete
     now = rt.clock.now()
     with rt.sessions.begin() as session:
-        for member in members:
-            reminders.schedule(
-                session,
-                kind=reminder.kind,
-                dedupe_key=f"{reminder.dedupe_key}:{member}",
-                due_at=now,
-                now=now,
-                incident_id=reminder.incident_id,
-                target=member,
-                payload=reminder.payload,
-            )
+        jobs.fan_out(
+            session, KINDS[facts.milestone, facts.stage], members, reminder.payload,
+            key=reminder.dedupe_key, now=now, incident_id=reminder.incident_id,
+        )  # fmt: skip
     return Outcome.sent

@@ -11,9 +11,12 @@ transaction of the change that set the deadline:
   interval while an update is still missing);
 - ``escalate``: the escalation contact, once the deadline is overdue by a full period.
 
-Rows carry the deadline they guard. Handlers recompute the deadline from the database
-before sending and drop the reminder if it moved or was met, so a reminder whose reason
-disappeared is never sent even if it was claimed a moment before its cancellation.
+Jobs carry the deadline they guard (``CadencePayload``); the assessment deadline itself
+is a fact of the incident (``incidents.assessment_due_at``). Handlers recompute the
+deadline from the database before sending and drop the reminder if it moved or was met,
+so a reminder whose reason disappeared is never sent even if it was claimed a moment
+before its cancellation. The kinds are declared here (``KINDS``), one per milestone and
+stage, coalescing: what piled up while the app was down goes out once.
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import exists, select
+from pydantic import Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import reminders
+from bot import jobs
 from bot.config import Settings
-from bot.models import Incident, Reminder, StatusUpdate
+from bot.jobs import Coalesce, JobKind, Payload
+from bot.models import Incident, StatusUpdate
 
 
 class Milestone(StrEnum):
@@ -74,6 +78,27 @@ def parse_kind(kind: str) -> tuple[Milestone, Stage]:
     return Milestone(milestone), Stage(stage)
 
 
+class CadencePayload(Payload):
+    """The deadline a reminder guards (epoch seconds, as stored since the first version)."""
+
+    due: int
+    since: int
+    since_what: str = Field(default="", alias="from")
+
+
+KINDS: dict[tuple[Milestone, Stage], JobKind[CadencePayload]] = {
+    (milestone, stage): JobKind(
+        reminder_kind(milestone, stage), CadencePayload, coalesce=Coalesce.newest
+    )
+    for milestone in Milestone
+    for stage in Stage
+}
+
+
+def kinds_for(*milestones: Milestone) -> list[JobKind[CadencePayload]]:
+    return [KINDS[milestone, stage] for milestone in milestones for stage in Stage]
+
+
 def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
@@ -93,11 +118,13 @@ class Deadline:
     nudge_at: datetime | None
     escalate_at: datetime
 
-    def payload(self) -> dict[str, Any]:
-        return {"due": epoch(self.due_at), "since": epoch(self.since), "from": self.since_what}
+    def payload(self) -> CadencePayload:
+        return CadencePayload(
+            due=epoch(self.due_at), since=epoch(self.since), since_what=self.since_what
+        )
 
     def key(self, incident_id: int, stage: Stage) -> str:
-        return f"cadence:{incident_id}:{self.milestone.value}:{epoch(self.due_at)}:{stage.value}"
+        return f"{incident_id}:{self.milestone.value}:{epoch(self.due_at)}:{stage.value}"
 
 
 def update_interval(settings: Settings, severity: str) -> timedelta:
@@ -206,14 +233,14 @@ def schedule_deadline(
     if deadline.nudge_at is not None:
         stages.insert(0, (Stage.nudge, deadline.nudge_at))
     for stage, due_at in stages:
-        reminders.schedule(
+        jobs.schedule(
             session,
-            kind=reminder_kind(deadline.milestone, stage),
-            dedupe_key=deadline.key(incident_id, stage),
+            KINDS[deadline.milestone, stage],
+            deadline.payload(),
+            key=deadline.key(incident_id, stage),
             due_at=due_at,
             now=now,
             incident_id=incident_id,
-            payload=deadline.payload(),
             revive=True,
         )
 
@@ -221,7 +248,7 @@ def schedule_deadline(
 def cancel_milestones(
     session: Session, incident_id: int, *milestones: Milestone, now: datetime
 ) -> int:
-    return reminders.cancel(session, now=now, kinds=kinds_of(*milestones), incident_id=incident_id)
+    return jobs.cancel(session, kinds_for(*milestones), now=now, incident_id=incident_id)
 
 
 def restart_updates(
@@ -241,30 +268,16 @@ def restart_updates(
     return deadline
 
 
-def _has_assessment_clock(session: Session, incident_id: int, *, active_only: bool) -> bool:
-    statuses = ("pending", "claimed") if active_only else ("pending", "claimed", "sent", "failed")
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Reminder.incident_id == incident_id,
-                    Reminder.kind.in_(kinds_of(Milestone.assessment)),
-                    Reminder.status.in_(statuses),
-                )
-            )
-        )
-    )
-
-
 def start_assessment(
     session: Session, settings: Settings, incident: Incident, *, since: datetime, why: Since
 ) -> Deadline | None:
     """Start the assessment clock unless it already runs (or ran) for this incident."""
     if incident.assessed_at is not None or not incident.is_open:
         return None
-    if _has_assessment_clock(session, incident.id, active_only=False):
+    if incident.assessment_due_at is not None:
         return None
     deadline = assessment_deadline(settings, since, why)
+    incident.assessment_due_at = deadline.due_at
     schedule_deadline(session, incident.id, deadline, now=since)
     return deadline
 
@@ -273,13 +286,12 @@ def restart_assessment(
     session: Session, settings: Settings, incident: Incident, *, now: datetime
 ) -> Deadline | None:
     """On reopening: an assessment that was due and never recorded is due again."""
-    if incident.assessed_at is not None:
+    if incident.assessed_at is not None or incident.assessment_due_at is None:
         return None
-    if not _has_assessment_clock(session, incident.id, active_only=False):
-        return None
-    if _has_assessment_clock(session, incident.id, active_only=True):
+    if jobs.has_jobs(session, kinds_for(Milestone.assessment), incident_id=incident.id):
         return None
     deadline = assessment_deadline(settings, now, Since.reopened)
+    incident.assessment_due_at = deadline.due_at
     schedule_deadline(session, incident.id, deadline, now=now)
     return deadline
 
@@ -303,7 +315,7 @@ def schedule_repeat(
     incident: Incident,
     *,
     due_at: datetime,
-    payload: dict[str, Any],
+    payload: CadencePayload,
     now: datetime,
 ) -> datetime:
     """The next channel reminder for a still-missing update: the first whole interval
@@ -311,14 +323,14 @@ def schedule_repeat(
     interval = update_interval(settings, incident.severity)
     periods = int((now - due_at) / interval) + 1
     at = due_at + periods * interval
-    reminders.schedule(
+    jobs.schedule(
         session,
-        kind=reminder_kind(Milestone.update, Stage.due),
-        dedupe_key=f"cadence:{incident.id}:update:{epoch(due_at)}:due:{periods}",
+        KINDS[Milestone.update, Stage.due],
+        payload,
+        key=f"{incident.id}:update:{epoch(due_at)}:due:{periods}",
         due_at=at,
         now=now,
         incident_id=incident.id,
-        payload=payload,
         revive=True,
     )
     return at

@@ -9,19 +9,21 @@ report is never confirmed without being stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import reminders
-from bot.dispatcher import Outcome
+from bot import jobs
+from bot.jobs import Job, JobKind, NoPayload, Outcome
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, Report, ReportFeature
-from bot.reminders import DueReminder
 from bot.runtime import Runtime
 from bot.slack.report_blocks import confirmation_blocks
 
 CONFIRM_KIND = "report.confirm"
+# The agent's DM; one per report (keyed by it).
+CONFIRM: JobKind[NoPayload] = JobKind(CONFIRM_KIND, NoPayload)
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,10 @@ def install(rt: Runtime) -> None:
         report = event.report
         if report is None:
             return
-        reminders.schedule(
+        jobs.schedule(
             session,
-            kind=CONFIRM_KIND,
-            dedupe_key=f"{CONFIRM_KIND}:{report.id}",
+            CONFIRM,
+            key=str(report.id),
             due_at=event.now,
             now=event.now,
             incident_id=event.incident.id,
@@ -69,10 +71,10 @@ def install(rt: Runtime) -> None:
         )
 
     rt.hooks.subscribe(Lifecycle.report_attached, schedule_confirmation)
-    rt.dispatcher.register(CONFIRM_KIND, lambda reminder: send_confirmation(rt, reminder))
+    rt.dispatcher.declare(CONFIRM, partial(send_confirmation, rt))
 
 
-def send_confirmation(rt: Runtime, reminder: DueReminder) -> Outcome:
+def send_confirmation(rt: Runtime, reminder: Job[NoPayload]) -> Outcome:
     """DM the agent; a report deleted meanwhile has nothing left to confirm."""
     confirmation = load_confirmation(rt, reminder.report_id) if reminder.report_id else None
     if confirmation is None:

@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import reminders
+from bot import jobs
 from bot.dispatcher import Outcome
 from bot.durations import format_duration
 from bot.errors import FieldErrors, InvalidTransition, NotFound
 from bot.inbound import CleanText, OptionalCleanText, RowId
+from bot.jobs import Job, JobKind, Payload
 from bot.models import Incident, Report, ReportFeature, StatusUpdate
-from bot.reminders import DueReminder
 from bot.rendering import Mrkdwn
 from bot.runtime import Runtime
 from bot.services import incident_titles, incidents
@@ -48,6 +48,14 @@ from bot.slack.cadence_blocks import (
 )
 
 PUBLISH_KIND = "cadence.publish_update"
+
+
+class PublishPayload(Payload):
+    status_update_id: int
+
+
+# Posts a stored update in the incident channel; one per update (keyed by its id).
+PUBLISH: JobKind[PublishPayload] = JobKind(PUBLISH_KIND, PublishPayload)
 # Offered next-update delays; those longer than the severity's interval are left out.
 _NEXT_UPDATE_STEPS_MINUTES = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720)
 _WEEK = 7 * 24 * 3600  # no promise reaches further; beyond it a value is garbage
@@ -279,14 +287,14 @@ def _post_update(
             cancel_milestones(session, incident.id, Milestone.update, now=now)
         else:
             restart_updates(session, rt.settings, incident, now=now)
-        reminders.schedule(
+        jobs.schedule(
             session,
-            kind=PUBLISH_KIND,
-            dedupe_key=f"cadence:publish:{update.id}",
+            PUBLISH,
+            PublishPayload(status_update_id=update.id),
+            key=str(update.id),
             due_at=now,
             now=now,
             incident_id=incident.id,
-            payload={"status_update_id": update.id},
         )
         posted = PostedUpdate(
             id=update.id,
@@ -328,13 +336,13 @@ def _next_update_at(
 
 
 def install_publishing(rt: Runtime) -> None:
-    rt.dispatcher.register(PUBLISH_KIND, partial(publish_update, rt))
+    rt.dispatcher.declare(PUBLISH, partial(publish_update, rt))
 
 
-def publish_update(rt: Runtime, reminder: DueReminder) -> Outcome:
+def publish_update(rt: Runtime, reminder: Job[PublishPayload]) -> Outcome:
     """Post a stored update in the incident channel (once: the ts is recorded)."""
     with rt.sessions() as session:
-        update = session.get(StatusUpdate, int(reminder.payload["status_update_id"]))
+        update = session.get(StatusUpdate, reminder.payload.status_update_id)
         incident = session.get(Incident, reminder.incident_id)
         if update is None or incident is None or update.message_ts or not incident.channel_id:
             return Outcome.obsolete

@@ -16,6 +16,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.jobs.failures import JobFailure
+
 PERMANENT_ERRORS = frozenset(
     {
         "account_inactive",
@@ -44,8 +46,9 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
-class SlackDeliveryError(Exception):
-    """A Web API call failed after retries. ``permanent`` says whether retrying can help."""
+class SlackDeliveryError(JobFailure):
+    """A Web API call failed after retries. ``permanent`` says whether retrying can help
+    (the durable jobs' failure protocol, see bot/jobs/failures.py)."""
 
     def __init__(self, method: str, error: str, *, permanent: bool) -> None:
         super().__init__(f"{method} failed: {error}")

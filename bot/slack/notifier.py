@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -15,6 +16,12 @@ from slack_sdk import WebClient
 from bot.slack.client import SlackDeliveryError, classify
 
 log = logging.getLogger(__name__)
+
+# Slack message metadata type of every message a durable job posts (see bot/jobs/outbox.py).
+JOB_EVENT_TYPE = "liaison_job"
+# How far back a reclaimed job reads a conversation for its message: pages of HISTORY_PAGE.
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5
 
 
 @dataclass(frozen=True)
@@ -58,12 +65,20 @@ class Notifier:
         blocks: list[dict[str, Any]] | None = None,
         *,
         thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> PostedMessage:
         """Post a message (``channel`` may be a user id: Slack delivers it as a DM).
 
         In a public channel the bot has not joined yet, it joins and tries once more.
+        ``metadata`` is Slack message metadata (``event_type``, ``event_payload``).
         """
-        arguments = {"channel": channel, "text": text, "blocks": blocks, "thread_ts": thread_ts}
+        arguments = {
+            "channel": channel,
+            "text": text,
+            "blocks": blocks,
+            "thread_ts": thread_ts,
+            "metadata": metadata,
+        }
         try:
             data = self._call("chat.postMessage", unfurl_links=False, **arguments)
         except SlackDeliveryError as exc:
@@ -74,9 +89,47 @@ class Notifier:
         return PostedMessage(channel=data.get("channel", channel), ts=data["ts"])
 
     def dm(
-        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self,
+        user_id: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        metadata: dict[str, Any] | None = None,
     ) -> PostedMessage:
-        return self.post(user_id, text, blocks)
+        return self.post(user_id, text, blocks, metadata=metadata)
+
+    def find_job_message(self, channel: str, job_key: str, since: datetime) -> PostedMessage | None:
+        """The message tagged with ``job_key`` posted in ``channel`` (or the DM with a user
+        id) since ``since``, if any: read from conversations.history with its metadata.
+
+        Reads at most HISTORY_PAGES pages, newest first; needs the ``*:history`` scope of
+        the conversation's type (and ``im:write`` to find a DM's id from a user id).
+        """
+        conversation = channel
+        if channel[:1] in ("U", "W"):
+            opened = self._call("conversations.open", users=channel)
+            conversation = opened.get("channel", {}).get("id", channel)
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            data = self._call(
+                "conversations.history",
+                channel=conversation,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            for message in data.get("messages", []):
+                tag = message.get("metadata") or {}
+                if (
+                    tag.get("event_type") == JOB_EVENT_TYPE
+                    and (tag.get("event_payload") or {}).get("job") == job_key
+                ):
+                    return PostedMessage(channel=conversation, ts=message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not data.get("has_more") or not cursor:
+                return None
+        return None
 
     def update(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None

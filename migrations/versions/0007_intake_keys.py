@@ -6,7 +6,7 @@ the same form submitted four times (Slack retries, a double click reaching two r
 stores one row, whichever replica gets there first.
 
 Revision ID: 0007_intake
-Revises: 0004_impact
+Revises: 0006_jobs
 
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_intake"
-down_revision = "0004_impact"
+down_revision = "0006_jobs"
 branch_labels = None
 depends_on = None
 

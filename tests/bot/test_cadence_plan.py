@@ -13,6 +13,7 @@ from bot.db import make_session_factory
 from bot.errors import FieldErrors
 from bot.models import Incident, Reminder, StatusUpdate
 from bot.services.cadence_plan import (
+    CadencePayload,
     Milestone,
     Since,
     Stage,
@@ -169,7 +170,8 @@ def test_a_long_outage_yields_one_next_repeat_not_one_per_missed_interval(
         session.flush()
         due = MONDAY + timedelta(minutes=15)
         now = due + timedelta(minutes=52)
-        at = schedule_repeat(session, settings(), row, due_at=due, payload={}, now=now)
+        payload = CadencePayload(due=int(due.timestamp()), since=int(MONDAY.timestamp()))
+        at = schedule_repeat(session, settings(), row, due_at=due, payload=payload, now=now)
     assert at == due + timedelta(minutes=60)
     assert [state for state, _ in _reminders(sessions).values()] == ["pending"]
 

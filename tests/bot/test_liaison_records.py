@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot import reminders
+from bot import jobs
 from bot.clock import FakeClock
 from bot.db import make_session_factory
 from bot.models import Incident
 from bot.services.liaison import current_liaison, records
+from bot.services.liaison.kinds import ASSIGN, AssignPayload
 from bot.services.liaison.records import Status
 from tests.handlers.liaison_helpers import liaison_app, states
 
@@ -161,10 +162,11 @@ def test_racing_assign_reminders_for_one_incident_make_one_assignment(app_factor
     with harness.rt.sessions.begin() as session:
         incident = session.get(Incident, 1)
         for key in ("replica-a", "replica-b", "replica-c"):
-            reminders.schedule(
+            jobs.schedule(
                 session,
-                kind="liaison.assign",
-                dedupe_key=f"liaison.assign:1:{key}",
+                ASSIGN,
+                AssignPayload(),
+                key=f"1:{key}",
                 due_at=harness.clock.now(),
                 now=harness.clock.now(),
                 incident_id=incident.id,

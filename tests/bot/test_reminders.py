@@ -1,4 +1,4 @@
-"""Durable reminders: dedupe, cancellation, atomic claims, leases and retry policy."""
+"""Durable jobs in the table: dedupe, cancellation, atomic claims, leases, coalescing."""
 
 from __future__ import annotations
 
@@ -7,23 +7,29 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
-from bot import reminders
+from bot import jobs
 from bot.clock import FakeClock
 from bot.db import make_session_factory
-from bot.dispatcher import Outcome, ReminderDispatcher
+from bot.dispatcher import ReminderDispatcher
+from bot.jobs import Coalesce, Job, JobKind, NoPayload, Outcome, store
 from bot.models import Incident, Reminder
-from bot.reminders import DueReminder
 from bot.slack.client import SlackDeliveryError
+
+PING = JobKind("test.ping", NoPayload)
+NAG = JobKind("test.nag", NoPayload, coalesce=Coalesce.newest)
+OTHER = JobKind("test.other", NoPayload)
+KINDS = {kind.name: kind for kind in (PING, NAG, OTHER)}
+DueReminder = Job[NoPayload]
 
 
 def _schedule(
     sessions, clock: FakeClock, key: str, *, in_minutes: int = 0, kind: str = "test.ping"
 ) -> bool:
     with sessions.begin() as session:
-        return reminders.schedule(
+        return jobs.schedule(
             session,
-            kind=kind,
-            dedupe_key=key,
+            KINDS[kind],
+            key=key,
             due_at=clock.now() + timedelta(minutes=in_minutes),
             now=clock.now(),
             target="U1",
@@ -32,7 +38,7 @@ def _schedule(
 
 def _statuses(sessions) -> dict[str, str]:
     with sessions() as session:
-        return {r.dedupe_key: r.status for r in session.scalars(select(Reminder))}
+        return {r.dedupe_key.split(":", 1)[1]: r.status for r in session.scalars(select(Reminder))}
 
 
 def test_the_same_dedupe_key_is_stored_once(engine: Engine, clock: FakeClock) -> None:
@@ -48,7 +54,7 @@ def test_only_due_reminders_are_sent_and_each_once(engine: Engine, clock: FakeCl
     _schedule(sessions, clock, "later", in_minutes=10)
     sent: list[str] = []
     dispatcher = ReminderDispatcher(sessions, clock)
-    dispatcher.register("test.ping", lambda r: sent.append(r.dedupe_key) or Outcome.sent)
+    dispatcher.declare(PING, lambda r: sent.append(r.dedupe_key.split(":", 1)[1]) or Outcome.sent)
     assert dispatcher.run_once().sent == 1
     assert dispatcher.run_once().sent == 0
     clock.advance(timedelta(minutes=10))
@@ -61,10 +67,10 @@ def test_cancelled_reminders_are_never_sent(engine: Engine, clock: FakeClock) ->
     sessions = make_session_factory(engine)
     _schedule(sessions, clock, "a", in_minutes=5)
     with sessions.begin() as session:
-        assert reminders.cancel(session, now=clock.now(), kinds=["test.ping"]) == 1
+        assert jobs.cancel(session, PING, now=clock.now()) == 1
     clock.advance(timedelta(minutes=6))
     dispatcher = ReminderDispatcher(sessions, clock)
-    dispatcher.register("test.ping", lambda r: Outcome.sent)
+    dispatcher.declare(PING, lambda r: Outcome.sent)
     assert dispatcher.run_once().claimed == 0
     assert _statuses(sessions) == {"a": "cancelled"}
 
@@ -73,7 +79,7 @@ def test_an_obsolete_reminder_is_recorded_as_cancelled(engine: Engine, clock: Fa
     sessions = make_session_factory(engine)
     _schedule(sessions, clock, "a")
     dispatcher = ReminderDispatcher(sessions, clock)
-    dispatcher.register("test.ping", lambda r: Outcome.obsolete)
+    dispatcher.declare(PING, lambda r: Outcome.obsolete)
     assert dispatcher.run_once().obsolete == 1
     assert _statuses(sessions) == {"a": "cancelled"}
 
@@ -92,7 +98,7 @@ def test_transient_failures_retry_with_backoff_then_succeed(
         return Outcome.sent
 
     dispatcher = ReminderDispatcher(sessions, clock)
-    dispatcher.register("test.ping", handler)
+    dispatcher.declare(PING, handler)
     assert dispatcher.run_once().retried == 1
     assert dispatcher.run_once().claimed == 0  # backing off
     clock.advance(timedelta(seconds=30))
@@ -114,7 +120,7 @@ def test_permanent_failures_are_recorded_and_not_retried(engine: Engine, clock: 
         raise SlackDeliveryError("chat.postMessage", "is_archived", permanent=True)
 
     dispatcher = ReminderDispatcher(sessions, clock)
-    dispatcher.register("test.ping", handler)
+    dispatcher.declare(PING, handler)
     assert dispatcher.run_once().failed == 1
     clock.advance(timedelta(hours=1))
     assert dispatcher.run_once().claimed == 0
@@ -129,7 +135,7 @@ def test_transient_failures_give_up_after_max_attempts(engine: Engine, clock: Fa
     def handler(reminder: DueReminder) -> Outcome:
         raise TimeoutError("slack is slow")
 
-    dispatcher.register("test.ping", handler)
+    dispatcher.declare(PING, handler)
     for _ in range(5):
         dispatcher.run_once()
         clock.advance(timedelta(minutes=15))
@@ -140,12 +146,12 @@ def test_a_claim_whose_lease_ran_out_is_claimed_again(engine: Engine, clock: Fak
     """A process killed mid-send leaves a claimed row; another picks it up after the lease."""
     sessions = make_session_factory(engine)
     _schedule(sessions, clock, "a")
-    crashed = reminders.claim_due(
+    crashed = store.claim_due(
         sessions, now=clock.now(), worker="dead", limit=10, lease=timedelta(minutes=2)
     )
-    assert [r.dedupe_key for r in crashed] == ["a"]
+    assert [r.dedupe_key for r in crashed] == ["test.ping:a"]
     dispatcher = ReminderDispatcher(sessions, clock, lease=timedelta(minutes=2))
-    dispatcher.register("test.ping", lambda r: Outcome.sent)
+    dispatcher.declare(PING, lambda r: Outcome.sent)
     assert dispatcher.run_once().claimed == 0
     clock.advance(timedelta(minutes=2))
     assert dispatcher.run_once().sent == 1
@@ -157,13 +163,7 @@ def test_concurrent_dispatchers_never_claim_the_same_reminder(
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         for index in range(300):
-            reminders.schedule(
-                session,
-                kind="test.ping",
-                dedupe_key=f"k{index}",
-                due_at=clock.now(),
-                now=clock.now(),
-            )
+            jobs.schedule(session, PING, key=f"k{index}", due_at=clock.now(), now=clock.now())
     seen: list[str] = []
     lock = threading.Lock()
 
@@ -175,7 +175,7 @@ def test_concurrent_dispatchers_never_claim_the_same_reminder(
     dispatchers = []
     for index in range(4):
         dispatcher = ReminderDispatcher(sessions, clock, worker_id=f"w{index}", batch_size=25)
-        dispatcher.register("test.ping", handler)
+        dispatcher.declare(PING, handler)
         dispatchers.append(dispatcher)
     threads = [threading.Thread(target=d.run_once) for d in dispatchers]
     for thread in threads:
@@ -200,10 +200,10 @@ def _incident(sessions, clock: FakeClock, channel: str = "C1") -> int:
 def _pile_up(sessions, clock: FakeClock, incident_id: int, keys: list[str], **kw) -> None:
     with sessions.begin() as session:
         for offset, key in enumerate(keys):
-            reminders.schedule(
+            jobs.schedule(
                 session,
-                kind=kw.get("kind", "test.nag"),
-                dedupe_key=key,
+                KINDS[kw.get("kind", "test.nag")],
+                key=key,
                 due_at=clock.now() - timedelta(minutes=len(keys) - offset),
                 now=clock.now(),
                 incident_id=incident_id,
@@ -218,21 +218,19 @@ def test_a_cancelled_reminder_can_be_revived_but_a_sent_one_cannot(
     _schedule(sessions, clock, "a", in_minutes=5)
     _schedule(sessions, clock, "b")
     dispatcher = ReminderDispatcher(sessions, clock)
-    dispatcher.register("test.ping", lambda r: Outcome.sent)
+    dispatcher.declare(PING, lambda r: Outcome.sent)
     dispatcher.run_once()
     with sessions.begin() as session:
-        reminders.cancel(session, now=clock.now(), kinds=["test.ping"])
+        jobs.cancel(session, PING, now=clock.now())
     with sessions.begin() as session:
-        assert not reminders.schedule(
-            session, kind="test.ping", dedupe_key="a", due_at=clock.now(), now=clock.now()
-        )
+        assert not jobs.schedule(session, PING, key="a", due_at=clock.now(), now=clock.now())
     assert _statuses(sessions) == {"a": "cancelled", "b": "sent"}
     with sessions.begin() as session:
         for key in ("a", "b"):
-            reminders.schedule(
+            jobs.schedule(
                 session,
-                kind="test.ping",
-                dedupe_key=key,
+                PING,
+                key=key,
                 due_at=clock.now() + timedelta(minutes=1),
                 now=clock.now(),
                 revive=True,
@@ -251,10 +249,8 @@ def test_a_pile_up_of_one_kind_sends_only_the_newest(engine: Engine, clock: Fake
     _pile_up(sessions, clock, first, ["other"], kind="test.other")
     sent: list[str] = []
     dispatcher = ReminderDispatcher(sessions, clock, batch_size=3)
-    dispatcher.register(
-        "test.nag", lambda r: sent.append(r.dedupe_key) or Outcome.sent, coalesce=True
-    )
-    dispatcher.register("test.other", lambda r: sent.append(r.dedupe_key) or Outcome.sent)
+    dispatcher.declare(NAG, lambda r: sent.append(r.dedupe_key.split(":", 1)[1]) or Outcome.sent)
+    dispatcher.declare(OTHER, lambda r: sent.append(r.dedupe_key.split(":", 1)[1]) or Outcome.sent)
     stats = dispatcher.run_once()
     assert sorted(sent) == ["1d", "1y", "2b", "other"]
     assert (stats.claimed, stats.sent, stats.coalesced) == (9, 4, 5)
@@ -268,15 +264,11 @@ def test_an_older_reminder_reclaimed_after_a_crash_is_not_sent_after_a_newer_one
     sessions = make_session_factory(engine)
     incident_id = _incident(sessions, clock)
     _pile_up(sessions, clock, incident_id, ["old"])
-    reminders.claim_due(
-        sessions, now=clock.now(), worker="dead", limit=1, lease=timedelta(minutes=2)
-    )
+    store.claim_due(sessions, now=clock.now(), worker="dead", limit=1, lease=timedelta(minutes=2))
     _pile_up(sessions, clock, incident_id, ["new"])
     sent: list[str] = []
     dispatcher = ReminderDispatcher(sessions, clock)
-    dispatcher.register(
-        "test.nag", lambda r: sent.append(r.dedupe_key) or Outcome.sent, coalesce=True
-    )
+    dispatcher.declare(NAG, lambda r: sent.append(r.dedupe_key.split(":", 1)[1]) or Outcome.sent)
     dispatcher.run_once()
     clock.advance(timedelta(minutes=3))
     dispatcher.run_once()
@@ -294,14 +286,14 @@ def test_a_batch_running_out_of_lease_releases_the_rest_unsent(
     sent: list[str] = []
 
     def slow(reminder: DueReminder) -> Outcome:
-        sent.append(reminder.dedupe_key)
+        sent.append(reminder.dedupe_key.split(":", 1)[1])
         clock.advance(timedelta(minutes=2))
         return Outcome.sent
 
     dispatcher = ReminderDispatcher(
         sessions, clock, lease=timedelta(minutes=2), threads=1, max_batches=1
     )
-    dispatcher.register("test.ping", slow)
+    dispatcher.declare(PING, slow)
     stats = dispatcher.run_once()
     assert (stats.sent, stats.released, sent) == (1, 2, ["a"])
     assert _statuses(sessions) == {"a": "sent", "b": "pending", "c": "pending"}

@@ -1,13 +1,15 @@
-"""The scheduler's wake-ups: one dispatch at a time, and none lost while one runs."""
+"""The scheduler's wake-ups: one dispatch at a time, none lost while one runs, and the next
+one at the earliest due job rather than the next fixed tick."""
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, SystemClock
 from bot.dispatcher import DispatchStats
-from bot.scheduler import ReminderScheduler
+from bot.scheduler import MIN_GAP, ReminderScheduler
 
 
 class BlockingDispatcher:
@@ -53,3 +55,61 @@ def test_a_quiet_tick_dispatches_once() -> None:
     scheduler = _scheduler(dispatcher)
     scheduler.tick()
     assert dispatcher.runs == 1
+
+
+class DueDispatcher:
+    """Answers when the next job is due, as the jobs table would."""
+
+    def __init__(self, due: datetime | None) -> None:
+        self.due = due
+        self.runs = 0
+
+    def run_once(self) -> DispatchStats:
+        self.runs += 1
+        return DispatchStats()
+
+    def next_due(self) -> datetime | None:
+        return self.due
+
+
+def test_the_next_wake_up_is_the_next_due_job_when_sooner_than_the_interval() -> None:
+    clock = FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    now = clock.now()
+    dispatcher = DueDispatcher(now + timedelta(seconds=3))
+    scheduler = ReminderScheduler(dispatcher, clock, timedelta(seconds=10))  # type: ignore[arg-type]
+    assert scheduler.next_wake(now) == now + timedelta(seconds=3)
+    dispatcher.due = now + timedelta(seconds=30)  # the interval's own tick comes first
+    assert scheduler.next_wake(now) is None
+    dispatcher.due = now - timedelta(seconds=1)  # due but taken by another replica
+    assert scheduler.next_wake(now) == now + MIN_GAP
+    dispatcher.due = None
+    assert scheduler.next_wake(now) is None
+
+
+def test_last_success_is_when_a_dispatch_last_completed() -> None:
+    clock = FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    scheduler = ReminderScheduler(DueDispatcher(None), clock, timedelta(seconds=10))  # type: ignore[arg-type]
+    assert scheduler.last_success is None
+    scheduler.tick()
+    assert scheduler.last_success == clock.now()
+
+
+def test_a_started_scheduler_wakes_at_the_next_due_job() -> None:
+    """Real time, bounded: a job due in 0.3 s runs long before the 10 s interval."""
+    clock = SystemClock()
+    dispatcher = DueDispatcher(None)
+    scheduler = ReminderScheduler(dispatcher, clock, timedelta(seconds=10))  # type: ignore[arg-type]
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 5
+        while dispatcher.runs < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)  # polling the scheduler's thread
+        dispatcher.due = clock.now() + timedelta(milliseconds=300)
+        scheduler.wake()
+        started = time.monotonic()
+        while dispatcher.runs < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert dispatcher.runs >= 3, "the due job's wake-up never came"
+        assert time.monotonic() - started < 3
+    finally:
+        scheduler.shutdown()

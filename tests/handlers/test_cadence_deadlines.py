@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import reminders
 from bot.dispatcher import Outcome
 from bot.ids import CadenceIds
+from bot.jobs import store
 from bot.models import Incident
 from bot.services.cadence_nudges import handle_reminder
+from bot.services.cadence_plan import KINDS, Milestone, Stage
 from tests.handlers.cadence_support import (
     CHANNEL,
     channel_texts,
@@ -127,11 +128,12 @@ def test_a_permanent_slack_error_is_recorded_and_not_retried(app_factory) -> Non
 def test_a_claimed_nudge_whose_update_was_posted_meanwhile_is_not_sent(harness: Harness) -> None:
     declare(harness)
     harness.clock.advance(timedelta(minutes=13))
-    due = reminders.claim_due(
+    due = store.claim_due(
         harness.rt.sessions, now=harness.clock.now(), worker="other", limit=10,
         lease=timedelta(minutes=2),
     )  # fmt: skip
-    [claimed] = [r for r in due if r.kind == "cadence.update.nudge"]
+    [row] = [r for r in due if r.kind == "cadence.update.nudge"]
+    claimed = row.as_job(KINDS[Milestone.update, Stage.nudge])
     submit_update(harness, {CadenceIds.message_block: "Still on it."})
     sent_before = len(harness.fake.calls_to("chat.postMessage"))
     assert handle_reminder(harness.rt, claimed) is Outcome.obsolete

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import reminders
+from bot import jobs
 from bot.ids import LiaisonIds
 from bot.models import Reminder
+from bot.services.liaison.kinds import CHECKLIST
 from tests.handlers.liaison_helpers import (
     ESCALATION,
     announcements,
@@ -194,14 +195,14 @@ def test_an_undeliverable_checklist_is_told_to_the_escalation_contact(app_factor
             select(Reminder.payload).where(Reminder.kind == "liaison.checklist")
         )
     with harness.rt.sessions.begin() as session:  # the DM due again, as after a crash
-        reminders.schedule(
+        jobs.schedule(
             session,
-            kind="liaison.checklist",
-            dedupe_key="liaison.checklist:again",
+            CHECKLIST,
+            CHECKLIST.load(payload),
+            key="again",
             due_at=harness.clock.now(),
             now=harness.clock.now(),
             incident_id=assignment.incident_id,
-            payload=payload,
         )
     harness.fake.fail("chat.postMessage", "cannot_dm_bot")
     harness.waker.dispatch()

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from functools import partial
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot import reminders
+from bot import jobs
 from bot.lifecycle import Lifecycle, LifecycleEvent
-from bot.models import Reminder
 from bot.runtime import Runtime
 from bot.services.impact import live, periodic
+from bot.services.impact.periodic import FULL_KIND, FullPayload
 
 
 def install(rt: Runtime) -> None:
@@ -27,19 +26,23 @@ def install(rt: Runtime) -> None:
     rt.hooks.subscribe(Lifecycle.reopened, partial(_on_reopened, rt))
     for ticket_change in (Lifecycle.report_breached, Lifecycle.report_responded):
         rt.hooks.subscribe(ticket_change, partial(_on_ticket_sla_changed, rt))
-    rt.dispatcher.register(live.REFRESH, partial(live.handle_refresh, rt))
-    rt.dispatcher.register(live.PIN, partial(live.handle_pin, rt))
-    rt.dispatcher.register(periodic.FULL, partial(periodic.handle_full, rt))
-    rt.dispatcher.register(periodic.CHART, partial(periodic.handle_chart, rt))
+    rt.dispatcher.declare(live.REFRESH_KIND, partial(live.handle_refresh, rt))
+    rt.dispatcher.declare(live.PIN_KIND, partial(live.handle_pin, rt))
+    rt.dispatcher.declare(FULL_KIND, partial(periodic.handle_full, rt))
+    rt.dispatcher.declare(periodic.CHART_KIND, partial(periodic.handle_chart, rt))
 
 
 def _on_report_attached(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
     incident = event.incident
     live.schedule_refresh(session, rt.settings, incident, event.now)
-    if not periodic.pending_full(session, incident.id):
+    if not periodic.chain_running(session, incident.id):
         interval = periodic.update_interval(rt.settings, incident.severity)
         periodic.schedule_full(
-            session, incident_id=incident.id, due=event.now + interval, now=event.now, payload={}
+            session,
+            incident_id=incident.id,
+            due=event.now + interval,
+            now=event.now,
+            payload=FullPayload(),
         )
 
 
@@ -55,34 +58,21 @@ def _on_severity_changed(rt: Runtime, session: Session, event: LifecycleEvent) -
     if incident.summary_ts:
         live.schedule_refresh(session, rt.settings, incident, event.now)
     sooner = event.now + periodic.update_interval(rt.settings, incident.severity)
-    for link in periodic.pending_full(session, incident.id):
-        if link.status == "pending" and not link.payload.get("final") and link.due_at > sooner:
-            session.execute(
-                update(Reminder)
-                .where(Reminder.id == link.id, Reminder.status == "pending")
-                .values(status="cancelled", cancelled_at=event.now)
-                .execution_options(synchronize_session=False)
-            )
-            periodic.schedule_full(
-                session,
-                incident_id=incident.id,
-                due=sooner,
-                now=event.now,
-                payload=dict(link.payload),
-            )
+    # The final post (at resolution) is due at once, so only chain links move.
+    jobs.reschedule(session, FULL_KIND, incident_id=incident.id, due_at=sooner, sooner_only=True)
 
 
 def _on_resolved(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
     """Stop the cadence chain and post the final count (if anyone reported)."""
     incident = event.incident
-    reminders.cancel(session, now=event.now, kinds=[periodic.FULL], incident_id=incident.id)
+    jobs.cancel(session, FULL_KIND, now=event.now, incident_id=incident.id)
     if periodic.report_count(session, incident.id):
         periodic.schedule_full(
             session,
             incident_id=incident.id,
             due=event.now,
             now=event.now,
-            payload={"final": True},
+            payload=FullPayload(final=True),
             tag="final:",
         )
     if incident.summary_ts:
@@ -91,11 +81,15 @@ def _on_resolved(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
 
 def _on_reopened(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
     incident = event.incident
-    reminders.cancel(session, now=event.now, kinds=[periodic.FULL], incident_id=incident.id)
+    jobs.cancel(session, FULL_KIND, now=event.now, incident_id=incident.id)
     if periodic.report_count(session, incident.id):
         interval = periodic.update_interval(rt.settings, incident.severity)
         periodic.schedule_full(
-            session, incident_id=incident.id, due=event.now + interval, now=event.now, payload={}
+            session,
+            incident_id=incident.id,
+            due=event.now + interval,
+            now=event.now,
+            payload=FullPayload(),
         )
     if incident.summary_ts:
         live.schedule_refresh(session, rt.settings, incident, event.now)

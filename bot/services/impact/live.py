@@ -1,9 +1,9 @@
 """The live summary: one pinned message per incident, edited in place, debounced.
 
-Every report schedules an ``impact.refresh`` reminder in its own transaction, due now if
-the message has not changed for ``IMPACT_REFRESH``, else when that interval ends; reports
-arriving meanwhile compute the same due time and dedupe key, so a burst of 500 reports
-yields one edit. The handler claims the refresh with a conditional UPDATE of
+Every report schedules an ``impact.refresh`` job in its own transaction, due now if the
+message has not changed for ``IMPACT_REFRESH``, else when that interval ends; the kind
+folds (``Fold.first``), so reports arriving meanwhile merge into the pending job and a
+burst of 500 reports yields one edit. The handler claims the refresh with a conditional UPDATE of
 ``summary_refreshed_at``, so two replicas (or two due reminders) never edit twice within
 the interval, and never post two live messages. Pinning is its own reminder
 (``impact.pin``), so a failed pin is retried without posting the summary again.
@@ -17,11 +17,10 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import reminders
+from bot import jobs
 from bot.config import Settings
-from bot.dispatcher import Outcome
+from bot.jobs import Fold, Job, JobKind, NoPayload, Outcome, Payload
 from bot.models import Incident
-from bot.reminders import DueReminder
 from bot.runtime import Runtime
 from bot.services.impact.summary import summarize
 from bot.slack.client import SlackDeliveryError
@@ -37,13 +36,23 @@ _GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_clos
 _UNPINNABLE = frozenset({"not_pinnable", "too_many_pins", "no_pin_permission"})
 
 
+class PinPayload(Payload):
+    channel: str
+    ts: str
+
+
+REFRESH_KIND: JobKind[NoPayload] = JobKind(REFRESH, NoPayload, fold=Fold.first)
+# pins.add of a message already pinned is answered ``already_pinned``: harmless to repeat.
+PIN_KIND: JobKind[PinPayload] = JobKind(PIN, PinPayload, repeat_safe=True)
+
+
 def schedule_refresh(
     session: Session, settings: Settings, incident: Incident, now: datetime
 ) -> None:
     """Ask for the live summary to be refreshed, as soon as the debounce allows.
 
-    Runs inside the causing transaction. The dedupe key carries the due time: every cause
-    within one debounce interval lands on the same row.
+    Runs inside the causing transaction. Every cause within one debounce interval folds
+    into the same pending job.
     """
     last = incident.summary_refreshed_at
     due = (
@@ -51,17 +60,10 @@ def schedule_refresh(
         if last is None or last + settings.impact_refresh <= now
         else last + settings.impact_refresh
     )
-    reminders.schedule(
-        session,
-        kind=REFRESH,
-        dedupe_key=f"{REFRESH}:{incident.id}:{due.isoformat()}",
-        due_at=due,
-        now=now,
-        incident_id=incident.id,
-    )
+    jobs.schedule(session, REFRESH_KIND, due_at=due, now=now, incident_id=incident.id)
 
 
-def handle_refresh(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_refresh(rt: Runtime, reminder: Job[NoPayload]) -> Outcome:
     """Create (and have pinned) or edit the live summary, at most once per IMPACT_REFRESH."""
     incident_id = reminder.incident_id
     if incident_id is None:
@@ -91,14 +93,7 @@ def handle_refresh(rt: Runtime, reminder: DueReminder) -> Outcome:
                 select(Incident.summary_refreshed_at).where(Incident.id == incident_id)
             )
             due = (latest or now) + refresh
-            reminders.schedule(
-                session,
-                kind=REFRESH,
-                dedupe_key=f"{REFRESH}:{incident_id}:{due.isoformat()}",
-                due_at=due,
-                now=now,
-                incident_id=incident_id,
-            )
+            jobs.schedule(session, REFRESH_KIND, due_at=due, now=now, incident_id=incident_id)
             return Outcome.obsolete
         channel, ts = incident.channel_id, incident.summary_ts
     try:
@@ -108,9 +103,9 @@ def handle_refresh(rt: Runtime, reminder: DueReminder) -> Outcome:
         raise
 
 
-def handle_pin(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_pin(rt: Runtime, reminder: Job[PinPayload]) -> Outcome:
     """Pin the live summary, unless it has been replaced since."""
-    channel, ts = reminder.payload.get("channel"), reminder.payload.get("ts")
+    channel, ts = reminder.payload.channel, reminder.payload.ts
     with rt.sessions() as session:
         incident = session.get(Incident, reminder.incident_id) if reminder.incident_id else None
         if incident is None or not channel or not ts or incident.summary_ts != ts:
@@ -146,14 +141,14 @@ def _deliver(rt: Runtime, incident_id: int, channel: str, ts: str | None) -> Out
             .values(summary_ts=posted.ts)
             .execution_options(synchronize_session=False)
         )
-        reminders.schedule(
+        jobs.schedule(
             session,
-            kind=PIN,
-            dedupe_key=f"{PIN}:{incident_id}:{posted.ts}",
+            PIN_KIND,
+            PinPayload(channel=posted.channel, ts=posted.ts),
+            key=f"{incident_id}:{posted.ts}",
             due_at=now,
             now=now,
             incident_id=incident_id,
-            payload={"channel": posted.channel, "ts": posted.ts},
         )
     rt.wake()
     return Outcome.sent

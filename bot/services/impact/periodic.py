@@ -1,6 +1,6 @@
 """The full summary: posted on the update cadence, on demand, and once more at resolution.
 
-``impact.full`` reminders form a chain: each posts (only if reports arrived since the
+``impact.full`` jobs form a chain: each posts (only if reports arrived since the
 previous post, so a quiet incident does not fill the channel with copies) and schedules
 the next one ``CADENCE_UPDATE_INTERVALS[severity]`` later. Resolution cancels the chain
 and schedules a final post with the final count. Each post schedules its chart as a
@@ -11,16 +11,14 @@ posting the summary twice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import reminders
+from bot import jobs
 from bot.config import Settings
-from bot.dispatcher import Outcome
-from bot.models import Incident, Reminder, Report
-from bot.reminders import DueReminder
+from bot.jobs import Job, JobKind, Outcome, Payload
+from bot.models import Incident, Report
 from bot.runtime import Runtime
 from bot.services.impact import sql
 from bot.services.impact.chart import ChartData, ChartSeries, render_png
@@ -34,6 +32,21 @@ CHART = "impact.chart"
 CHART_SERIES = 5
 
 
+class FullPayload(Payload):
+    final: bool = False  # the post at resolution, with the final count
+    reports: int | None = None  # the count the previous post showed
+
+
+class ChartPayload(Payload):
+    final: bool = False
+    summary_ts: str
+
+
+FULL_KIND: JobKind[FullPayload] = JobKind(FULL, FullPayload)
+# Uploads carry no message metadata: after a crash mid-upload the chart may come twice.
+CHART_KIND: JobKind[ChartPayload] = JobKind(CHART, ChartPayload)
+
+
 def update_interval(settings: Settings, severity: str) -> timedelta:
     return settings.cadence_update_intervals[severity]
 
@@ -44,17 +57,9 @@ def report_count(session: Session, incident_id: int) -> int:
     )
 
 
-def pending_full(session: Session, incident_id: int) -> list[Reminder]:
-    """The periodic chain's next link(s), pending or being handled right now."""
-    return list(
-        session.scalars(
-            select(Reminder).where(
-                Reminder.kind == FULL,
-                Reminder.incident_id == incident_id,
-                Reminder.status.in_(("pending", "claimed")),
-            )
-        )
-    )
+def chain_running(session: Session, incident_id: int) -> bool:
+    """Whether the periodic chain's next link is pending or being handled right now."""
+    return jobs.has_jobs(session, [FULL_KIND], incident_id=incident_id)
 
 
 def schedule_full(
@@ -63,17 +68,17 @@ def schedule_full(
     incident_id: int,
     due: datetime,
     now: datetime,
-    payload: dict[str, Any],
+    payload: FullPayload,
     tag: str = "",
 ) -> None:
-    reminders.schedule(
+    jobs.schedule(
         session,
-        kind=FULL,
-        dedupe_key=f"{FULL}:{incident_id}:{tag}{due.isoformat()}",
+        FULL_KIND,
+        payload,
+        key=f"{incident_id}:{tag}{due.isoformat()}",
         due_at=due,
         now=now,
         incident_id=incident_id,
-        payload=payload,
     )
 
 
@@ -95,9 +100,9 @@ def post_full_summary(rt: Runtime, incident_id: int, *, final: bool = False) -> 
     return posted
 
 
-def handle_full(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_full(rt: Runtime, reminder: Job[FullPayload]) -> Outcome:
     """One link of the cadence chain (or the final post at resolution)."""
-    final = bool(reminder.payload.get("final"))
+    final = reminder.payload.final
     now = rt.clock.now()
     with rt.sessions() as session:
         incident = session.get(Incident, reminder.incident_id) if reminder.incident_id else None
@@ -107,7 +112,7 @@ def handle_full(rt: Runtime, reminder: DueReminder) -> Outcome:
         reports = report_count(session, incident.id)
     if reports == 0:
         return Outcome.obsolete
-    changed = final or reminder.payload.get("reports") != reports
+    changed = final or reminder.payload.reports != reports
     posted = None
     if changed:
         summary = summarize(rt, incident.id)
@@ -123,13 +128,17 @@ def handle_full(rt: Runtime, reminder: DueReminder) -> Outcome:
             if due <= now:  # the process was down for a while: start afresh
                 due = now + update_interval(rt.settings, severity)
             schedule_full(
-                session, incident_id=incident.id, due=due, now=now, payload={"reports": reports}
+                session,
+                incident_id=incident.id,
+                due=due,
+                now=now,
+                payload=FullPayload(reports=reports),
             )
     rt.wake()
     return Outcome.sent if changed else Outcome.obsolete
 
 
-def handle_chart(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_chart(rt: Runtime, reminder: Job[ChartPayload]) -> Outcome:
     """Upload the chart of reports over time by the leading dimension."""
     now = rt.clock.now()
     with rt.sessions() as session:
@@ -153,9 +162,7 @@ def handle_chart(rt: Runtime, reminder: DueReminder) -> Outcome:
             partitions=rt.settings.account_partitions(),
         )
         channel = incident.channel_id
-    comment = chart_comment(
-        summary, rt.renderer, dimension=dimension, final=bool(reminder.payload.get("final"))
-    )
+    comment = chart_comment(summary, rt.renderer, dimension=dimension, final=reminder.payload.final)
     stacked = [ChartSeries(labels[v], tuple(series[v])) for v in values if v in series]
     if any(series.get(None, [])):
         stacked.append(ChartSeries("other", tuple(series[None])))
@@ -176,12 +183,12 @@ def handle_chart(rt: Runtime, reminder: DueReminder) -> Outcome:
 def _schedule_chart(
     session: Session, incident_id: int, posted: PostedMessage, *, now: datetime, final: bool
 ) -> None:
-    reminders.schedule(
+    jobs.schedule(
         session,
-        kind=CHART,
-        dedupe_key=f"{CHART}:{incident_id}:{posted.ts}",
+        CHART_KIND,
+        ChartPayload(final=final, summary_ts=posted.ts),
+        key=f"{incident_id}:{posted.ts}",
         due_at=now,
         now=now,
         incident_id=incident_id,
-        payload={"final": final, "summary_ts": posted.ts},
     )

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.dispatcher import Outcome
+from bot.jobs import Job
 from bot.models import Incident
-from bot.reminders import DueReminder
 from bot.runtime import Runtime
 from bot.services.liaison import records
 from bot.services.liaison.kinds import (
     AnnouncePayload,
-    AssignmentPayload,
     AssignPayload,
     Reason,
     cancel_timeouts,
@@ -51,9 +51,9 @@ log = logging.getLogger(__name__)
 POOL_ATTEMPTS = 4
 
 
-def handle_assign(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_assign(rt: Runtime, reminder: Job[Any]) -> Outcome:
     """``liaison.assign``: name a liaison for an incident that became major or reopened."""
-    payload = AssignPayload.model_validate(reminder.payload)
+    payload: AssignPayload = reminder.payload
     incident_id = reminder.incident_id
     if incident_id is None:
         return Outcome.obsolete
@@ -148,9 +148,9 @@ def _release_for_reopen(session: Session, rt: Runtime, incident: Incident) -> No
     roles_changed(session, rt, incident, now, current.user_id)
 
 
-def handle_accept_timeout(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_accept_timeout(rt: Runtime, reminder: Job[Any]) -> Outcome:
     """``liaison.accept_timeout``: nobody accepted in time, so ask the next member."""
-    assignment_id = AssignmentPayload.model_validate(reminder.payload).assignment_id
+    assignment_id = reminder.payload.assignment_id
     return advance(
         rt,
         reminder,
@@ -163,7 +163,7 @@ def handle_accept_timeout(rt: Runtime, reminder: DueReminder) -> Outcome:
 
 def advance(
     rt: Runtime,
-    reminder: DueReminder,
+    reminder: Job[Any],
     *,
     assignment_id: int,
     allowed_from: tuple[str, ...],
@@ -291,9 +291,7 @@ def _tell_nobody(session: Session, rt: Runtime, incident: Incident, pick: Pick, 
     log.warning("Incident #%s has no liaison: %s %s", incident.id, problem, pick.pool.detail)
 
 
-def _read_pool(
-    rt: Runtime, reminder: DueReminder, incident: Incident, *, say_retrying: bool
-) -> Pool:
+def _read_pool(rt: Runtime, reminder: Job[Any], incident: Incident, *, say_retrying: bool) -> Pool:
     """The pool; a transient failure is retried a few times (by raising), said once if
     ``say_retrying``; after the last attempt the caller says nobody could be named."""
     pool = read_pool(rt.settings, rt.notifier)

@@ -15,13 +15,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.dispatcher import Outcome
+from bot import jobs
+from bot.jobs import Job, Outcome
 from bot.models import Incident
-from bot.reminders import DueReminder
 from bot.runtime import Runtime
+from bot.services.escalation import escalation_members, is_group
 from bot.services.liaison import records
 from bot.services.liaison.assign import advance
 from bot.services.liaison.kinds import (
+    ESCALATE,
     AnnouncePayload,
     Reason,
     TextPayload,
@@ -48,20 +50,15 @@ UNREACHABLE_ERRORS = frozenset(
 )
 # A private channel the app is not in: it can neither join nor invite.
 NOT_IN_PRIVATE = "not_in_channel"
-# Escalation to a user group reaches at most this many members, each by DM.
-ESCALATION_GROUP_LIMIT = 25
-# From this attempt on, a Slack error still called transient is reported like a permanent
-# one instead of retried again: the liaison gets their DM and the escalation contact hears
-# what failed, rather than the reminder ending as a silent failure.
-LAST_ATTEMPT = 4
 
 
 class Steps:
     """The setup's failures so far, and whether transient ones may still be retried."""
 
-    def __init__(self, reminder: DueReminder) -> None:
+    def __init__(self, reminder: Job[AnnouncePayload]) -> None:
         self.problems: list[Problem] = []
-        self.give_up = reminder.attempts >= LAST_ATTEMPT
+        # The kind's last attempt (see ANNOUNCE_ATTEMPTS): report rather than retry.
+        self.give_up = reminder.last_attempt
 
     def failed(self, step: str, exc: SlackDeliveryError) -> None:
         """Record a failure to report; a transient one retries the reminder (by raising)."""
@@ -70,9 +67,9 @@ class Steps:
         self.problems.append(Problem(step, exc.error))
 
 
-def handle_announce(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_announce(rt: Runtime, reminder: Job[AnnouncePayload]) -> Outcome:
     """``liaison.announce``: join, invite, topic, announcement; then the DM is scheduled."""
-    payload = AnnouncePayload.model_validate(reminder.payload)
+    payload = reminder.payload
     with rt.sessions() as session:
         view = records.load_view(session, payload.assignment_id)
     if view is None or not view.is_active:
@@ -142,7 +139,7 @@ def _set_topic(rt: Runtime, view: AssignmentView, current: str, steps: Steps) ->
         steps.failed("topic", exc)
 
 
-def _unreachable(rt: Runtime, reminder: DueReminder, view: AssignmentView, error: str) -> Outcome:
+def _unreachable(rt: Runtime, reminder: Job[Any], view: AssignmentView, error: str) -> Outcome:
     log.warning("Liaison %s cannot be invited to %s: %s", view.user_id, view.channel_id, error)
     advance(
         rt,
@@ -166,9 +163,9 @@ def _escalate_problems(
     log.warning("Liaison setup for incident #%s incomplete: %s", view.incident_id, problems)
 
 
-def handle_checklist(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_checklist(rt: Runtime, reminder: Job[AnnouncePayload]) -> Outcome:
     """``liaison.checklist``: DM the liaison their commitments, commands and the counts."""
-    payload = AnnouncePayload.model_validate(reminder.payload)
+    payload = reminder.payload
     with rt.sessions() as session:
         view = records.load_view(session, payload.assignment_id)
         if view is None or not view.is_active:
@@ -177,7 +174,7 @@ def handle_checklist(rt: Runtime, reminder: DueReminder) -> Outcome:
     try:
         rt.notifier.dm(view.user_id, rendered.text, rendered.blocks)
     except SlackDeliveryError as exc:
-        if not exc.permanent and reminder.attempts < LAST_ATTEMPT:
+        if not exc.permanent and not reminder.last_attempt:
             raise
         with rt.sessions.begin() as session:
             _tell_escalation(
@@ -201,33 +198,31 @@ def _tell_escalation(
     )
 
 
-def handle_channel_notice(rt: Runtime, reminder: DueReminder) -> Outcome:
+def handle_channel_notice(rt: Runtime, reminder: Job[TextPayload]) -> Outcome:
     """``liaison.channel_notice``: say in the incident channel what went wrong."""
-    payload = TextPayload.model_validate(reminder.payload)
+    payload = reminder.payload
     if not payload.channel:
         return Outcome.obsolete
     rt.notifier.post(payload.channel, payload.text)
     return Outcome.sent
 
 
-def handle_escalate(rt: Runtime, reminder: DueReminder) -> Outcome:
-    """``liaison.escalate``: DM the escalation contact (each member, for a user group)."""
-    payload = TextPayload.model_validate(reminder.payload)
+def handle_escalate(rt: Runtime, reminder: Job[TextPayload]) -> Outcome:
+    """``liaison.escalate``: DM the escalation contact; a user group is fanned out to one
+    job per member (bot/services/escalation.py), each retried on its own."""
     contact = reminder.target or rt.settings.liaison_escalation
     if not contact:
         return Outcome.obsolete
-    recipients = (
-        rt.notifier.usergroup_members(contact)[:ESCALATION_GROUP_LIMIT]
-        if contact.startswith("S")
-        else [contact]
-    )
-    failures: list[SlackDeliveryError] = []
-    for user_id in recipients:
-        try:
-            rt.notifier.dm(user_id, payload.text)
-        except SlackDeliveryError as exc:
-            log.warning("Escalation DM to %s failed: %s", user_id, exc.error)
-            failures.append(exc)
-    if recipients and len(failures) == len(recipients):
-        raise failures[0]  # nobody heard it: retry (transient) or record (permanent)
+    if not is_group(contact):
+        rt.notifier.dm(contact, reminder.payload.text)
+        return Outcome.sent
+    members = escalation_members(rt.notifier, contact)
+    if not members:
+        return Outcome.obsolete
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        jobs.fan_out(
+            session, ESCALATE, members, reminder.payload, key=reminder.dedupe_key, now=now,
+            incident_id=reminder.incident_id,
+        )  # fmt: skip
     return Outcome.sent

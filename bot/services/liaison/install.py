@@ -1,4 +1,4 @@
-"""Wires the liaison into the incident lifecycle and the reminder dispatcher.
+"""Wires the liaison into the incident lifecycle and binds its job kinds' handlers.
 
 Subscribers only write reminders, inside the transaction of the change that caused them;
 all Web API work happens in the reminder handlers, after the commit.
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.runtime import Runtime
-from bot.services.liaison import records
+from bot.services.liaison import kinds, records
 from bot.services.liaison.assign import handle_accept_timeout, handle_assign
 from bot.services.liaison.delivery import (
     handle_announce,
@@ -21,7 +21,7 @@ from bot.services.liaison.delivery import (
     handle_checklist,
     handle_escalate,
 )
-from bot.services.liaison.kinds import AssignPayload, Kind, Reason, cancel_timeouts, schedule_assign
+from bot.services.liaison.kinds import AssignPayload, Reason, cancel_timeouts, schedule_assign
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +37,13 @@ def install(rt: Runtime) -> None:
     rt.hooks.subscribe(Lifecycle.became_major, on_became_major)
     rt.hooks.subscribe(Lifecycle.reopened, partial(on_reopened, rt))
     rt.hooks.subscribe(Lifecycle.resolved, on_resolved)
-    handlers = {
-        Kind.assign: handle_assign,
-        Kind.announce: handle_announce,
-        Kind.checklist: handle_checklist,
-        Kind.accept_timeout: handle_accept_timeout,
-        Kind.channel_notice: handle_channel_notice,
-        Kind.escalate: handle_escalate,
-    }
-    for kind, handler in handlers.items():
-        rt.dispatcher.register(kind, partial(handler, rt))
+    declare = rt.dispatcher.declare
+    declare(kinds.ASSIGN, partial(handle_assign, rt))
+    declare(kinds.ANNOUNCE, partial(handle_announce, rt))
+    declare(kinds.CHECKLIST, partial(handle_checklist, rt))
+    declare(kinds.ACCEPT_TIMEOUT, partial(handle_accept_timeout, rt))
+    declare(kinds.CHANNEL_NOTICE, partial(handle_channel_notice, rt))
+    declare(kinds.ESCALATE, partial(handle_escalate, rt))
 
 
 def on_became_major(session: Session, event: LifecycleEvent) -> None:

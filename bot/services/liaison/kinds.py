@@ -11,10 +11,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from bot import reminders
+from bot import jobs
+from bot.jobs import JobKind, Payload, RetryPolicy
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, LiaisonAssignment
 from bot.runtime import Runtime
@@ -41,12 +41,12 @@ class Reason(StrEnum):
     after_unreachable = "after_unreachable"
 
 
-class AssignPayload(BaseModel):
+class AssignPayload(Payload):
     reason: Reason = Reason.major
     prefer: str | None = None
 
 
-class AnnouncePayload(BaseModel):
+class AnnouncePayload(Payload):
     assignment_id: int
     reason: Reason
     previous_user: str | None = None
@@ -54,26 +54,44 @@ class AnnouncePayload(BaseModel):
     concerns: dict[str, Any] | None = None
 
 
-class AssignmentPayload(BaseModel):
+class AssignmentPayload(Payload):
     assignment_id: int
 
 
-class TextPayload(BaseModel):
+class TextPayload(Payload):
     text: str
     channel: str | None = None
+
+
+# From this attempt on, a Slack error still called transient is reported (in the
+# announcement, to the escalation contact) instead of retried again: the liaison gets their
+# DM rather than the job ending as a silent failure.
+ANNOUNCE_ATTEMPTS = 4
+
+ASSIGN: JobKind[AssignPayload] = JobKind(Kind.assign, AssignPayload)
+ANNOUNCE: JobKind[AnnouncePayload] = JobKind(
+    Kind.announce, AnnouncePayload, retry=RetryPolicy(max_attempts=ANNOUNCE_ATTEMPTS)
+)
+CHECKLIST: JobKind[AnnouncePayload] = JobKind(
+    Kind.checklist, AnnouncePayload, retry=RetryPolicy(max_attempts=ANNOUNCE_ATTEMPTS)
+)
+ACCEPT_TIMEOUT: JobKind[AssignmentPayload] = JobKind(Kind.accept_timeout, AssignmentPayload)
+CHANNEL_NOTICE: JobKind[TextPayload] = JobKind(Kind.channel_notice, TextPayload)
+# The target is the escalation contact; a user group fans out to one job per member.
+ESCALATE: JobKind[TextPayload] = JobKind(Kind.escalate, TextPayload)
 
 
 def schedule_assign(
     session: Session, *, incident: Incident, now: datetime, key: str, payload: AssignPayload
 ) -> bool:
-    return reminders.schedule(
+    return jobs.schedule(
         session,
-        kind=Kind.assign,
-        dedupe_key=f"{Kind.assign}:{incident.id}:{key}",
+        ASSIGN,
+        payload,
+        key=f"{incident.id}:{key}",
         due_at=now,
         now=now,
         incident_id=incident.id,
-        payload=payload.model_dump(mode="json"),
     )
 
 
@@ -98,26 +116,26 @@ def schedule_delivery(
 ) -> None:
     """Announce the new assignment now, and ask the next member if it is not accepted."""
     roles_changed(session, rt, incident, now, assignment.user_id)
-    reminders.schedule(
+    jobs.schedule(
         session,
-        kind=Kind.announce,
-        dedupe_key=f"{Kind.announce}:{assignment.id}",
+        ANNOUNCE,
+        payload,
+        key=str(assignment.id),
         due_at=now,
         now=now,
         incident_id=incident.id,
         target=assignment.user_id,
-        payload=payload.model_dump(mode="json"),
     )
     if incident.is_open and assignment.status == Status.pending:
-        reminders.schedule(
+        jobs.schedule(
             session,
-            kind=Kind.accept_timeout,
-            dedupe_key=f"{Kind.accept_timeout}:{assignment.id}",
+            ACCEPT_TIMEOUT,
+            AssignmentPayload(assignment_id=assignment.id),
+            key=str(assignment.id),
             due_at=assignment.assigned_at + rt.settings.liaison_accept_timeout,
             now=now,
             incident_id=incident.id,
             target=assignment.user_id,
-            payload=AssignmentPayload(assignment_id=assignment.id).model_dump(),
         )
 
 
@@ -125,15 +143,15 @@ def schedule_checklist(
     session: Session, *, payload: AnnouncePayload, view: AssignmentView, now: datetime
 ) -> None:
     """The liaison's DM, after the channel setup (it carries why they were asked)."""
-    reminders.schedule(
+    jobs.schedule(
         session,
-        kind=Kind.checklist,
-        dedupe_key=f"{Kind.checklist}:{view.id}",
+        CHECKLIST,
+        payload,
+        key=str(view.id),
         due_at=now,
         now=now,
         incident_id=view.incident_id,
         target=view.user_id,
-        payload=payload.model_dump(mode="json"),
     )
 
 
@@ -143,7 +161,7 @@ def cancel_timeouts(session: Session, *, incident_id: int, now: datetime) -> Non
     Call before scheduling the next assignment's timeout (one active assignment per
     incident means at most one timeout is ever relevant).
     """
-    reminders.cancel(session, now=now, kinds=[Kind.accept_timeout], incident_id=incident_id)
+    jobs.cancel(session, ACCEPT_TIMEOUT, now=now, incident_id=incident_id)
 
 
 def schedule_notice(
@@ -158,23 +176,23 @@ def schedule_notice(
 ) -> None:
     """Tell the incident channel and/or the escalation contact, once per ``key``."""
     if channel_text and incident.channel_id:
-        reminders.schedule(
+        jobs.schedule(
             session,
-            kind=Kind.channel_notice,
-            dedupe_key=f"{Kind.channel_notice}:{incident.id}:{key}",
+            CHANNEL_NOTICE,
+            TextPayload(text=channel_text, channel=incident.channel_id),
+            key=f"{incident.id}:{key}",
             due_at=now,
             now=now,
             incident_id=incident.id,
-            payload=TextPayload(text=channel_text, channel=incident.channel_id).model_dump(),
         )
     if escalation_text and rt.settings.liaison_escalation:
-        reminders.schedule(
+        jobs.schedule(
             session,
-            kind=Kind.escalate,
-            dedupe_key=f"{Kind.escalate}:{incident.id}:{key}",
+            ESCALATE,
+            TextPayload(text=escalation_text),
+            key=f"{incident.id}:{key}",
             due_at=now,
             now=now,
             incident_id=incident.id,
             target=rt.settings.liaison_escalation,
-            payload=TextPayload(text=escalation_text).model_dump(),
         )

@@ -3,7 +3,7 @@ breach, the personal queue (``/liaison sla`` and App Home) and the resolution fo
 
 ``install`` wires the capability into a runtime: the lifecycle subscribers that start a
 ticket's clock when it is attached and schedule the follow-up DMs when an incident is
-resolved, and the handlers of the ``sla.*`` reminder kinds.
+resolved, and the handlers of the ``sla.*`` job kinds (declared in schedule.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.runtime import Runtime
 from bot.services.sla.clock import schedule_resolution_digests, start_clock
 from bot.services.sla.home import refresh_home_handler, refresh_liaison_homes
 from bot.services.sla.notices import SlaNotices
-from bot.services.sla.schedule import Kind
+from bot.services.sla.schedule import KINDS, Kind
 
 
 def install(rt: Runtime) -> None:
@@ -36,4 +36,4 @@ def install(rt: Runtime) -> None:
     for change in (Lifecycle.liaison_changed, Lifecycle.resolved):
         rt.hooks.subscribe(change, liaison_homes)
     SlaNotices(rt, policies).register(rt.dispatcher)
-    rt.dispatcher.register(Kind.home_refresh, refresh_home_handler(rt))
+    rt.dispatcher.declare(KINDS[Kind.home_refresh], refresh_home_handler(rt))

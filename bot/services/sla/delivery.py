@@ -12,9 +12,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.reminders import DueReminder
+from bot import jobs
+from bot.jobs import Job
 from bot.runtime import Runtime
-from bot.services.sla.schedule import Kind, schedule_message
+from bot.services.escalation import escalation_members
+from bot.services.sla.schedule import KINDS, Kind, UndeliverablePayload
 from bot.slack.client import SlackDeliveryError
 
 log = logging.getLogger(__name__)
@@ -50,14 +52,9 @@ def escalation_contact(rt: Runtime, tier: str | None) -> str | None:
     return contacts.get((tier or "").lower()) or contacts.get(None)
 
 
-def escalation_recipients(rt: Runtime, tier: str | None) -> list[str]:
+def escalation_recipients(rt: Runtime, tier: str | None, *, limit: int | None = None) -> list[str]:
     """The people behind the tier's escalation contact (a user group is expanded)."""
-    contact = escalation_contact(rt, tier)
-    if contact is None:
-        return []
-    if contact.startswith("S"):
-        return rt.notifier.usergroup_members(contact)
-    return [contact]
+    return escalation_members(rt.notifier, escalation_contact(rt, tier), limit=limit)
 
 
 def is_escalation_contact(rt: Runtime, tier: str | None, user_id: str) -> bool:
@@ -86,7 +83,7 @@ def undeliverable_reason(rt: Runtime, user_id: str) -> str | None:
 
 def dm_or_escalate(
     rt: Runtime,
-    reminder: DueReminder,
+    reminder: Job[Any],
     *,
     user_id: str,
     message: Outgoing,
@@ -106,7 +103,7 @@ def dm_or_escalate(
 
 
 def forward(
-    rt: Runtime, reminder: DueReminder, *, user_id: str, reason: str, text: str, tier: str | None
+    rt: Runtime, reminder: Job[Any], *, user_id: str, reason: str, text: str, tier: str | None
 ) -> None:
     """Schedule the undelivered message for each escalation recipient (each retried alone)."""
     recipients = [r for r in escalation_recipients(rt, tier) if r != user_id]
@@ -117,21 +114,10 @@ def forward(
             permanent=True,
         )
     now = rt.clock.now()
+    payload = UndeliverablePayload(user=user_id, reason=reason, text=text, source=reminder.kind)
     with rt.sessions.begin() as session:
-        for recipient in recipients:
-            schedule_message(
-                session,
-                Kind.undeliverable,
-                key=f"{reminder.id}:{recipient}",
-                incident_id=reminder.incident_id,
-                report_id=reminder.report_id,
-                target=recipient,
-                now=now,
-                payload={
-                    "user": user_id,
-                    "reason": reason,
-                    "text": text,
-                    "source": reminder.kind,
-                },
-            )
+        jobs.fan_out(
+            session, KINDS[Kind.undeliverable], recipients, payload, key=str(reminder.id),
+            now=now, incident_id=reminder.incident_id, report_id=reminder.report_id,
+        )  # fmt: skip
     log.warning("SLA message for %s forwarded to %s: %s", user_id, recipients, reason)

@@ -1,9 +1,9 @@
 """The App Home tab: each person's ticket queue, their liaison roles and the open incidents.
 
-Published when the person opens the tab and, through a ``sla.home_refresh`` reminder,
-whenever their tickets change (attached, answered, handed over, breached) or their liaison
-roles do (asked, accepted, handed off, moved on, incident resolved). A burst of changes for
-one person folds into one publish: the refresh cancels the others pending.
+Published when the person opens the tab and, through a ``sla.home_refresh`` job, whenever
+their tickets change (attached, answered, handed over, breached) or their liaison roles do
+(asked, accepted, handed off, moved on, incident resolved). A burst of changes for one
+person folds into one publish: the kind is declared ``Fold.first``.
 """
 
 from __future__ import annotations
@@ -11,23 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, null, select, update
+from sqlalchemy import and_, func, null, select
 from sqlalchemy.orm import Session
 
-from bot.dispatcher import Outcome, ReminderHandler
+from bot.jobs import Job, NoPayload, Outcome
+from bot.jobs.kinds import Handler
 from bot.lifecycle import Lifecycle, LifecycleEvent
-from bot.models import Incident, LiaisonAssignment, Reminder, Report
-from bot.reminders import DueReminder
+from bot.models import Incident, LiaisonAssignment, Report
 from bot.runtime import Runtime
 from bot.services.liaison import current_liaison
 from bot.services.liaison.records import ACTIVE
 from bot.services.sla import tickets
-from bot.services.sla.schedule import Kind, refresh_home
+from bot.services.sla.schedule import refresh_home
 from bot.slack.home_blocks import TICKETS_SHOWN, HomeSections, home_view
 
 INCIDENTS_SHOWN = 30
-# Pending refreshes due this close to now are folded into the one being published.
-FOLD_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -131,45 +129,12 @@ def publish_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> Non
     rt.notifier.publish_home(user_id, build_home(rt, user_id, notice=notice))
 
 
-def refresh_home_handler(rt: Runtime) -> ReminderHandler:
-    """The ``sla.home_refresh`` handler: fold the user's refreshes into one publish.
+def refresh_home_handler(rt: Runtime) -> Handler:
+    """The ``sla.home_refresh`` handler: publish the user's Home as it stands now (the
+    changes that folded into this job are committed, so the view includes them)."""
 
-    Pending refreshes of the user are cancelled (their causes are committed, so the view
-    built next includes them). Refreshes claimed in the same batch as this one leave the
-    publish to the lowest id among them: that handler reads after the claim, hence after
-    every cause of the batch.
-    """
-
-    def handle(reminder: DueReminder) -> Outcome:
+    def handle(reminder: Job[NoPayload]) -> Outcome:
         if not reminder.target:
-            return Outcome.obsolete
-        now = rt.clock.now()
-        with rt.sessions.begin() as session:
-            # Bounded by due time so the (status, due_at) index finds them: a full scan per
-            # refresh would hold SQLite's write lock long enough to starve other writers.
-            session.execute(
-                update(Reminder)
-                .where(
-                    Reminder.status == "pending",
-                    Reminder.due_at >= now - FOLD_WINDOW,
-                    Reminder.due_at <= now + rt.settings.sla_home_refresh_delay + FOLD_WINDOW,
-                    Reminder.kind == Kind.home_refresh,
-                    Reminder.target == reminder.target,
-                )
-                .values(status="cancelled", cancelled_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            mine = session.get(Reminder, reminder.id)
-            first = session.scalar(
-                select(func.min(Reminder.id)).where(
-                    Reminder.kind == Kind.home_refresh,
-                    Reminder.target == reminder.target,
-                    Reminder.status == "claimed",
-                    Reminder.claimed_by == (mine.claimed_by if mine else None),
-                    Reminder.lease_until == (mine.lease_until if mine else None),
-                )
-            )
-        if first is not None and first < reminder.id:
             return Outcome.obsolete
         publish_home(rt, reminder.target)
         return Outcome.sent

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.dispatcher import Outcome, ReminderDispatcher
+from bot import jobs
+from bot.dispatcher import ReminderDispatcher
 from bot.errors import NotFound
+from bot.jobs import Job, NoPayload, Outcome
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, Report
-from bot.reminders import DueReminder
 from bot.rendering import Mrkdwn
 from bot.runtime import Runtime
 from bot.services import incident_titles
@@ -23,7 +24,15 @@ from bot.services.sla.delivery import (
     escalation_contact,
     escalation_recipients,
 )
-from bot.services.sla.schedule import Kind, refresh_home, schedule_message
+from bot.services.sla.schedule import (
+    KINDS,
+    HandoverPayload,
+    Kind,
+    UndeliverablePayload,
+    WarningPayload,
+    refresh_home,
+    schedule_message,
+)
 from bot.services.sla.tickets import Ticket
 from bot.sla_policy import SlaPolicy
 from bot.slack.blocks import bullet_list
@@ -31,20 +40,20 @@ from bot.slack.sla_blocks import digest_blocks, message_section, ticket_message_
 
 
 class SlaNotices:
-    """Reminder handlers bound to one runtime and its parsed SLA policies."""
+    """Job handlers bound to one runtime and its parsed SLA policies."""
 
     def __init__(self, rt: Runtime, policies: dict[str, SlaPolicy]) -> None:
         self.rt = rt
         self.policies = policies
 
     def register(self, dispatcher: ReminderDispatcher) -> None:
-        dispatcher.register(Kind.warning, self.warning)
-        dispatcher.register(Kind.breach, self.breach)
-        dispatcher.register(Kind.breach_owner, self.breach_owner)
-        dispatcher.register(Kind.breach_escalation, self.breach_escalation)
-        dispatcher.register(Kind.undeliverable, self.undeliverable)
-        dispatcher.register(Kind.handover_notice, self.handover_notice)
-        dispatcher.register(Kind.resolution_digest, self.resolution_digest)
+        dispatcher.declare(KINDS[Kind.warning], self.warning)
+        dispatcher.declare(KINDS[Kind.breach], self.breach)
+        dispatcher.declare(KINDS[Kind.breach_owner], self.breach_owner)
+        dispatcher.declare(KINDS[Kind.breach_escalation], self.breach_escalation)
+        dispatcher.declare(KINDS[Kind.undeliverable], self.undeliverable)
+        dispatcher.declare(KINDS[Kind.handover_notice], self.handover_notice)
+        dispatcher.declare(KINDS[Kind.resolution_digest], self.resolution_digest)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -74,7 +83,7 @@ class SlaNotices:
 
     # --- before the deadline -----------------------------------------------------------
 
-    def warning(self, reminder: DueReminder) -> Outcome:
+    def warning(self, reminder: Job[WarningPayload]) -> Outcome:
         ticket = self._ticket(reminder.report_id)
         now = self.rt.clock.now()
         if (
@@ -93,16 +102,16 @@ class SlaNotices:
         )
         return Outcome.sent
 
-    def handover_notice(self, reminder: DueReminder) -> Outcome:
+    def handover_notice(self, reminder: Job[HandoverPayload]) -> Outcome:
         ticket = self._ticket(reminder.report_id)
         if ticket is None or ticket.responded_at is not None or ticket.owner != reminder.target:
             return Outcome.obsolete
         text = self._render(
             "sla/handover_notice.j2",
             **self._context(ticket),
-            actor=reminder.payload.get("from"),
-            previous_owner=reminder.payload.get("previous_owner"),
-            note=reminder.payload.get("note"),
+            actor=reminder.payload.actor,
+            previous_owner=reminder.payload.previous_owner,
+            note=reminder.payload.note,
         )
         message = Outgoing(text, ticket_message_blocks(text, ticket))
         dm_or_escalate(
@@ -112,7 +121,7 @@ class SlaNotices:
 
     # --- at the deadline -----------------------------------------------------------------
 
-    def breach(self, reminder: DueReminder) -> Outcome:
+    def breach(self, reminder: Job[NoPayload]) -> Outcome:
         """Mark the ticket breached (once), then tell its owner and the escalation contact.
 
         Both messages are rows of their own, so a retry of one never repeats the other;
@@ -152,19 +161,13 @@ class SlaNotices:
         recipients = escalation_recipients(rt, tier)
         if recipients:
             with rt.sessions.begin() as session:
-                for recipient in recipients:
-                    schedule_message(
-                        session,
-                        Kind.breach_escalation,
-                        key=f"{report_id}:{recipient}",
-                        target=recipient,
-                        now=now,
-                        incident_id=incident_id,
-                        report_id=report_id,
-                    )
+                jobs.fan_out(
+                    session, KINDS[Kind.breach_escalation], recipients, key=str(report_id),
+                    now=now, incident_id=incident_id, report_id=report_id,
+                )  # fmt: skip
         return Outcome.sent
 
-    def breach_owner(self, reminder: DueReminder) -> Outcome:
+    def breach_owner(self, reminder: Job[NoPayload]) -> Outcome:
         ticket = self._ticket(reminder.report_id)
         if ticket is None or ticket.responded_at is not None or ticket.owner != reminder.target:
             return Outcome.obsolete
@@ -176,7 +179,7 @@ class SlaNotices:
         )
         return Outcome.sent
 
-    def breach_escalation(self, reminder: DueReminder) -> Outcome:
+    def breach_escalation(self, reminder: Job[NoPayload]) -> Outcome:
         ticket = self._ticket(reminder.report_id)
         if ticket is None or ticket.responded_at is not None or reminder.target is None:
             return Outcome.obsolete
@@ -185,22 +188,22 @@ class SlaNotices:
         self.rt.notifier.dm(reminder.target, text, blocks)
         return Outcome.sent
 
-    def undeliverable(self, reminder: DueReminder) -> Outcome:
+    def undeliverable(self, reminder: Job[UndeliverablePayload]) -> Outcome:
         """A message its addressee cannot get, with the reason, for the escalation contact."""
         payload = reminder.payload
         ticket = self._ticket(reminder.report_id)
-        about_ticket = payload.get("source") != Kind.resolution_digest
+        about_ticket = payload.source != Kind.resolution_digest
         if reminder.target is None or (
             about_ticket and (ticket is None or ticket.responded_at is not None)
         ):
             return Outcome.obsolete
-        original = str(payload.get("text", ""))
+        original = payload.text
         quoted = Mrkdwn("\n".join(f"> {line}" for line in original.splitlines()))
         buttons = about_ticket and ticket is not None
         text = self._render(
             "sla/undeliverable.j2",
-            user=payload.get("user"),
-            reason=payload.get("reason", ""),
+            user=payload.user,
+            reason=payload.reason,
             quoted=quoted,
             ticket_buttons=buttons,
         )
@@ -213,7 +216,7 @@ class SlaNotices:
 
     # --- after resolution ----------------------------------------------------------------
 
-    def resolution_digest(self, reminder: DueReminder) -> Outcome:
+    def resolution_digest(self, reminder: Job[NoPayload]) -> Outcome:
         """One DM per owner: their customers to tell and the resolution message to copy."""
         owner = reminder.target
         with self.rt.sessions() as session:

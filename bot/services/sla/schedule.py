@@ -1,19 +1,20 @@
-"""The SLA's durable reminders: what is scheduled when, and the keys that keep it once.
+"""The SLA's durable jobs: their kinds, what is scheduled when, and the keys that keep it once.
 
 Everything here runs inside the transaction of its cause (attach, hand-over, breach,
-resolution), so a reminder exists exactly when its cause was committed.
+resolution), so a job exists exactly when its cause was committed.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy.orm import Session
 
-from bot import reminders
+from bot import jobs
+from bot.jobs import Fold, JobKind, NoPayload, Payload
 from bot.models import Report
 
 
@@ -28,6 +29,38 @@ class Kind(StrEnum):
     handover_notice = "sla.handover_notice"  # tells the new owner
     resolution_digest = "sla.resolution_digest"  # one per owner when an incident resolves
     home_refresh = "sla.home_refresh"
+
+
+class WarningPayload(Payload):
+    lead_seconds: int
+
+
+class HandoverPayload(Payload):
+    actor: str | None = Field(default=None, alias="from")
+    previous_owner: str | None = None
+    note: str | None = None
+
+
+class UndeliverablePayload(Payload):
+    """A message its addressee cannot get, forwarded with the reason."""
+
+    user: str
+    reason: str
+    text: str
+    source: str  # the kind of the job whose message it was
+
+
+KINDS: dict[Kind, JobKind[Any]] = {
+    Kind.warning: JobKind(Kind.warning, WarningPayload),
+    Kind.breach: JobKind(Kind.breach, NoPayload),
+    Kind.breach_owner: JobKind(Kind.breach_owner, NoPayload),
+    Kind.breach_escalation: JobKind(Kind.breach_escalation, NoPayload),
+    Kind.undeliverable: JobKind(Kind.undeliverable, UndeliverablePayload),
+    Kind.handover_notice: JobKind(Kind.handover_notice, HandoverPayload),
+    Kind.resolution_digest: JobKind(Kind.resolution_digest, NoPayload),
+    # A burst of ticket changes folds into one publish; views.publish is harmless to repeat.
+    Kind.home_refresh: JobKind(Kind.home_refresh, NoPayload, fold=Fold.first, repeat_safe=True),
+}
 
 
 def _stamp(moment: datetime) -> str:
@@ -62,16 +95,16 @@ def schedule_warnings(
     count = 0
     for lead, at in planned:
         seconds = int(lead.total_seconds())
-        count += reminders.schedule(
+        count += jobs.schedule(
             session,
-            kind=Kind.warning,
-            dedupe_key=f"{Kind.warning}:{report.id}:{owner}:{since}:{seconds}",
+            KINDS[Kind.warning],
+            WarningPayload(lead_seconds=seconds),
+            key=f"{report.id}:{owner}:{since}:{seconds}",
             due_at=at,
             now=now,
             incident_id=report.incident_id,
             report_id=report.id,
             target=owner,
-            payload={"lead_seconds": seconds},
         )
     return count
 
@@ -80,10 +113,10 @@ def schedule_breach(session: Session, report: Report, *, now: datetime) -> None:
     """One breach check per ticket, at its deadline, whoever owns it by then."""
     if report.first_response_due_at is None:
         return
-    reminders.schedule(
+    jobs.schedule(
         session,
-        kind=Kind.breach,
-        dedupe_key=f"{Kind.breach}:{report.id}",
+        KINDS[Kind.breach],
+        key=str(report.id),
         due_at=report.first_response_due_at,
         now=now,
         incident_id=report.incident_id,
@@ -93,8 +126,8 @@ def schedule_breach(session: Session, report: Report, *, now: datetime) -> None:
 
 def stop_clock(session: Session, report_id: int, *, now: datetime, breach_too: bool) -> int:
     """Cancel the pending warnings (and the breach check) of a ticket."""
-    kinds = [Kind.warning, Kind.breach] if breach_too else [Kind.warning]
-    return reminders.cancel(session, now=now, kinds=kinds, report_id=report_id)
+    kinds = [KINDS[Kind.warning], KINDS[Kind.breach]] if breach_too else [KINDS[Kind.warning]]
+    return jobs.cancel(session, kinds, now=now, report_id=report_id)
 
 
 def schedule_message(
@@ -108,33 +141,31 @@ def schedule_message(
     report_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> bool:
-    """A DM due now (notice, escalation, digest), retried on its own if Slack fails."""
-    return reminders.schedule(
+    """A DM due now (notice, escalation, digest), retried on its own if Slack fails.
+
+    ``payload`` is checked against the kind's payload model here, at the boundary.
+    """
+    declared = KINDS[kind]
+    return jobs.schedule(
         session,
-        kind=kind,
-        dedupe_key=f"{kind}:{key}",
+        declared,
+        declared.payload.model_validate(payload or {}),
+        key=key,
         due_at=now,
         now=now,
         incident_id=incident_id,
         report_id=report_id,
         target=target,
-        payload=payload or {},
     )
 
 
 def refresh_home(session: Session, user_ids: list[str], *, now: datetime, delay: timedelta) -> None:
     """Republish these users' App Home after ``delay``, folding a burst into one publish.
 
-    The key is unique per change, so a refresh already sent never swallows a later one;
-    the handler cancels the user's other pending refreshes (whose causes are committed,
-    so the view it then builds includes them) before it publishes.
+    The kind folds: a change merges into the user's pending refresh, while one already
+    running (which may have read before this change committed) gets a successor.
     """
     for user_id in dict.fromkeys(u for u in user_ids if u):
-        reminders.schedule(
-            session,
-            kind=Kind.home_refresh,
-            dedupe_key=f"{Kind.home_refresh}:{user_id}:{uuid.uuid4().hex}",
-            due_at=now + delay,
-            now=now,
-            target=user_id,
+        jobs.schedule(
+            session, KINDS[Kind.home_refresh], due_at=now + delay, now=now, target=user_id
         )

@@ -1,13 +1,14 @@
-"""Durable reminders: future actions stored as rows, claimed atomically, sent once.
+"""The jobs table (``reminders``) as the dispatcher sees it: claimed, finished one by one.
 
-A cause (incident opened, report attached) schedules rows in its own transaction. A wake-up
-claims due rows in one UPDATE ... RETURNING whose subquery uses ``FOR UPDATE SKIP LOCKED`` on
+Only ``bot.jobs`` and the dispatcher use this module; rows are written by
+``bot.jobs.writes`` for ``bot.jobs.api``. A wake-up claims
+due rows in one UPDATE ... RETURNING whose subquery uses ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL (SQLite serialises writers anyway), so two replicas never claim the same row.
-A claim is a lease: if the process dies mid-send, the row becomes claimable again when
-the lease ends. Handlers re-check their reason before sending and report it obsolete.
+A claim is a lease: if the process dies mid-run, the row becomes claimable again when the
+lease ends, with its attempt count telling the handler that an earlier attempt ran.
 
-Kinds registered as coalescing send one message per incident, kind and target however many
-of their rows fell due together (after downtime, say): ``superseded`` finds the older ones.
+Kinds declared ``Coalesce.newest`` run once per incident, kind and target however many of
+their rows fell due together (after downtime, say): ``superseded`` finds the older ones.
 """
 
 from __future__ import annotations
@@ -16,15 +17,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, or_, select, text, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs.kinds import Job, JobKind, P
+from bot.jobs.writes import OPEN_SLOT
 from bot.models import Reminder
 
 
 @dataclass(frozen=True)
-class DueReminder:
-    """A claimed reminder, detached from any session, handed to its kind's handler."""
+class ClaimedRow:
+    """A claimed row as stored (payload still JSON); the dispatcher makes it a ``Job``."""
 
     id: int
     kind: str
@@ -35,110 +48,23 @@ class DueReminder:
     payload: dict[str, Any]
     due_at: datetime
     attempts: int
+    first_claimed_at: datetime | None
 
-
-def schedule(
-    session: Session,
-    *,
-    kind: str,
-    dedupe_key: str,
-    due_at: datetime,
-    now: datetime,
-    incident_id: int | None = None,
-    report_id: int | None = None,
-    target: str | None = None,
-    payload: dict[str, Any] | None = None,
-    revive: bool = False,
-) -> bool:
-    """Insert a reminder unless one with the same dedupe key exists; True if inserted.
-
-    Uses ON CONFLICT DO NOTHING so a duplicate never aborts the caller's transaction.
-    ``revive=True`` also brings back a *cancelled* row with that key (due time and payload
-    replaced): a deadline that was withdrawn and then restored (severity lowered and raised
-    again) must fire, while one already sent stays sent.
-    """
-    values = {
-        "kind": kind,
-        "dedupe_key": dedupe_key,
-        "due_at": due_at,
-        "incident_id": incident_id,
-        "report_id": report_id,
-        "target": target,
-        "payload": payload or {},
-        "status": "pending",
-        "attempts": 0,
-        "created_at": now,
-    }
-    statement = _SCHEDULE_REVIVE if revive else _SCHEDULE
-    return session.execute(statement, values).first() is not None
-
-
-def _schedule_statement(on_conflict: str) -> TextClause:
-    """The upsert as SQL that PostgreSQL and SQLite (3.35+) both speak.
-
-    Written out because SQLAlchemy cannot cache a compiled ``on_conflict`` insert, and every
-    reminder of every cause runs this: compiling it each time cost more than running it.
-    """
-    table = Reminder.__table__.c
-    columns = ", ".join(_SCHEDULED_COLUMNS)
-    params = ", ".join(f":{name}" for name in _SCHEDULED_COLUMNS)
-    typed = [bindparam(name, type_=table[name].type) for name in _SCHEDULED_COLUMNS]
-    return text(
-        f"INSERT INTO {Reminder.__tablename__} ({columns}) VALUES ({params}) "
-        f"ON CONFLICT (dedupe_key) {on_conflict} RETURNING id"
-    ).bindparams(*typed)
-
-
-_SCHEDULED_COLUMNS = (
-    "kind",
-    "dedupe_key",
-    "due_at",
-    "incident_id",
-    "report_id",
-    "target",
-    "payload",
-    "status",
-    "attempts",
-    "created_at",
-)
-_SCHEDULE = _schedule_statement("DO NOTHING")
-# Revive: only a cancelled row comes back; one pending, claimed or sent stays as it is.
-_SCHEDULE_REVIVE = _schedule_statement(
-    "DO UPDATE SET status = 'pending', due_at = excluded.due_at, payload = excluded.payload, "
-    "target = excluded.target, attempts = 0, claimed_by = NULL, lease_until = NULL, "
-    "cancelled_at = NULL, last_error = NULL WHERE reminders.status = 'cancelled'"
-)
-
-
-def cancel(
-    session: Session,
-    *,
-    now: datetime,
-    kinds: list[str] | tuple[str, ...] | None = None,
-    incident_id: int | None = None,
-    report_id: int | None = None,
-    target: str | None = None,
-    due_after: datetime | None = None,
-) -> int:
-    """Cancel pending reminders matching every given filter; returns how many."""
-    conditions = [Reminder.status == "pending"]
-    if kinds is not None:
-        conditions.append(Reminder.kind.in_(list(kinds)))
-    if incident_id is not None:
-        conditions.append(Reminder.incident_id == incident_id)
-    if report_id is not None:
-        conditions.append(Reminder.report_id == report_id)
-    if target is not None:
-        conditions.append(Reminder.target == target)
-    if due_after is not None:
-        conditions.append(Reminder.due_at > due_after)
-    result = session.execute(
-        update(Reminder)
-        .where(and_(*conditions))
-        .values(status="cancelled", cancelled_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)
+    def as_job(self, kind: JobKind[P], *, last_attempt: bool = False) -> Job[P]:
+        """The job handed to the handler: payload parsed by the kind's model."""
+        return Job(
+            id=self.id,
+            kind=self.kind,
+            dedupe_key=self.dedupe_key,
+            incident_id=self.incident_id,
+            report_id=self.report_id,
+            target=self.target,
+            payload=kind.load(self.payload),
+            due_at=self.due_at,
+            attempts=self.attempts,
+            first_claimed_at=self.first_claimed_at,
+            last_attempt=last_attempt,
+        )
 
 
 def claim_due(
@@ -148,12 +74,12 @@ def claim_due(
     worker: str,
     limit: int,
     lease: timedelta,
-) -> list[DueReminder]:
+) -> list[ClaimedRow]:
     """Atomically claim up to ``limit`` due reminders (and ones whose lease ran out)."""
     params = {"now": now, "worker": worker, "limit": limit, "lease_until": now + lease}
     with sessions.begin() as session:
         rows = session.connection().execute(_CLAIM, params).all()
-    claimed = [DueReminder(*row) for row in rows]
+    claimed = [ClaimedRow(*row) for row in rows]
     claimed.sort(key=lambda item: (item.due_at, item.id))
     return claimed
 
@@ -183,6 +109,15 @@ def _claim_statement() -> Any:
             claimed_by=bindparam("worker"),
             lease_until=bindparam("lease_until", type_=Reminder.__table__.c.lease_until.type),
             attempts=Reminder.attempts + 1,
+            first_claimed_at=func.coalesce(Reminder.first_claimed_at, now),
+            # A claimed job frees its group's open slot: later causes get a job of their own.
+            dedupe_key=case(
+                (
+                    Reminder.dedupe_key.endswith(OPEN_SLOT, autoescape=True),
+                    Reminder.dedupe_key + "#" + cast(Reminder.id, String),
+                ),
+                else_=Reminder.dedupe_key,
+            ),
         )
         .returning(
             Reminder.id,
@@ -194,6 +129,7 @@ def _claim_statement() -> Any:
             Reminder.payload,
             Reminder.due_at,
             Reminder.attempts,
+            Reminder.first_claimed_at,
         )
     )
 
@@ -202,7 +138,7 @@ _CLAIM = _claim_statement()
 
 
 def superseded(
-    sessions: sessionmaker[Session], batch: list[DueReminder], *, now: datetime
+    sessions: sessionmaker[Session], batch: list[ClaimedRow], *, now: datetime
 ) -> set[int]:
     """Ids in ``batch`` made redundant by a newer due row of the same incident, kind, target.
 
@@ -266,6 +202,39 @@ def finish(
         )
 
 
+def finish_one(
+    sessions: sessionmaker[Session], *, job_id: int, worker: str, status: str, now: datetime
+) -> None:
+    """Mark one claimed job ``sent`` or ``cancelled`` (if still ours) in its own short
+    transaction: run right after each job's side effect, so it is built once."""
+    with sessions.begin() as session:
+        session.connection().execute(
+            _FINISH_ONE[status], {"job_id": job_id, "worker": worker, "now": now}
+        )
+
+
+def _finish_one_statement(status: str) -> Any:
+    stamp = "sent_at" if status == "sent" else "cancelled_at"
+    return (
+        update(Reminder)
+        .where(
+            Reminder.id == bindparam("job_id"),
+            Reminder.claimed_by == bindparam("worker"),
+            Reminder.status == "claimed",
+        )
+        .values(
+            {
+                "status": status,
+                "lease_until": None,
+                stamp: bindparam("now", type_=Reminder.__table__.c.sent_at.type),
+            }
+        )
+    )
+
+
+_FINISH_ONE = {status: _finish_one_statement(status) for status in ("sent", "cancelled")}
+
+
 def release(sessions: sessionmaker[Session], *, ids: list[int], worker: str) -> None:
     """Hand claimed reminders back unsent (their claim was about to lapse); the aborted
     attempt does not count against them."""
@@ -297,3 +266,17 @@ def retry_later(
             .values(status="pending", due_at=due_at, lease_until=None, last_error=error[:2000])
             .execution_options(synchronize_session=False)
         )
+
+
+def next_due(sessions: sessionmaker[Session]) -> datetime | None:
+    """When the next row becomes claimable: the earliest pending due time or lease end."""
+    with sessions() as session:
+        row = session.execute(_NEXT_DUE).one()
+    times = [moment for moment in row if moment is not None]
+    return min(times) if times else None
+
+
+_NEXT_DUE = select(
+    select(func.min(Reminder.due_at)).where(Reminder.status == "pending").scalar_subquery(),
+    select(func.min(Reminder.lease_until)).where(Reminder.status == "claimed").scalar_subquery(),
+)

@@ -1,0 +1,174 @@
+"""Writing the jobs table (``reminders``): insert-or-ignore, revive, fold and cancel.
+
+Only ``bot.jobs.api`` uses this module. Statements that every cause runs are written out
+once as SQL that PostgreSQL and SQLite (3.35+) both speak.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import TextClause, and_, bindparam, text, update
+from sqlalchemy.orm import Session
+
+from bot.models import Reminder
+
+
+def schedule(
+    session: Session,
+    *,
+    kind: str,
+    dedupe_key: str,
+    due_at: datetime,
+    now: datetime,
+    incident_id: int | None = None,
+    report_id: int | None = None,
+    target: str | None = None,
+    payload: dict[str, Any] | None = None,
+    revive: bool = False,
+) -> bool:
+    """Insert a reminder unless one with the same dedupe key exists; True if inserted.
+
+    Uses ON CONFLICT DO NOTHING so a duplicate never aborts the caller's transaction.
+    ``revive=True`` also brings back a *cancelled* row with that key (due time and payload
+    replaced): a deadline that was withdrawn and then restored (severity lowered and raised
+    again) must fire, while one already sent stays sent.
+    """
+    values = {
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "due_at": due_at,
+        "incident_id": incident_id,
+        "report_id": report_id,
+        "target": target,
+        "payload": payload or {},
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+    statement = _SCHEDULE_REVIVE if revive else _SCHEDULE
+    return session.execute(statement, values).first() is not None
+
+
+def fold(
+    session: Session,
+    *,
+    kind: str,
+    group: str,
+    due_at: datetime,
+    now: datetime,
+    incident_id: int | None = None,
+    report_id: int | None = None,
+    target: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Schedule into the group's open slot, or merge into the job pending there."""
+    values = {
+        "kind": kind,
+        "dedupe_key": f"{group}{OPEN_SLOT}",
+        "due_at": due_at,
+        "incident_id": incident_id,
+        "report_id": report_id,
+        "target": target,
+        "payload": payload or {},
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+    session.execute(_FOLD, values)
+
+
+def _schedule_statement(on_conflict: str) -> TextClause:
+    """The upsert as SQL that PostgreSQL and SQLite (3.35+) both speak.
+
+    Written out because SQLAlchemy cannot cache a compiled ``on_conflict`` insert, and every
+    reminder of every cause runs this: compiling it each time cost more than running it.
+    """
+    table = Reminder.__table__.c
+    columns = ", ".join(_SCHEDULED_COLUMNS)
+    params = ", ".join(f":{name}" for name in _SCHEDULED_COLUMNS)
+    typed = [bindparam(name, type_=table[name].type) for name in _SCHEDULED_COLUMNS]
+    return text(
+        f"INSERT INTO {Reminder.__tablename__} ({columns}) VALUES ({params}) "
+        f"ON CONFLICT (dedupe_key) {on_conflict} RETURNING id"
+    ).bindparams(*typed)
+
+
+_SCHEDULED_COLUMNS = (
+    "kind",
+    "dedupe_key",
+    "due_at",
+    "incident_id",
+    "report_id",
+    "target",
+    "payload",
+    "status",
+    "attempts",
+    "created_at",
+)
+_SCHEDULE = _schedule_statement("DO NOTHING")
+# Fold: the pending job of a group holds the group's open key (ending OPEN_SLOT) until it
+# is claimed; a cause meanwhile merges into it, keeping the sooner due time. One statement,
+# so concurrent causes (two replicas, parallel handlers) never make two pending jobs.
+OPEN_SLOT = "~open"
+# A job cancelled in its slot (never claimed) comes back with the new due time.
+_FOLD = _schedule_statement(
+    "DO UPDATE SET payload = excluded.payload, status = 'pending', cancelled_at = NULL, "
+    "due_at = CASE WHEN reminders.status = 'cancelled' OR excluded.due_at < reminders.due_at "
+    "THEN excluded.due_at ELSE reminders.due_at END "
+    "WHERE reminders.status IN ('pending', 'cancelled')"
+)
+# Revive: only a cancelled row comes back; one pending, claimed or sent stays as it is.
+_SCHEDULE_REVIVE = _schedule_statement(
+    "DO UPDATE SET status = 'pending', due_at = excluded.due_at, payload = excluded.payload, "
+    "target = excluded.target, attempts = 0, claimed_by = NULL, lease_until = NULL, "
+    "first_claimed_at = NULL, cancelled_at = NULL, last_error = NULL "
+    "WHERE reminders.status = 'cancelled'"
+)
+
+
+def cancel(
+    session: Session,
+    *,
+    now: datetime,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    incident_id: int | None = None,
+    report_id: int | None = None,
+    target: str | None = None,
+    due_after: datetime | None = None,
+) -> int:
+    """Cancel pending reminders matching every given filter; returns how many."""
+    conditions = pending_where(
+        kinds=kinds, incident_id=incident_id, report_id=report_id, target=target
+    )
+    if due_after is not None:
+        conditions.append(Reminder.due_at > due_after)
+    result = session.execute(
+        update(Reminder)
+        .where(and_(*conditions))
+        .values(status="cancelled", cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def pending_where(
+    *,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    incident_id: int | None = None,
+    report_id: int | None = None,
+    target: str | None = None,
+    statuses: tuple[str, ...] = ("pending",),
+) -> list[Any]:
+    """The WHERE clause of "jobs of these kinds and this incident/report/target"."""
+    conditions: list[Any] = [Reminder.status.in_(statuses)]
+    if kinds is not None:
+        conditions.append(Reminder.kind.in_(list(kinds)))
+    if incident_id is not None:
+        conditions.append(Reminder.incident_id == incident_id)
+    if report_id is not None:
+        conditions.append(Reminder.report_id == report_id)
+    if target is not None:
+        conditions.append(Reminder.target == target)
+    return conditions
