@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import ReminderDispatcher
+from bot.integrations.health import HealthChecks
 from bot.lifecycle import LifecycleHooks
 from bot.rendering import Renderer
 from bot.slack.notifier import Notifier
@@ -29,3 +30,5 @@ class Runtime:
     dispatcher: ReminderDispatcher
     # Asks the scheduler to dispatch due reminders now; set by app.py once it exists.
     wake: Callable[[], None] = field(default=lambda: None)
+    # Each configured integration adds its check here; /liaison health and start-up run them.
+    health: HealthChecks = field(default_factory=HealthChecks)

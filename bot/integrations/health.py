@@ -1,0 +1,42 @@
+"""What each integration says about itself at start-up and in ``/liaison health``.
+
+An integration that is not configured is "off", not failing; one that is configured but
+cannot authenticate or reach its service is reported with the setting that fixes it, so a
+bad subdomain or a revoked token is found when the operator deploys, not at 3 a.m.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Health(StrEnum):
+    off = "off"  # not configured: nothing to check
+    ok = "ok"
+    failing = "failing"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    system: str  # "Zendesk", "PagerDuty", ...
+    health: Health
+    detail: str = ""  # people read it: what is wrong and which setting fixes it
+
+
+# A check makes at most one cheap authenticated call (e.g. "who am I") and never raises.
+HealthCheck = Callable[[], CheckResult]
+
+
+class HealthChecks:
+    """The checks of the configured integrations, built by the composition root."""
+
+    def __init__(self) -> None:
+        self._checks: list[HealthCheck] = []
+
+    def add(self, check: HealthCheck) -> None:
+        self._checks.append(check)
+
+    def run(self) -> list[CheckResult]:
+        return [check() for check in self._checks]
