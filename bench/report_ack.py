@@ -53,7 +53,7 @@ from report_submissions import (  # noqa: E402
 )
 from sqlalchemy import func, select  # noqa: E402
 
-from bot.db import make_engine, make_session_factory  # noqa: E402
+from bot.db import make_engine, make_session_factory, normalise_url  # noqa: E402
 from bot.devtools.fake_slack import FakeSlack  # noqa: E402
 from bot.devtools.fake_slack_http import FakeSlackServer  # noqa: E402
 from bot.devtools.scratch_postgres import scratch_postgres  # noqa: E402
@@ -89,8 +89,12 @@ class ServedFake(FakeSlack):
         for user in ids:
             self.add_user(user, user.lower(), real_name=f"Agent {user}")
 
-    def last_view_opened(self) -> dict[str, Any]:
-        view = self.wait_for("views.open", timeout=10)[-1].params["view"]
+    def views_opened(self) -> int:
+        return len(self.calls_to("views.open"))
+
+    def view_opened(self, number: int) -> dict[str, Any]:
+        """The ``number``-th modal opened (from 1), once it was."""
+        view = self.wait_for("views.open", count=number, timeout=10)[number - 1].params["view"]
         return json.loads(view) if isinstance(view, str) else view
 
     def confirmed(self, agents: list[str]) -> int:
@@ -114,7 +118,7 @@ FakeSlackProcess.register(
     ServedFake,
     exposed=(
         "serve", "base_url", "response_url_for", "add_users", "add_incident_channel",
-        "last_view_opened", "confirmed", "refused",
+        "views_opened", "view_opened", "confirmed", "refused",
     ),
 )  # fmt: skip
 
@@ -194,7 +198,7 @@ def database(url: str, tmp: Path) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{tmp / 'bench.db'}"
         return
-    with scratch_postgres(url, prefix="liaison_bench") as scratch:
+    with scratch_postgres(normalise_url(url), prefix="liaison_bench") as scratch:
         yield scratch
 
 
@@ -342,8 +346,9 @@ def open_incident(fake: Any, slack: SlackRequests, sessions: Any, run_id: str) -
     if incident_id is None:
         raise SystemExit("the incident channel did not open an incident")
     fake.add_users(["UBENCH"])
+    opened = fake.views_opened()
     slack.command("report", user="UBENCH", channel=channel, channel_name="inc-bench")
-    return int(incident_id), fake.last_view_opened()
+    return int(incident_id), fake.view_opened(opened + 1)
 
 
 def settle(
