@@ -8,6 +8,7 @@ advisory lock on PostgreSQL) or refuses to start, naming the command that fixes 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: processes there take turns through SQLite alone
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +56,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, **options
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        SqliteWriteGate().install(engine)
+        database = engine.url.database
+        shared = bool(database) and database != ":memory:" and "mode=memory" not in url
+        SqliteWriteGate(lock_path=Path(f"{database}.write-lock") if shared else None).install(
+            engine
+        )
         return engine
     options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
     options.update(kwargs)
@@ -58,22 +68,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 class SqliteWriteGate:
-    """Lets one transaction per process write to SQLite at a time, queued in Python.
+    """Lets one transaction write to SQLite at a time, queued rather than polling.
 
     SQLite has one writer; the others retry with sleeps of up to 100 ms, so under load an
-    unlucky thread can lose for seconds while others keep winning, and Slack gives up on
-    its request after 3 s. Taking this lock when a transaction first writes and releasing
-    it when the transaction ends makes waiting writers queue and wake promptly instead.
-    Processes sharing the file still take turns through SQLite's own locking.
+    unlucky writer can lose for seconds while others keep winning, and Slack gives up on
+    its request after 3 s. Taking this gate when a transaction first writes and releasing
+    it when the transaction ends makes waiting writers queue and wake promptly instead:
+    threads of a process on a lock, processes sharing the file (gunicorn workers) on an
+    advisory lock of a file beside it (``flock``, which the kernel drops if its process
+    dies, so a killed worker never leaves it held).
     """
 
     _KEY = "liaison_write_gate"
     _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
-    def __init__(self, timeout: float = 30.0) -> None:
+    def __init__(self, timeout: float = 30.0, lock_path: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._owner: int | None = None
         self._timeout = timeout
+        self._lock_path = lock_path if fcntl is not None else None
+        self._file: Any = None
+        self._file_pid = 0
 
     def install(self, engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", self._before_execute)
@@ -89,7 +104,18 @@ class SqliteWriteGate:
         if self._lock.acquire(timeout=self._timeout):
             self._owner = threading.get_ident()
             conn.info[self._KEY] = True
+            self._lock_file()
         # else: proceed and let SQLite's busy timeout decide, as without the gate
+
+    def _lock_file(self) -> None:
+        if self._lock_path is None:
+            return
+        if self._file is None or self._file_pid != os.getpid():
+            # Opened in this process: a lock on a descriptor inherited across fork would
+            # be shared with the parent instead of excluding it.
+            self._file = self._lock_path.open("a+b")
+            self._file_pid = os.getpid()
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
 
     def _release(self, conn: Connection) -> None:
         self._release_record(conn.info)
@@ -100,6 +126,8 @@ class SqliteWriteGate:
 
     def _release_record(self, info: dict[Any, Any]) -> None:
         if info.pop(self._KEY, False):
+            if self._lock_path is not None and self._file is not None:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
             self._owner = None
             self._lock.release()
 

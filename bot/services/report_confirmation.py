@@ -98,11 +98,6 @@ def load_confirmation(rt: Runtime, report_id: int) -> Confirmation | None:
                 Report.id < report.id,
             )
         )
-        reports, customers = session.execute(
-            select(func.count(Report.id), func.count(func.distinct(Report.customer_key))).where(
-                Report.incident_id == incident.id
-            )
-        ).one()
         features = list(
             session.scalars(
                 select(ReportFeature.feature)
@@ -129,6 +124,6 @@ def load_confirmation(rt: Runtime, report_id: int) -> Confirmation | None:
             channel_id=incident.channel_id,
             is_repeat_customer=bool(earlier),
             earlier_reports_from_customer=int(earlier or 0),
-            report_count=int(reports),
-            customer_count=int(customers),
+            report_count=incident.report_count,
+            customer_count=incident.customer_count,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -51,3 +52,24 @@ def test_connection_errors_are_transient() -> None:
     with pytest.raises(SlackDeliveryError) as caught:
         Notifier(client).post("C1", "x")
     assert caught.value.permanent is False
+
+
+def test_calls_share_one_kept_alive_connection_per_thread(
+    notifier: Notifier, fake_slack: FakeSlack
+) -> None:
+    notifier.post("CIN", "one")
+    first = notifier.client._connections.held[1]  # type: ignore[attr-defined]
+    notifier.post("CIN", "two")
+    assert notifier.client._connections.held[1] is first  # type: ignore[attr-defined]
+    assert [m["text"] for m in fake_slack.messages("CIN")] == ["one", "two"]
+
+
+def test_a_kept_connection_closed_meanwhile_is_reopened_and_the_message_sent_once(
+    notifier: Notifier, fake_slack: FakeSlack
+) -> None:
+    notifier.post("CIN", "before")
+    stale = notifier.client._connections.held[1]  # type: ignore[attr-defined]
+    stale.sock.shutdown(socket.SHUT_RDWR)  # as a server closing an idle connection does
+    notifier.post("CIN", "after")
+    assert [m["text"] for m in fake_slack.messages("CIN")] == ["before", "after"]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
