@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 try:
@@ -62,9 +64,46 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             engine
         )
         return engine
-    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    options = {"pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
     options.update(kwargs)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        ping_when_idle(engine, IDLE_BEFORE_PING)
+    return engine
+
+
+# A connection back in the pool for longer than this is checked before it is used again.
+IDLE_BEFORE_PING = 10.0
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only if it sat idle, not on every checkout.
+
+    A round trip per session (``pool_pre_ping``) cost as much as a small query. A database
+    restart is noticed instead by the first statement that fails on a connection used
+    moments before: SQLAlchemy then renews the whole pool, and callers that can repeat
+    their work (attaching a report) do so once. Connections idle longer than
+    ``idle_seconds`` (when a restart or a firewall's timeout most likely happened) are
+    pinged, and replaced if dead, as before.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["liaison_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("liaison_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:  # the driver's own error for a dead connection
+            raise DisconnectionError() from exc  # the pool connects anew and tries again
 
 
 class SqliteWriteGate:

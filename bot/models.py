@@ -280,7 +280,7 @@ class Reminder(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(48))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     target: Mapped[str | None] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -296,7 +296,12 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_status_due", "status", "due_at"),
+        # "Is a job of this kind pending for the incident?" (asked by causes on every
+        # report) reads a few index entries however many jobs the incident has had.
+        Index("ix_reminders_incident_kind_status", "incident_id", "kind", "status"),
+    )
 
 
 class ProcessedEvent(Base):

@@ -51,6 +51,11 @@ def upgrade() -> None:
         sa.Column("published_at", bot.models.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_home_views")),
     )
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_index("ix_reminders_incident_id")
+        batch_op.create_index(
+            "ix_reminders_incident_kind_status", ["incident_id", "kind", "status"], unique=False
+        )
     op.execute(
         "INSERT INTO incident_customers (incident_id, customer_key, report_count) "
         "SELECT incident_id, customer_key, COUNT(*) FROM reports "
@@ -65,6 +70,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_index("ix_reminders_incident_kind_status")
+        batch_op.create_index("ix_reminders_incident_id", ["incident_id"], unique=False)
     op.drop_table("home_views")
     op.drop_table("incident_customers")
     with op.batch_alter_table("incidents", schema=None) as batch_op:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Account, Incident, Report, ReportFeature
@@ -55,44 +56,49 @@ def attach(
     """
     owner = submission.owner_id or agent_id
     key = check_submission_key(submission_key)
-    if key is not None:
-        stored = _stored(rt, key)
-        if stored is not None:
+    for attempt in (1, 2):
+        try:
+            return _attach(rt, submission, owner=owner, reporter=agent_id, submission_key=key)
+        except IntegrityError:
+            # Another replica stored the same submission a moment ago: that one is the answer.
+            stored = _stored(rt, key) if key is not None else None
+            if stored is None:
+                raise
             return stored
-    check_submission(
-        submission, IntakeRules.from_settings(rt.settings), now=rt.clock.now(), owner_id=owner
-    )
-    assert owner is not None  # checked above: an ownerless report is refused
-    try:
-        return _attach(rt, submission, owner=owner, reporter=agent_id or owner, submission_key=key)
-    except IntegrityError:
-        # Another replica stored the same submission a moment ago: that one is the answer.
-        stored = _stored(rt, key) if key is not None else None
-        if stored is None:
-            raise
-        return stored
+        except DBAPIError as exc:
+            # A pooled connection found the database restarted (connections are not pinged
+            # before each use): the pool is renewed, and the submission tried once more.
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _stored(rt: Runtime, key: str) -> AttachedReport | None:
     with rt.sessions() as session:
-        report = session.scalars(select(Report).where(Report.submission_key == key)).first()
-        if report is None:
-            return None
-        earlier = session.scalar(
-            select(func.count(Report.id)).where(
-                Report.incident_id == report.incident_id,
-                Report.customer_key == report.customer_key,
-                Report.id < report.id,
-            )
+        return _stored_in(session, key)
+
+
+def _stored_in(session: Session, key: str) -> AttachedReport | None:
+    """The report stored under ``key`` before, as attach answered it (counts as of now)."""
+    report_id = session.scalar(select(Report.id).where(Report.submission_key == key))
+    if report_id is None:
+        return None
+    report = session.get_one(Report, report_id)
+    earlier = session.scalar(
+        select(func.count(Report.id)).where(
+            Report.incident_id == report.incident_id,
+            Report.customer_key == report.customer_key,
+            Report.id < report.id,
         )
-        incident = report.incident
-        return _attached(
-            report,
-            incident,
-            repeat=bool(earlier),
-            counts=(incident.report_count, incident.customer_count),
-            replayed=True,
-        )
+    )
+    incident = report.incident
+    return _attached(
+        report,
+        incident,
+        repeat=bool(earlier),
+        counts=(incident.report_count, incident.customer_count),
+        replayed=True,
+    )
 
 
 # A customer's first report on an incident inserts their row, later ones count up: the
@@ -119,13 +125,23 @@ def _attach(
     rt: Runtime,
     submission: ReportSubmission,
     *,
-    owner: str,
-    reporter: str,
+    owner: str | None,
+    reporter: str | None,
     submission_key: str | None,
 ) -> AttachedReport:
     now = rt.clock.now()
     with rt.sessions.begin() as session:
-        # Reads first, writes last: on SQLite the write lock is held from the first write.
+        # Reads and checks first, writes last: on SQLite the write lock is held from the
+        # first write to the commit, so nothing slow happens in between.
+        if submission_key is not None:
+            stored = _stored_in(session, submission_key)
+            if stored is not None:
+                return stored
+        check_submission(
+            submission, IntakeRules.from_settings(rt.settings), now=now, owner_id=owner
+        )
+        assert owner is not None  # checked above: an ownerless report is refused
+        reporter = reporter or owner
         incident = session.get(Incident, submission.incident_id)
         if incident is None:
             raise ReportRejected({"incident_id": "That incident no longer exists."})
