@@ -106,6 +106,10 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise DisconnectionError() from exc  # the pool connects anew and tries again
 
 
+# Set in a SQLite connection's ``info`` while its transaction holds the write gate.
+WRITE_GATE_KEY = "liaison_write_gate"
+
+
 class SqliteWriteGate:
     """Lets one transaction write to SQLite at a time, queued rather than polling.
 
@@ -118,7 +122,7 @@ class SqliteWriteGate:
     dies, so a killed worker never leaves it held).
     """
 
-    _KEY = "liaison_write_gate"
+    _KEY = WRITE_GATE_KEY
     _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
     def __init__(self, timeout: float = 30.0, lock_path: Path | None = None) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, null, select, text
+from sqlalchemy import TextClause, and_, bindparam, func, null, select, text
 from sqlalchemy.orm import Session
 
 from bot.jobs import Job, NoPayload, Outcome
@@ -122,7 +122,12 @@ def refresh_liaison_homes(session: Session, event: LifecycleEvent, *, delay: tim
 
 
 def publish_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> None:
-    """Publish now (the person opened the tab, or chose from its menu), and remember it."""
+    """Publish now (the person opened the tab, or chose from its menu), and remember it.
+
+    The person is recorded as having a Home before it is built, so a change committed
+    while it is being built schedules a refresh (see ``schedule.refresh_home``).
+    """
+    _remember(rt, user_id, None, keep_digest=True)
     view, digest = _home_and_digest(rt, user_id, notice=notice)
     rt.notifier.publish_home(user_id, view)
     _remember(rt, user_id, digest)
@@ -132,11 +137,13 @@ def republish_home(rt: Runtime, user_id: str) -> bool:
     """Republish a Home that was published before, if it would now show something new;
     whether it was published."""
     with rt.sessions() as session:
-        last = session.scalar(select(HomeView.view_hash).where(HomeView.user_id == user_id))
+        last = session.execute(
+            select(HomeView.view_hash).where(HomeView.user_id == user_id)
+        ).first()
     if last is None:
         return False  # never opened: it is built fresh when it is
     view, digest = _home_and_digest(rt, user_id)
-    if digest == last:
+    if digest == last.view_hash:
         return False
     rt.notifier.publish_home(user_id, view)
     _remember(rt, user_id, digest)
@@ -151,17 +158,23 @@ def _home_and_digest(
     return view, home_digest(view, sections)
 
 
-def _remember(rt: Runtime, user_id: str, digest: str) -> None:
+def _remember(rt: Runtime, user_id: str, digest: str | None, *, keep_digest: bool = False) -> None:
     values = {"user_id": user_id, "view_hash": digest, "published_at": rt.clock.now()}
     with rt.sessions.begin() as session:
-        session.execute(_REMEMBER, values)
+        session.execute(_OPENED if keep_digest else _REMEMBER, values)
 
 
-_REMEMBER = text(
-    "INSERT INTO home_views (user_id, view_hash, published_at) "
-    "VALUES (:user_id, :view_hash, :published_at) ON CONFLICT (user_id) "
+def _upsert(on_conflict: str) -> TextClause:
+    return text(
+        "INSERT INTO home_views (user_id, view_hash, published_at) "
+        f"VALUES (:user_id, :view_hash, :published_at) ON CONFLICT (user_id) {on_conflict}"
+    ).bindparams(bindparam("published_at", type_=UTCDateTime()))
+
+
+_REMEMBER = _upsert(
     "DO UPDATE SET view_hash = excluded.view_hash, published_at = excluded.published_at"
-).bindparams(bindparam("published_at", type_=UTCDateTime()))
+)
+_OPENED = _upsert("DO NOTHING")
 
 
 def refresh_home_handler(rt: Runtime) -> Handler:
