@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -177,7 +176,7 @@ class Server:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet, or too busy starting to answer in time
                 time.sleep(0.2)
         raise SystemExit(f"{self.name} did not answer /healthz:\n{self.log.read_text()}")
 
