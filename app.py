@@ -28,7 +28,7 @@ from bot.rendering import Renderer, TemplateConfigError
 from bot.runtime import Runtime
 from bot.scheduler import ReminderScheduler
 from bot.slack.client import make_web_client
-from bot.slack.notifier import Notifier
+from bot.slack.notifier import SlackNotifier
 from bot.wiring import install_capabilities
 from handlers import register_all
 from handlers.http import WsgiApp, make_wsgi_app
@@ -84,7 +84,7 @@ def build(
         settings=settings,
         clock=clock,
         sessions=sessions,
-        notifier=Notifier(client),
+        notifier=SlackNotifier(client),
         renderer=renderer,
         hooks=LifecycleHooks(),
         dispatcher=ReminderDispatcher(
