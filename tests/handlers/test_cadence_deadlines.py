@@ -112,8 +112,8 @@ def test_a_permanent_slack_error_is_recorded_and_not_retried(app_factory) -> Non
     harness.advance(timedelta(minutes=15))
     failed = {r.kind: r.last_error for r in rows(harness) if r.status == "failed"}
     assert failed == {
-        "cadence.assessment.due": "SlackDeliveryError: chat.postMessage failed: is_archived",
-        "cadence.update.due": "SlackDeliveryError: chat.postMessage failed: is_archived",
+        "cadence.assessment.due": "ChannelArchived: chat.postMessage failed: is_archived",
+        "cadence.update.due": "ChannelArchived: chat.postMessage failed: is_archived",
     }
     calls = len(harness.fake.calls_to("chat.postMessage"))
     harness.advance(timedelta(minutes=14))

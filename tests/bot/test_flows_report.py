@@ -1,0 +1,112 @@
+"""What attaching a report sets off, run through the services and the in-memory Slack.
+
+The report form itself (blocks, inline errors, the HTTP round trip) is covered end to end
+in tests/handlers/test_reports.py; here the flow behind it is checked without HTTP.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.models import Incident, Report
+from bot.services.impact import live
+from bot.services.report_confirmation import CONFIRM_KIND
+from bot.services.sla.schedule import Kind as SlaKind
+from tests.bot.conftest import Flow
+
+
+def test_an_attached_report_starts_its_sla_clock_confirms_and_posts_the_live_summary(
+    flow: Flow,
+) -> None:
+    incident = flow.open_incident()
+    flow.dispatch()  # the incident's own reminders (assessment deadline and the like)
+    attached = flow.attach(incident.id, tier="premium", ticket_ref="ZD-1")
+    now = flow.clock.now()
+
+    with flow.session() as session:
+        report = session.get(Report, attached.id)
+        assert report is not None
+        assert (report.owner_user_id, report.sla_policy) == ("UAGENT", "premium")
+        assert report.first_response_due_at == now + timedelta(hours=1)
+    warnings = flow.reminders(SlaKind.warning)
+    assert [w.due_at for w in warnings] == [
+        now + timedelta(minutes=30),
+        now + timedelta(minutes=50),
+    ]
+    assert {w.status for w in warnings} == {"pending"}
+    [breach] = flow.reminders(SlaKind.breach)
+    assert breach.due_at == now + timedelta(hours=1)
+    assert flow.slack.dms("UAGENT") == []  # nothing is sent inside the request
+
+    flow.dispatch()
+
+    [dm] = flow.slack.dms("UAGENT")
+    assert "Report attached to *incident #1*" in dm.text
+    assert "1 report from 1 customer so far" in dm.text
+    [summary] = flow.slack.channel_messages("CINC1")
+    assert summary.text.startswith("Customer impact of incident #1: 1 report from 1 customer")
+    assert flow.slack.pins["CINC1"] == [summary.ts]
+    with flow.session() as session:
+        stored = session.get(Incident, incident.id)
+        assert stored is not None and stored.summary_ts == summary.ts
+    assert [r.status for r in flow.reminders(CONFIRM_KIND)] == ["sent"]
+
+
+def test_reports_within_the_refresh_interval_edit_the_summary_once(flow: Flow) -> None:
+    incident = flow.open_incident()
+    flow.attach(incident.id)
+    flow.dispatch()
+    [summary] = flow.slack.channel_messages("CINC1")
+    for index in range(4):
+        flow.advance(timedelta(seconds=10))
+        flow.attach(incident.id, customer_name=f"Customer {index}")
+    assert flow.slack.calls_to("update") == []
+
+    flow.advance(timedelta(seconds=25))  # IMPACT_REFRESH (60s) after the first post
+
+    [edit] = flow.slack.calls_to("update")
+    assert edit.args["ts"] == summary.ts
+    [summary] = flow.slack.channel_messages("CINC1")
+    assert summary.edits == 1
+    assert summary.text.startswith("Customer impact of incident #1: 5 reports from 5 customers")
+
+
+def test_a_deleted_live_summary_is_posted_again(flow: Flow) -> None:
+    incident = flow.open_incident()
+    flow.attach(incident.id)
+    flow.dispatch()
+    flow.slack.messages["CINC1"].clear()  # someone deleted it
+    flow.advance(timedelta(minutes=1))
+    flow.attach(incident.id, customer_name="Globex")
+    flow.advance(timedelta(minutes=1))
+    [summary] = flow.slack.channel_messages("CINC1")
+    assert "2 reports from 2 customers" in summary.text
+    with flow.session() as session:
+        stored = session.get(Incident, incident.id)
+        assert stored is not None and stored.summary_ts == summary.ts
+
+
+def test_a_confirmation_slack_refuses_for_now_is_retried(flow: Flow) -> None:
+    incident = flow.open_incident()
+    flow.slack.fail("dm", "internal_error")
+    flow.attach(incident.id)
+    flow.dispatch()
+    assert flow.slack.dms("UAGENT") == []
+    [reminder] = flow.reminders(CONFIRM_KIND)
+    assert (reminder.status, reminder.attempts) == ("pending", 1)
+
+    flow.advance(timedelta(seconds=31))
+
+    assert len(flow.slack.dms("UAGENT")) == 1
+    assert [r.status for r in flow.reminders(CONFIRM_KIND)] == ["sent"]
+
+
+def test_a_summary_the_channel_refuses_for_good_is_not_retried(flow: Flow) -> None:
+    incident = flow.open_incident()
+    flow.slack.add_channel("CINC1", "inc-sev3-checkout-eu", archived=True)
+    flow.attach(incident.id)
+    flow.dispatch()
+    assert flow.slack.channel_messages("CINC1") == []
+    [refresh] = flow.reminders(live.REFRESH)
+    assert refresh.status == "failed"
+    assert "is_archived" in (refresh.last_error or "")
