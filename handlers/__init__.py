@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, events, home, impact, incidents, liaison, reports, sla
+from handlers import cadence, errors, events, home, impact, incidents, liaison, reports, sla
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -24,7 +24,8 @@ REGISTRARS = (
 
 
 def register_all(app: App, rt: Runtime) -> CommandRouter:
-    """Wire every listener and the ``/liaison`` router onto the Bolt app."""
+    """Wire every listener, the ``/liaison`` router and the one error handler onto the app."""
+    errors.register(app, rt)
     commands = CommandRouter(rt)
     for register in REGISTRARS:
         register(app, rt, commands)

@@ -29,7 +29,6 @@ from bot.slack.cadence_blocks import (
 )
 from bot.slack.client import SlackDeliveryError
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 from handlers.incidents import announce
 
 log = logging.getLogger(__name__)
@@ -121,15 +120,11 @@ def open_update_from_button(
     rt: Runtime, body: dict[str, Any], action: dict[str, Any], respond: Respond
 ) -> None:
     """The *Post update* button of a nudge or channel reminder: the same modal."""
+    view = build_update_modal(status_updates.draft_update(rt, int(action.get("value", 0))))
     try:
-        view = build_update_modal(status_updates.draft_update(rt, int(action.get("value", 0))))
         rt.notifier.open_view(body.get("trigger_id", ""), view)
-    except Exception as exc:
-        text = (
-            rt.renderer.render("cadence/modal_failed.j2", error=exc.error)
-            if isinstance(exc, SlackDeliveryError)
-            else describe_failure(rt.renderer, exc)
-        )
+    except SlackDeliveryError as exc:
+        text = rt.renderer.render("cadence/modal_failed.j2", error=exc.error)
         respond(text=text, response_type="ephemeral", replace_original=False)
 
 
@@ -149,10 +144,6 @@ def ack_update_submission(
         posted = status_updates.post_update(rt, submission, actor=actor)
     except FieldErrors as exc:
         ack(response_action="errors", errors=block_errors(exc.errors))
-        return
-    except Exception as exc:
-        message = describe_failure(rt.renderer, exc)
-        ack(response_action="errors", errors={CadenceIds.message_block: message})
         return
     ack()
     if posted.resolved is not None and posted.resolved.channel_id:

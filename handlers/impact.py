@@ -21,7 +21,6 @@ from bot.slack.client import SlackDeliveryError
 from bot.slack.errors import ChannelNotFound
 from bot.slack.impact_blocks import SlackMessage, full_summary_message, parse_hint_value
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +81,6 @@ def raise_severity_from_hint(rt: Runtime, body: dict[str, Any], respond: Respond
     except InvalidTransition as exc:
         text = rt.renderer.render("impact/already_raised.j2", problem=exc.message)
         respond(text=text, response_type="ephemeral", replace_original=False)
-        return
-    except Exception as exc:
-        respond(
-            text=describe_failure(rt.renderer, exc),
-            response_type="ephemeral",
-            replace_original=False,
-        )
         return
     text = rt.renderer.render(
         "incidents/severity_changed.j2",

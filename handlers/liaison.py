@@ -18,7 +18,6 @@ from bot.slack.client import SlackDeliveryError
 from bot.slack.liaison_blocks import hand_off_modal
 from bot.slack.mentions import parse_user_mention
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -106,25 +105,12 @@ def _assignment_id(body: dict[str, Any]) -> int | None:
         return None
 
 
-def _tell(rt: Runtime, respond: Respond, exc: BaseException) -> None:
-    """Explain privately to the person who clicked (never replacing the message)."""
-    respond(
-        text=describe_failure(rt.renderer, exc),
-        response_type="ephemeral",
-        replace_original=False,
-    )
-
-
 def handle_accept(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
     assignment_id = _assignment_id(body)
     user_id = body.get("user", {}).get("id", "")
     if assignment_id is None:
         return
-    try:
-        accepted = actions.accept(rt, assignment_id=assignment_id, user_id=user_id)
-    except Exception as exc:
-        _tell(rt, respond, exc)
-        return
+    accepted = actions.accept(rt, assignment_id=assignment_id, user_id=user_id)
     channel, ts = _clicked_message(body)
     if not channel or not ts or ts == accepted.assignment.announcement_ts:
         return  # the announcement itself was clicked: the service already updated it
@@ -147,16 +133,13 @@ def handle_hand_off_button(rt: Runtime, body: dict[str, Any], respond: Respond) 
     user_id = body.get("user", {}).get("id", "")
     if assignment_id is None:
         return
-    try:
-        view = actions.prepare_hand_off(rt, assignment_id=assignment_id, user_id=user_id)
-        intro = rt.renderer.render(
-            "liaison/hand_off_intro.j2",
-            incident={"id": view.incident_id, "title": view.incident_title},
-        )
-        metadata = HandOffMetadata(assignment_id=view.id).model_dump_json()
-        rt.notifier.open_view(body.get("trigger_id", ""), hand_off_modal(intro, metadata))
-    except Exception as exc:
-        _tell(rt, respond, exc)
+    view = actions.prepare_hand_off(rt, assignment_id=assignment_id, user_id=user_id)
+    intro = rt.renderer.render(
+        "liaison/hand_off_intro.j2",
+        incident={"id": view.incident_id, "title": view.incident_title},
+    )
+    metadata = HandOffMetadata(assignment_id=view.id).model_dump_json()
+    rt.notifier.open_view(body.get("trigger_id", ""), hand_off_modal(intro, metadata))
 
 
 def handle_hand_off_submission(
@@ -190,9 +173,6 @@ def handle_hand_off_submission(
         errors = {_HAND_OFF_FIELDS.get(k, k): v for k, v in exc.errors.items()}
         ack(response_action="errors", errors=errors)
         return
-    except LiaisonError as exc:
-        ack(response_action="errors", errors={LiaisonIds.hand_off_user_block: exc.message})
-        return
     ack()
     try:
         actions.hand_off(
@@ -202,15 +182,12 @@ def handle_hand_off_submission(
             to_user=target,
             note=note,
         )
-    except Exception as exc:
-        problem = (
-            exc.message if isinstance(exc, LiaisonError) else describe_failure(rt.renderer, exc)
-        )
+    except LiaisonError as exc:  # changed meanwhile; other failures: handlers/errors.py
         text = rt.renderer.render(
             "liaison/hand_off_failed.j2",
             incident_id=request.incident_id,
             target=target,
-            problem=Mrkdwn(problem),
+            problem=Mrkdwn(exc.message),
         )
         try:
             rt.notifier.dm(user_id, text)

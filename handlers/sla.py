@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 
-from bot.errors import InvalidInput, LiaisonError
+from bot.errors import InvalidInput
 from bot.ids import SlaActions, SlaIds
 from bot.runtime import Runtime
 from bot.services import incidents
@@ -29,7 +29,6 @@ from bot.slack.sla_blocks import (
     settled_blocks,
 )
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +68,7 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
     ) -> None:
         ack()
         actor = body["user"]["id"]
-        try:
-            ticket = sla_actions.mark_responded(rt, report_id=int(action["value"]), actor=actor)
-        except Exception as exc:
-            ephemeral(respond, describe_failure(rt.renderer, exc))
-            return
+        ticket = sla_actions.mark_responded(rt, report_id=int(action["value"]), actor=actor)
         now = rt.clock.now()
         settle(
             body,
@@ -90,30 +85,21 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
     ) -> None:
         ack()
         actor = body["user"]["id"]
-        try:
-            ticket = sla_actions.check_can_hand_over(
-                rt, report_id=int(action["value"]), actor=actor
-            )
-            metadata = HandoverMetadata(
-                report_id=ticket.id,
-                channel=(body.get("channel") or {}).get("id"),
-                message_ts=(body.get("message") or {}).get("ts"),
-            )
-            rt.notifier.open_view(body["trigger_id"], handover_view(rt, ticket, metadata))
-        except Exception as exc:
-            ephemeral(respond, describe_failure(rt.renderer, exc))
+        ticket = sla_actions.check_can_hand_over(rt, report_id=int(action["value"]), actor=actor)
+        metadata = HandoverMetadata(
+            report_id=ticket.id,
+            channel=(body.get("channel") or {}).get("id"),
+            message_ts=(body.get("message") or {}).get("ts"),
+        )
+        rt.notifier.open_view(body["trigger_id"], handover_view(rt, ticket, metadata))
 
     def handle_customers_told(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
     ) -> None:
         ack()
-        try:
-            told = sla_actions.mark_customers_told(
-                rt, incident_id=int(action["value"]), actor=body["user"]["id"]
-            )
-        except Exception as exc:
-            ephemeral(respond, describe_failure(rt.renderer, exc))
-            return
+        told = sla_actions.mark_customers_told(
+            rt, incident_id=int(action["value"]), actor=body["user"]["id"]
+        )
         note = rt.renderer.render(
             "sla/customers_told.j2",
             count=told.count,
@@ -150,13 +136,9 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         if problem:
             ack(response_action="errors", errors={SlaIds.handover_user_block: problem})
             return
-        try:
-            handed = sla_actions.hand_over(
-                rt, report_id=metadata.report_id, actor=actor, new_owner=new_owner, note=note
-            )
-        except LiaisonError as exc:
-            ack(response_action="errors", errors={SlaIds.handover_user_block: exc.message})
-            return
+        handed = sla_actions.hand_over(
+            rt, report_id=metadata.report_id, actor=actor, new_owner=new_owner, note=note
+        )  # refused: inline on the field it names (handlers/errors.py)
         ack()
         note_text = rt.renderer.render(
             "sla/handed_over.j2",
