@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory
+from bot.devtools.inline_waker import InlineWaker
 from bot.devtools.memory_notifier import InMemoryNotifier
 from bot.dispatcher import DispatchStats, ReminderDispatcher
 from bot.lifecycle import LifecycleHooks
@@ -42,6 +43,11 @@ class Flow:
 
     def session(self) -> Session:
         return self.rt.sessions()
+
+    def dispatch_on_wake(self) -> None:
+        """Send due reminders whenever a service wakes the scheduler, as the end-to-end
+        harness does: for long timelines where every step would otherwise dispatch."""
+        self.rt.wake = InlineWaker(self.rt.dispatcher)
 
     def dispatch(self) -> DispatchStats:
         """One wake-up of the scheduler: send everything due now."""
@@ -72,6 +78,9 @@ class Flow:
             **fields,
         }
         return reports.attach(self.rt, reports.parse_submission(values), agent_id=agent)
+
+    def resolve(self, incident_id: int) -> None:
+        incidents.resolve(self.rt, incident_id=incident_id, actor="UIC", note="fixed")
 
     def reminders(self, kind: str | None = None) -> list[Reminder]:
         with self.session() as session:
