@@ -52,40 +52,6 @@ def test_an_attached_report_starts_its_sla_clock_confirms_and_posts_the_live_sum
     assert [r.status for r in flow.reminders(CONFIRM_KIND)] == ["sent"]
 
 
-def test_reports_within_the_refresh_interval_edit_the_summary_once(flow: Flow) -> None:
-    incident = flow.open_incident()
-    flow.attach(incident.id)
-    flow.dispatch()
-    [summary] = flow.slack.channel_messages("CINC1")
-    for index in range(4):
-        flow.advance(timedelta(seconds=10))
-        flow.attach(incident.id, customer_name=f"Customer {index}")
-    assert flow.slack.calls_to("update") == []
-
-    flow.advance(timedelta(seconds=25))  # IMPACT_REFRESH (60s) after the first post
-
-    [edit] = flow.slack.calls_to("update")
-    assert edit.args["ts"] == summary.ts
-    [summary] = flow.slack.channel_messages("CINC1")
-    assert summary.edits == 1
-    assert summary.text.startswith("Customer impact of incident #1: 5 reports from 5 customers")
-
-
-def test_a_deleted_live_summary_is_posted_again(flow: Flow) -> None:
-    incident = flow.open_incident()
-    flow.attach(incident.id)
-    flow.dispatch()
-    flow.slack.messages["CINC1"].clear()  # someone deleted it
-    flow.advance(timedelta(minutes=1))
-    flow.attach(incident.id, customer_name="Globex")
-    flow.advance(timedelta(minutes=1))
-    [summary] = flow.slack.channel_messages("CINC1")
-    assert "2 reports from 2 customers" in summary.text
-    with flow.session() as session:
-        stored = session.get(Incident, incident.id)
-        assert stored is not None and stored.summary_ts == summary.ts
-
-
 def test_a_confirmation_slack_refuses_for_now_is_retried(flow: Flow) -> None:
     incident = flow.open_incident()
     flow.slack.fail("dm", "internal_error")
