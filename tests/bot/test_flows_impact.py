@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.models import Incident
+from bot.services import incidents
 from tests.bot.conftest import Flow
 
 
@@ -89,3 +90,22 @@ def test_slack_failing_the_edit_is_retried_not_lost(flow: Flow) -> None:
     assert "1 report from 1 customer" in _live(flow)[0]
     flow.advance(timedelta(seconds=30))  # the dispatcher's first retry
     assert "2 reports from 2 customers" in _live(flow)[0]
+
+
+def test_raising_the_severity_brings_the_next_full_summary_forward(flow: Flow) -> None:
+    flow.dispatch_on_wake()
+    incident = flow.open_incident("CINC1", "inc-sev3-checkout")
+    flow.attach(incident.id, customer_name="Acme")
+    flow.advance(timedelta(minutes=10))
+    incidents.change_severity(flow.rt, incident_id=incident.id, severity="sev2", actor="UIC")
+    flow.attach(incident.id, customer_name="Globex")
+    flow.advance(timedelta(minutes=15))  # sev2: every 15 minutes, from the change
+    full = [
+        m
+        for m in flow.slack.channel_messages("CINC1")
+        if (m.blocks or [{}])[0].get("block_id") == "impact.full"
+    ]
+    assert len(full) == 1
+    [chart] = flow.slack.uploads
+    assert chart.args["channel"] == "CINC1"
+    assert chart.args["content"].startswith(b"\x89PNG")
