@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from bot.errors import FieldErrors, InvalidInput, LiaisonError
 from bot.ids import LiaisonIds
@@ -45,13 +45,13 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         summary="Name the Customer Liaison by hand (replaces the current one).",
     )
 
-    def accept_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def accept_clicked(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        handle_accept(rt, body, respond)
+        handle_accept(rt, body)
 
-    def hand_off_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def hand_off_clicked(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        handle_hand_off_button(rt, body, respond)
+        handle_hand_off_button(rt, body)
 
     def hand_off_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         handle_hand_off_submission(rt, ack, body, view)
@@ -105,7 +105,8 @@ def _assignment_id(body: dict[str, Any]) -> int | None:
         return None
 
 
-def handle_accept(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+def handle_accept(rt: Runtime, body: dict[str, Any]) -> None:
+    """Accept the role; a refusal (someone else's role, too late) is told by handlers/errors.py."""
     assignment_id = _assignment_id(body)
     user_id = body.get("user", {}).get("id", "")
     if assignment_id is None:
@@ -128,7 +129,7 @@ def _clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return channel, ts
 
 
-def handle_hand_off_button(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+def handle_hand_off_button(rt: Runtime, body: dict[str, Any]) -> None:
     assignment_id = _assignment_id(body)
     user_id = body.get("user", {}).get("id", "")
     if assignment_id is None:

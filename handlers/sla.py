@@ -80,9 +80,7 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         """A URL button: Slack opens the link; the press still has to be acknowledged."""
         ack()
 
-    def handle_hand_over(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
+    def handle_hand_over(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = body["user"]["id"]
         ticket = sla_actions.check_can_hand_over(rt, report_id=int(action["value"]), actor=actor)
