@@ -11,10 +11,18 @@ Where the answer goes depends on how far the listener got: a modal not acked yet
 yet gets the text as its ephemeral answer; after the ack, the private reply goes through
 ``response_url`` where there is one, else as a DM (a submitted modal, App Home). Events
 have nobody waiting for an answer: they are only logged.
+
+Failures before the ack reach the ``app.error`` handler, whose answer Bolt sends to Slack.
+Failures after the ack are answered by ``guard`` around each listener instead: given such
+a failure, Bolt's listener runner resets the ack it already has (``ack.response = None``)
+while the request thread may still be about to send it, so a listener failing within
+milliseconds of its ack would leave Slack without an answer (and the person with
+"operation_timeout"). ``register_all`` wraps every listener through ``GuardedApp``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import secrets
@@ -23,7 +31,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import LiaisonError
@@ -115,6 +123,62 @@ def register(app: App, rt: Runtime) -> None:
         return answer(rt, error, body, reply if usable else None, acked=response is None)
 
     app.error(handle_listener_error)
+
+
+class GuardedApp:
+    """Stands in for the Bolt app while listeners are registered: each is wrapped in
+    ``guard``; everything else is the app's own."""
+
+    _REGISTRATIONS = frozenset({"command", "action", "view", "shortcut", "options", "event"})
+
+    def __init__(self, app: App, rt: Runtime) -> None:
+        self._app = app
+        self._rt = rt
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._app, name)
+        if name not in self._REGISTRATIONS:
+            return attribute
+
+        def registration(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+            decorate = attribute(*args, **kwargs)
+            return lambda listener: decorate(guard(self._rt, listener))
+
+        return registration
+
+
+def guard(rt: Runtime, listener: Callable[..., Any]) -> Callable[..., Any]:
+    """``listener``, with a failure after its ack answered here rather than by Bolt.
+
+    Bolt injects the arguments ``listener`` names (it reads them through ``__wrapped__``).
+    """
+
+    @functools.wraps(listener)
+    def guarded(**kwargs: Any) -> Any:
+        try:
+            return listener(**kwargs)
+        except Exception as exc:
+            ack = kwargs.get("ack")
+            if not isinstance(ack, Ack) or ack.response is None:
+                raise  # Slack still waits: app.error's answer becomes the HTTP response
+            payloads = (kwargs.get(name) for name in ("body", "command", "shortcut"))
+            body = next((p for p in payloads if isinstance(p, dict)), {})
+            answer(rt, exc, body, _responder(body), acked=True)
+            return None
+
+    return guarded
+
+
+def _responder(body: dict[str, Any]) -> Reply | None:
+    response_url = body.get("response_url")
+    if not response_url or _kind(body) == "view_submission":
+        return None
+    respond = Respond(response_url=response_url)
+
+    def reply(text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return reply
 
 
 def answer(
