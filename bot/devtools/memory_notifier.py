@@ -76,16 +76,25 @@ class InMemoryNotifier:
     users: dict[str, SlackUser] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
-    calls: list[Call] = field(default_factory=list)
-    messages: dict[str, list[Message]] = field(default_factory=lambda: defaultdict(list))
-    ephemerals: list[Call] = field(default_factory=list)
-    views: dict[str, dict[str, Any]] = field(default_factory=dict)
-    homes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    pins: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    uploads: list[Call] = field(default_factory=list)
-    _failures: dict[str, list[_Failure]] = field(default_factory=lambda: defaultdict(list))
-    _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _lock: threading.RLock = field(default_factory=threading.RLock)
+    # What was sent, as Slack would keep it.
+    calls: list[Call] = field(default_factory=list, init=False, repr=False)
+    messages: dict[str, list[Message]] = field(
+        default_factory=lambda: defaultdict(list), init=False, repr=False
+    )
+    ephemerals: list[Call] = field(default_factory=list, init=False, repr=False)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    pins: dict[str, list[str]] = field(
+        default_factory=lambda: defaultdict(list), init=False, repr=False
+    )
+    uploads: list[Call] = field(default_factory=list, init=False, repr=False)
+    _failures: dict[str, list[_Failure]] = field(
+        default_factory=lambda: defaultdict(list), init=False, repr=False
+    )
+    _counter: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(1), init=False, repr=False
+    )
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     # Setting the scene -------------------------------------------------------------
 
