@@ -1,100 +1,44 @@
-"""Fixtures for fast flow tests: the real services and reminder handlers, no HTTP.
-
-A flow runs on a SQLite copy of the migrated template, a FakeClock and the in-memory
-Notifier. Nothing dispatches by itself (``rt.wake`` does nothing): a test runs the
-dispatcher when it wants the reminders that are due to be sent, as the scheduler would.
-"""
+"""Fixtures of the fast flow tests (tests/bot/flows.py): a Flow per test, no HTTP."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, text
 
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory
-from bot.devtools.inline_waker import InlineWaker
 from bot.devtools.memory_notifier import InMemoryNotifier
-from bot.dispatcher import DispatchStats, ReminderDispatcher
+from bot.dispatcher import ReminderDispatcher
 from bot.lifecycle import LifecycleHooks
-from bot.models import Reminder
+from bot.models import Base
 from bot.rendering import MemoryBytecodeCache, Renderer
 from bot.runtime import Runtime
-from bot.services import incidents, reports
 from bot.wiring import install_capabilities
+from tests.bot.flows import Flow
 
 
-@dataclass
-class Flow:
-    """One app's worth of services around an in-memory Slack."""
-
-    rt: Runtime
-    slack: InMemoryNotifier
-    clock: FakeClock
-    engine: Engine
-
-    def session(self) -> Session:
-        return self.rt.sessions()
-
-    def dispatch_on_wake(self) -> None:
-        """Send due reminders whenever a service wakes the scheduler, as the end-to-end
-        harness does: for long timelines where every step would otherwise dispatch."""
-        self.rt.wake = InlineWaker(self.rt.dispatcher)
-
-    def dispatch(self) -> DispatchStats:
-        """One wake-up of the scheduler: send everything due now."""
-        return self.rt.dispatcher.run_once()
-
-    def advance(self, delta: timedelta) -> DispatchStats:
-        self.clock.advance(delta)
-        return self.dispatch()
-
-    def open_incident(
-        self, channel_id: str = "CINC1", name: str = "inc-sev3-checkout-eu"
-    ) -> incidents.IncidentSnapshot:
-        """A channel matching the incident pattern was created (the ``channel_created`` path)."""
-        self.slack.add_channel(channel_id, name, member=False)
-        opened = incidents.open_from_channel(
-            self.rt, channel_id=channel_id, channel_name=name, creator="UIC", event_id=None
-        )
-        assert opened is not None
-        return opened
-
-    def attach(
-        self, incident_id: int, *, agent: str = "UAGENT", **fields: Any
-    ) -> reports.AttachedReport:
-        values: dict[str, Any] = {
-            "incident_id": incident_id,
-            "customer_name": "Acme Corp",
-            "summary": "Card payments fail at checkout.",
-            **fields,
-        }
-        return reports.attach(self.rt, reports.parse_submission(values), agent_id=agent)
-
-    def resolve(self, incident_id: int) -> None:
-        incidents.resolve(self.rt, incident_id=incident_id, actor="UIC", note="fixed")
-
-    def reminders(self, kind: str | None = None) -> list[Reminder]:
-        with self.session() as session:
-            query = select(Reminder).order_by(Reminder.id)
-            if kind is not None:
-                query = query.where(Reminder.kind == kind)
-            return list(session.scalars(query))
-
-
-@pytest.fixture
-def flow_db_url(tmp_path: Path, sqlite_template: Path) -> str:
-    target = tmp_path / "flow.db"
-    shutil.copy(sqlite_template, target)
-    return f"sqlite:///{target}"
+@pytest.fixture(params=["sqlite"])
+def flow_db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite unless a test asks for both databases (``flows.BOTH_DATABASES``)."""
+    if request.param == "sqlite":
+        target = tmp_path / "flow.db"
+        shutil.copy(sqlite_template, target)
+        return f"sqlite:///{target}"
+    url = request.getfixturevalue("postgres_url")
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    engine = make_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
 
 
 @pytest.fixture

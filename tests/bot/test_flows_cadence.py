@@ -14,7 +14,7 @@ from bot.dispatcher import Outcome
 from bot.models import Incident, LiaisonAssignment
 from bot.services import incidents, status_updates
 from bot.services.cadence_nudges import handle_reminder
-from tests.bot.conftest import Flow
+from tests.bot.flows import Flow
 
 
 def _nudges(flow: Flow, user: str = "UIC") -> list[str]:

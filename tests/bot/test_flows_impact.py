@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.models import Incident
 from bot.services import incidents
-from tests.bot.conftest import Flow
+from tests.bot.flows import Flow
 
 
 def _live(flow: Flow, channel: str = "CINC1") -> list[str]:

@@ -15,7 +15,7 @@ from bot.ids import LiaisonIds
 from bot.models import LiaisonAssignment
 from bot.services import incidents
 from bot.services.liaison import actions
-from tests.bot.conftest import Flow
+from tests.bot.flows import BOTH_DATABASES, Flow
 
 # Monday 10:00 UTC: Ana (Berlin 11:00), Ben (London 10:00) and Cam (Madrid 11:00) are
 # working; Dan (Los Angeles 02:00) and Emi (Tokyo 19:00) are not.
@@ -103,6 +103,7 @@ def test_an_incident_becoming_major_gets_a_liaison_invited_and_announced(
     assert "*Customer Liaison* for *incident #1*" in checklist.text
 
 
+@BOTH_DATABASES
 def test_fairness_the_member_assigned_least_recently_goes_first(
     flow_factory: Callable[..., Flow],
 ) -> None:
@@ -114,6 +115,7 @@ def test_fairness_the_member_assigned_least_recently_goes_first(
     assert _chosen(flow) == ["UANA", "UBEN", "UCAM", "UANA"]
 
 
+@BOTH_DATABASES
 def test_members_busy_on_another_open_incident_are_skipped_until_nobody_else_is_left(
     flow_factory: Callable[..., Flow],
 ) -> None:
@@ -182,6 +184,7 @@ def test_an_unreadable_user_group_is_said_and_nothing_crashes(
     assert len(flow.slack.dms(ESCALATION)) == 1
 
 
+@BOTH_DATABASES
 def test_a_transient_pool_failure_is_said_once_then_retried(
     flow_factory: Callable[..., Flow],
 ) -> None:
@@ -250,6 +253,7 @@ def test_an_escalation_user_group_gets_each_member_a_dm(
 # Web API failures part way through a liaison's setup -------------------------------------
 
 
+@BOTH_DATABASES
 def test_an_invite_refused_because_the_person_left_asks_the_next_member(
     flow_factory: Callable[..., Flow],
 ) -> None:
@@ -350,6 +354,7 @@ def test_an_undeliverable_checklist_is_told_to_the_escalation_contact(
     assert "(`cannot_dm_bot`)" in escalation.text
 
 
+@BOTH_DATABASES
 def test_a_pool_failing_at_timeout_leaves_the_asked_person_in_place_and_retries(
     flow_factory: Callable[..., Flow],
 ) -> None:

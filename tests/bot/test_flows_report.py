@@ -12,7 +12,7 @@ from bot.models import Incident, Report
 from bot.services.impact import live
 from bot.services.report_confirmation import CONFIRM_KIND
 from bot.services.sla.schedule import Kind as SlaKind
-from tests.bot.conftest import Flow
+from tests.bot.flows import Flow
 
 
 def test_an_attached_report_starts_its_sla_clock_confirms_and_posts_the_live_summary(

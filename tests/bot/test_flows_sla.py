@@ -14,7 +14,7 @@ from bot.ids import SlaActions, SlaIds
 from bot.models import Report
 from bot.services import incidents, reports
 from bot.services.reports import ReportSubmission
-from tests.bot.conftest import Flow
+from tests.bot.flows import BOTH_DATABASES, Flow
 
 
 def _sla_flow(flow_factory: Callable[..., Flow], **overrides: Any) -> Flow:
@@ -83,6 +83,7 @@ def _report(flow: Flow, report_id: int) -> Report:
         return found
 
 
+@BOTH_DATABASES
 def test_a_deactivated_owner_s_reminder_goes_to_the_escalation_contact(
     flow_factory: Callable[..., Flow],
 ) -> None:
@@ -194,6 +195,7 @@ def test_tickets_without_a_known_tier_follow_the_default_policy_or_none(
     assert _sla_dms(flow, "UAGENT") == []
 
 
+@BOTH_DATABASES
 def test_the_live_impact_summary_counts_the_breach(flow_factory: Callable[..., Flow]) -> None:
     flow = _sla_flow(flow_factory)
     _attach(flow, _declare(flow), customer="Acme Corp")
