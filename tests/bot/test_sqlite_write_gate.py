@@ -1,4 +1,5 @@
-"""SQLite writers queue on a process-wide gate instead of SQLite's sleep-and-retry loop."""
+"""SQLite writers queue on a gate (threads on a lock, processes on a file lock) instead of
+SQLite's sleep-and-retry loop."""
 
 from __future__ import annotations
 
