@@ -12,7 +12,9 @@ the number of passes over them is fixed whatever their count:
    reports name each dimension;
 4. the leading product versions (the (incident, version) index, in order);
 5. reports per feature (a join of two indexes); 6. the VIP customers' names;
-7. the accounts directory per region, tier and partition: the baseline.
+7. the baselines (``baselines``): the accounts directory per region, tier, partition,
+   platform, version and feature, and other incidents' recent reports where the
+   directory says nothing.
 
 Queries 2 and 7 group by a combination of small dimensions (a dozen regions, three
 tiers, a few partitions) and Python adds up those few rows per dimension, because SQLite
@@ -21,7 +23,7 @@ has no GROUPING SETS.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +33,8 @@ from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
 from bot.models import Account, Report, ReportFeature
+from bot.services.impact import baselines
+from bot.services.impact.baselines import segment_label
 from bot.services.impact.model import Dimension, DimensionKey, Exposure, Segment, Totals
 from bot.services.impact.sql import (
     BucketPlan,
@@ -39,7 +43,7 @@ from bot.services.impact.sql import (
     created_between,
     partition_expression,
 )
-from bot.services.reports import PLATFORM_LABELS, Platform
+from bot.services.reports import Platform
 
 # Segments fetched for unbounded dimensions: plenty for any summary, bounded for 10,000
 # free-text versions (their number is still counted).
@@ -48,7 +52,7 @@ VIP_NAMES = 25
 # SQLite reads the whole table rather than search the incident index row by row when the
 # incident holds more than 1/FULL_SCAN_SHARE of all reports (see _tickets).
 FULL_SCAN_SHARE = 5
-# Dimensions rolled up from the per-customer query (3) and the directory baseline (5).
+# Dimensions rolled up from the per-customer query (2) and the directory baseline (7).
 CUBE = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
 
 
@@ -106,40 +110,47 @@ def breakdown(
     partitions: Sequence[AccountPartition],
     now: datetime,
     exposure_window: timedelta,
+    baseline_window: timedelta,
 ) -> tuple[tuple[Dimension, ...], Totals, Exposure]:
-    """Queries 2 to 5: every dimension's segments, the totals and the SLA exposure."""
+    """Queries 2 to 8: every dimension's segments and baseline, the totals and exposure."""
     dialect = session.get_bind().dialect.name
     people = _customers(session, incident_id, partitions, dialect)
     sums = _row_sums(session, incident_id, reports, dialect, now, exposure_window)
-    baseline = _baseline(session, partitions, dialect)
-    # Every account has an id, hence a partition: the partition counts add up to all.
-    directory = sum(baseline[DimensionKey.partition].values())
-    if not directory:
-        baseline = None
+    directory = baselines.directory(session, partitions, dialect)
+    directory_accounts = directory[DimensionKey.partition].total
+    missing = [key for key in DimensionKey if not directory[key].total]
+    fallback = baselines.other_incidents(
+        session,
+        incident_id=incident_id,
+        keys=missing,
+        since=now - baseline_window,
+        until=now,
+        partitions=partitions,
+        dialect=dialect,
+    )
     known = sums.known
     dimensions = []
     for key in DimensionKey:
+        base = directory[key] if directory[key].total else fallback.get(key)
         if key in CUBE:
-            base = baseline[key] if baseline is not None else None
-            dimensions.append(
-                _cube_dimension(key, people.cube[key], base, known[key], reports, partitions)
-            )
+            dimension = _cube_dimension(key, people.cube[key], known[key], reports, partitions)
         elif key is DimensionKey.platform:
             rows = list(sums.platforms.items())
-            dimensions.append(_listed(key, rows, len(rows), known[key], reports))
+            dimension = _listed(key, rows, len(rows), known[key], reports)
         elif key is DimensionKey.version:
             rows, groups, named = _versions(session, incident_id)
-            dimensions.append(_listed(key, rows, groups, named, reports))
+            dimension = _listed(key, rows, groups, named, reports)
         else:
-            rows, groups = _features(session, incident_id)
-            dimensions.append(_listed(key, rows, groups, None, reports))
+            rows, groups, named = _features(session, incident_id)
+            dimension = _listed(key, rows, groups, named, reports)
+        dimensions.append(baselines.attach(dimension, base, partitions))
     totals = Totals(
         reports=reports,
         customers=people.customers,
         tickets=sums.tickets,
         vip_customers=people.vips,
         accounts_reporting=people.accounts,
-        directory_accounts=directory,
+        directory_accounts=directory_accounts,
         first_report_at=None,
         last_report_at=None,
     )
@@ -155,15 +166,6 @@ def breakdown(
 
 def directory_size(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Account)) or 0)
-
-
-def segment_label(key: DimensionKey, value: str, partitions: Sequence[AccountPartition]) -> str:
-    """How a stored value is shown: ``android`` -> ``Android``, partition ``4`` -> ``4…``."""
-    if key is DimensionKey.platform and value in Platform.__members__.values():
-        return PLATFORM_LABELS[Platform(value)]
-    if key is DimensionKey.partition and not partitions:
-        return f"{value}…"
-    return value
 
 
 CubeRows = dict[DimensionKey, dict[str, list[int]]]
@@ -322,47 +324,33 @@ def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
     )
 
 
-def _baseline(
-    session: Session, partitions: Sequence[AccountPartition], dialect: str
-) -> dict[DimensionKey, dict[str, int]]:
-    """Query 7: accounts in the directory per region, tier and partition."""
-    base = select(
-        Account.region,
-        Account.tier,
-        partition_expression(Account.account_id, partitions, dialect).label("part"),
-    ).subquery()
-    rows = session.execute(
-        select(base.c.region, base.c.tier, base.c.part, func.count()).group_by(
-            base.c.region, base.c.tier, base.c.part
-        )
-    ).all()
-    result: dict[DimensionKey, dict[str, int]] = {key: Counter() for key in CUBE}
-    for region, tier, part, count in rows:
-        for key, value in zip(CUBE, (region, tier, part), strict=True):
-            if value is not None:
-                result[key][str(value)] += int(count)
-    return result
-
-
-def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int]:
-    """Query 5: the most reported features (a report may name several), and how many."""
+def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int, int]:
+    """Query 5: the most reported features (a report may name several), how many, and how
+    many reports name any feature (what a feature's share is taken of)."""
     f = ReportFeature
     reports = func.count()
+    naming = (
+        select(func.count(func.distinct(f.report_id)))
+        .join(Report, Report.id == f.report_id)
+        .where(Report.incident_id == incident_id)
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(f.feature, reports, func.count().over())
+        select(f.feature, reports, func.count().over(), naming)
         .join(Report, Report.id == f.report_id)
         .where(Report.incident_id == incident_id)
         .group_by(f.feature)
         .order_by(reports.desc(), f.feature)
         .limit(SEGMENT_ROWS)
     ).all()
-    return [(str(v), int(n)) for v, n, _ in rows], int(rows[0][2]) if rows else 0
+    if not rows:
+        return [], 0, 0
+    return [(str(v), int(n)) for v, n, _, _ in rows], int(rows[0][2]), int(rows[0][3])
 
 
 def _cube_dimension(
     key: DimensionKey,
     cells: dict[str, list[int]],
-    baseline: dict[str, int] | None,
     known: int,
     total: int,
     partitions: Sequence[AccountPartition],
@@ -375,25 +363,17 @@ def _cube_dimension(
             reports=reports,
             customers=customers,
             accounts=accounts,
-            baseline=baseline.get(value, 0) if baseline is not None else None,
+            baseline=None,
             share=reports / total if total else 0.0,
         )
         for value, (reports, customers, accounts) in ordered
     )
-    absent: tuple[Segment, ...] = ()
-    if baseline is not None:
-        absent = tuple(
-            Segment(value, segment_label(key, value, partitions), 0, 0, 0, count, 0.0)
-            for value, count in sorted(baseline.items(), key=lambda item: (-item[1], item[0]))
-            if value not in cells
-        )
     return Dimension(
         key=key,
         segments=segments,
         distinct=len(segments),
         known_reports=known,
-        baseline_total=sum(baseline.values()) if baseline is not None else None,
-        absent=absent,
+        units_total=sum(s.units for s in segments),
     )
 
 
@@ -405,4 +385,6 @@ def _listed(
         Segment(value, segment_label(key, value, ()), n, None, 0, None, n / total if total else 0)
         for value, n in ordered
     )
-    return Dimension(key=key, segments=segments, distinct=groups, known_reports=known)
+    return Dimension(
+        key=key, segments=segments, distinct=groups, known_reports=known, units_total=known
+    )

@@ -1,0 +1,130 @@
+"""Explain, don't repeat: does a finding still stand out inside and outside a stronger one?
+
+When every report comes from eu-south, the tiers of eu-south's accounts stand out too,
+but only as an echo. The question that separates an echo from a second cause is
+conditional: within eu-south's reports, is Android still over-represented against the
+Android share of eu-south's accounts (and outside eu-south against the rest)? Two grouped
+counts answer it, one over the incident's reports and one over the directory; they run
+only when two dimensions both have a call, so the common case costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy.orm import Session
+
+from bot.account_partitions import AccountPartition
+from bot.models import Account, AccountFeature, Report, ReportFeature
+from bot.services.impact.findings import Splitter
+from bot.services.impact.model import Basis, DimensionKey, Finding
+from bot.services.impact.sql import count_if, partition_expression, report_expression
+from bot.services.impact.stats import Test, smoothed_share
+
+
+def splitter(
+    session: Session, *, incident_id: int, partitions: Sequence[AccountPartition]
+) -> Splitter:
+    """The database behind ``findings``' conditional question, for one incident."""
+    dialect = session.get_bind().dialect.name
+
+    def split(given: Finding, target: Finding) -> tuple[Test, Test] | None:
+        if given.basis is not Basis.directory or target.basis is not Basis.directory:
+            return None  # no joint baseline to compare with: keep the finding
+        reports = _counts(
+            session,
+            Report,
+            _report_filter(given, partitions, dialect),
+            _report_filter(target, partitions, dialect),
+            _report_known(target.dimension, partitions, dialect),
+            Report.incident_id == incident_id,
+        )
+        accounts = _counts(
+            session,
+            Account,
+            _account_filter(given, partitions, dialect),
+            _account_filter(target, partitions, dialect),
+            _account_known(target.dimension),
+            true(),
+        )
+        return (
+            Test(reports[0], reports[1], smoothed_share(accounts[0], accounts[1])),
+            Test(reports[2], reports[3], smoothed_share(accounts[2], accounts[3])),
+        )
+
+    return split
+
+
+def _counts(
+    session: Session,
+    table: Any,
+    given: ColumnElement[bool],
+    target: ColumnElement[bool],
+    known: ColumnElement[bool],
+    where: ColumnElement[bool],
+) -> tuple[int, int, int, int]:
+    """(target inside, known inside, target outside, known outside) of ``given``."""
+    row = session.execute(
+        select(
+            count_if(given & target & known),
+            count_if(given & known),
+            count_if(target & known),
+            count_if(known),
+        )
+        .select_from(table)
+        .where(where)
+    ).one()
+    inside, inside_known, target_all, known_all = (int(v or 0) for v in row)
+    return inside, inside_known, target_all - inside, known_all - inside_known
+
+
+def _report_filter(
+    finding: Finding, partitions: Sequence[AccountPartition], dialect: str
+) -> ColumnElement[bool]:
+    if finding.dimension is DimensionKey.feature:
+        return exists().where(
+            ReportFeature.report_id == Report.id, ReportFeature.feature.in_(finding.values)
+        )
+    return report_expression(finding.dimension, partitions, dialect).in_(finding.values)
+
+
+def _report_known(
+    key: DimensionKey, partitions: Sequence[AccountPartition], dialect: str
+) -> ColumnElement[bool]:
+    if key is DimensionKey.feature:
+        return exists().where(ReportFeature.report_id == Report.id)
+    return report_expression(key, partitions, dialect).is_not(None)
+
+
+def _account_column(key: DimensionKey) -> Any:
+    return {
+        DimensionKey.region: Account.region,
+        DimensionKey.tier: Account.tier,
+        DimensionKey.platform: Account.platform,
+        DimensionKey.version: Account.product_version,
+    }[key]
+
+
+def _account_filter(
+    finding: Finding, partitions: Sequence[AccountPartition], dialect: str
+) -> ColumnElement[bool]:
+    key = finding.dimension
+    if key is DimensionKey.feature:
+        return exists().where(
+            AccountFeature.account_id == Account.account_id,
+            AccountFeature.feature.in_(finding.values),
+        )
+    if key is DimensionKey.partition:
+        return partition_expression(Account.account_id, partitions, dialect).in_(finding.values)
+    return _account_column(key).in_(finding.values)
+
+
+def _account_known(key: DimensionKey) -> ColumnElement[bool]:
+    if key is DimensionKey.feature:
+        return exists().where(AccountFeature.account_id == Account.account_id)
+    if key is DimensionKey.partition:
+        return true()
+    column: ColumnElement[Any] = _account_column(key)
+    return column.is_not(None)

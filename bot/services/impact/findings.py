@@ -1,0 +1,219 @@
+"""Which segments stand out: one family of tests over every dimension, then what to say.
+
+1. Every segment with reports, in every dimension that has a baseline, is a candidate;
+   so is every run of adjacent account-number partitions (a shard range fails together).
+2. All candidates are tested together (``stats``): a candidate is called when its
+   adjusted p-value is within the false-discovery rate and it beats its expected count
+   by the minimum lift and excess.
+3. Within a dimension, overlapping calls keep the strongest (a range 2…–5… rather than
+   its part 3…–4…); the rest of a dimension's calls join it ("eu-central and eu-south").
+4. Explain, don't repeat: a call in another dimension is kept only if it still stands out
+   inside or outside a stronger call (the tiers of eu-south's accounts are not news
+   when eu-south is; Android within eu-south is).
+5. A dimension without any baseline is only described, unless one value holds an
+   overwhelming share of its reports.
+
+Pure functions: the database is reached only through the ``Splitter`` the caller gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.account_partitions import AccountPartition
+from bot.config import Settings
+from bot.services.impact.model import Basis, Dimension, DimensionKey, Finding
+from bot.services.impact.stats import Margins, Test, adjusted, significant, smoothed_share
+
+# Inside and outside the stronger finding, the weaker one's count against its baseline.
+Splitter = Callable[[Finding, Finding], tuple[Test, Test] | None]
+
+_ABSENT_NAMED = 3
+# Dimensions whose values add up (one value per unit): their calls join into one finding.
+_EXCLUSIVE = frozenset(DimensionKey) - {DimensionKey.feature}
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    dimension: Dimension
+    values: tuple[str, ...]
+    labels: tuple[str, ...]
+    test: Test
+    p_value: float = 1.0
+    adjusted: float = 1.0
+
+
+def margins(settings: Settings) -> Margins:
+    return Margins(
+        alpha=settings.impact_significance,
+        min_lift=settings.impact_min_lift,
+        min_excess=settings.impact_min_excess,
+    )
+
+
+def tested_dimensions(dimensions: Sequence[Dimension]) -> tuple[DimensionKey, ...]:
+    """The dimensions with reports and a baseline: what the statistics speak for."""
+    return tuple(d.key for d in dimensions if _testable(d))
+
+
+def find_findings(
+    settings: Settings,
+    dimensions: Sequence[Dimension],
+    *,
+    partitions: Sequence[AccountPartition] = (),
+    splitter: Splitter | None = None,
+) -> tuple[Finding, ...]:
+    """What stands out, strongest first (empty: reports are spread like the baseline)."""
+    limits = margins(settings)
+    candidates = [
+        c for d in dimensions if _testable(d) for c in _candidates(d, partitions) if c.test.k
+    ]
+    p_values = [c.test.p_value for c in candidates]
+    candidates = [
+        _Candidate(c.dimension, c.values, c.labels, c.test, p, q)
+        for c, p, q in zip(candidates, p_values, adjusted(p_values), strict=True)
+    ]
+    called = [c for c in candidates if c.adjusted <= limits.alpha and c.test.matters(limits)]
+    findings: list[Finding] = []
+    for dimension in dimensions:
+        findings.extend(
+            _dimension_findings(dimension, [c for c in called if c.dimension is dimension])
+        )
+    findings.sort(key=lambda f: (f.p_value if f.p_value is not None else 1.0, -f.units))
+    kept: list[Finding] = []
+    for finding in findings:
+        if splitter is None or all(
+            _independent(splitter, earlier, finding, limits)
+            for earlier in kept
+            if earlier.dimension is not finding.dimension
+        ):
+            kept.append(finding)
+    for dimension in dimensions:
+        overwhelming = _overwhelming(settings, dimension)
+        if overwhelming is not None:
+            kept.append(overwhelming)
+    return tuple(kept)
+
+
+def _testable(dimension: Dimension) -> bool:
+    return (
+        dimension.basis is not Basis.none
+        and bool(dimension.baseline_total)
+        and bool(dimension.units_total)
+        and bool(dimension.segments)
+    )
+
+
+def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) -> list[_Candidate]:
+    n = dimension.units_total or 0
+    total = float(dimension.baseline_total or 0)
+    counts: dict[str, tuple[int, int, str]] = {}
+    for segment in (*dimension.segments, *dimension.absent):
+        counts[segment.value] = (segment.units, segment.baseline or 0, segment.label)
+    found = [
+        _Candidate(dimension, (value,), (label,), Test(k, n, smoothed_share(base, total)))
+        for value, (k, base, label) in counts.items()
+    ]
+    if dimension.key is DimensionKey.partition:
+        order = _partition_order(counts, partitions)
+        for start in range(len(order)):
+            for end in range(start + 1, len(order)):
+                run = order[start : end + 1]
+                if len(run) == len(order) or not (counts[run[0]][0] and counts[run[-1]][0]):
+                    continue
+                k = sum(counts[v][0] for v in run)
+                base = sum(counts[v][1] for v in run)
+                label = f"{counts[run[0]][2]}–{counts[run[-1]][2]}"
+                found.append(
+                    _Candidate(
+                        dimension, tuple(run), (label,), Test(k, n, smoothed_share(base, total))
+                    )
+                )
+    return found
+
+
+def _partition_order(
+    counts: dict[str, tuple[int, int, str]], partitions: Sequence[AccountPartition]
+) -> list[str]:
+    """Partitions in account-number order; only these can form a range."""
+    if partitions:
+        ordered = sorted(partitions, key=lambda p: p.low if p.low is not None else -1)
+        return [p.label for p in ordered if p.label in counts]
+    return sorted(v for v in counts if len(v) == 1 and v.isdigit())
+
+
+def _dimension_findings(dimension: Dimension, called: list[_Candidate]) -> list[Finding]:
+    """Non-overlapping calls, strongest first; exclusive dimensions join them into one."""
+    called.sort(key=lambda c: (c.adjusted, c.p_value, -c.test.k))
+    chosen: list[_Candidate] = []
+    taken: set[str] = set()
+    for candidate in called:
+        if taken.isdisjoint(candidate.values):
+            chosen.append(candidate)
+            taken.update(candidate.values)
+    if not chosen:
+        return []
+    if dimension.key not in _EXCLUSIVE:
+        return [_finding(dimension, [c]) for c in chosen]
+    return [_finding(dimension, chosen)]
+
+
+def _finding(dimension: Dimension, group: list[_Candidate]) -> Finding:
+    n = dimension.units_total or 0
+    values = tuple(v for c in group for v in c.values)
+    units = sum(c.test.k for c in group)
+    expected = sum(c.test.p for c in group)
+    absent: tuple[str, ...] = ()
+    if dimension.key in _EXCLUSIVE and dimension.key is not DimensionKey.partition:
+        # Name untouched segments at least as big as the affected ones: a telling contrast.
+        by_value = {s.value: s for s in dimension.segments}
+        smallest = min((by_value[v].baseline or 0) for v in values if v in by_value)
+        absent = tuple(s.label for s in dimension.absent if s.baseline and s.baseline >= smallest)[
+            :_ABSENT_NAMED
+        ]
+    return Finding(
+        dimension=dimension.key,
+        values=values,
+        segments=tuple(label for c in group for label in c.labels),
+        units=units,
+        total=n,
+        expected=min(expected, 1.0),
+        basis=dimension.basis,
+        p_value=min(c.adjusted for c in group),
+        customers=dimension.counts_customers,
+        absent=absent,
+    )
+
+
+def _independent(splitter: Splitter, given: Finding, finding: Finding, limits: Margins) -> bool:
+    """Whether ``finding`` still stands out inside or outside ``given`` (else it echoes it)."""
+    split = splitter(given, finding)
+    if split is None:
+        return True
+    inside, outside = split
+    return significant(inside, limits, tests=2) or significant(outside, limits, tests=2)
+
+
+def _overwhelming(settings: Settings, dimension: Dimension) -> Finding | None:
+    """Without a baseline, one value holding nearly every report is still worth saying."""
+    if dimension.basis is not Basis.none or not dimension.segments:
+        return None
+    top = dimension.segments[0]
+    total = dimension.units_total or 0
+    if (
+        total < settings.impact_min_reports
+        or top.units < settings.impact_dominant_share / 100 * total
+    ):
+        return None
+    return Finding(
+        dimension=dimension.key,
+        values=(top.value,),
+        segments=(top.label,),
+        units=top.units,
+        total=total,
+        expected=None,
+        basis=Basis.none,
+        p_value=None,
+        customers=dimension.counts_customers,
+    )
