@@ -2,9 +2,12 @@
 
 1. Every segment with reports, in every dimension that has a baseline, is a candidate;
    so is every run of adjacent account-number partitions (a shard range fails together).
-2. All candidates are tested together (``stats``): a candidate is called when its
-   adjusted p-value is within the false-discovery rate and it beats its expected count
-   by the minimum lift and excess.
+2. All candidates are tested together (``stats``), in two stages so the false
+   discoveries stay controlled across everything: first which dimensions show anything
+   (a Simes p-value per dimension, Benjamini-Hochberg across dimensions), then which
+   segments within them (Benjamini-Hochberg at the level the first stage leaves). A
+   candidate is called when it passes and beats its expected count by the minimum lift
+   and excess.
 3. Within a dimension, overlapping calls keep the strongest (a range 2…–5… rather than
    its part 3…–4…); the rest of a dimension's calls join it ("eu-central and eu-south").
 4. Explain, don't repeat: a call in another dimension is kept only if it still stands out
@@ -24,7 +27,14 @@ from dataclasses import dataclass
 from bot.account_partitions import AccountPartition
 from bot.config import Settings
 from bot.services.impact.model import Basis, Dimension, DimensionKey, Finding
-from bot.services.impact.stats import Margins, Test, adjusted, significant, smoothed_share
+from bot.services.impact.stats import (
+    Margins,
+    Test,
+    adjusted,
+    significant,
+    simes,
+    smoothed_share,
+)
 
 # Inside and outside the stronger finding, the weaker one's count against its baseline.
 Splitter = Callable[[Finding, Finding], tuple[Test, Test] | None]
@@ -66,15 +76,25 @@ def find_findings(
 ) -> tuple[Finding, ...]:
     """What stands out, strongest first (empty: reports are spread like the baseline)."""
     limits = margins(settings)
-    candidates = [
-        c for d in dimensions if _testable(d) for c in _candidates(d, partitions) if c.test.k
+    families = [
+        [c for c in _candidates(d, partitions) if c.test.k] for d in dimensions if _testable(d)
     ]
-    p_values = [c.test.p_value for c in candidates]
-    candidates = [
-        _Candidate(c.dimension, c.values, c.labels, c.test, p, q)
-        for c, p, q in zip(candidates, p_values, adjusted(p_values), strict=True)
+    families = [f for f in families if f]
+    # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
+    # Benjamini-Hochberg across dimensions). Overlapping ranges of one dimension count once.
+    family_p = [simes([c.test.p_value for c in family]) for family in families]
+    selected = [
+        family for family, q in zip(families, adjusted(family_p), strict=True) if q <= limits.alpha
     ]
-    called = [c for c in candidates if c.adjusted <= limits.alpha and c.test.matters(limits)]
+    # Stage 2: within a selected dimension, which segments, at the level the first stage
+    # leaves (alpha x selected / tested), so the false discoveries stay controlled overall.
+    level = limits.alpha * len(selected) / max(len(families), 1)
+    called: list[_Candidate] = []
+    for family in selected:
+        p_values = [c.test.p_value for c in family]
+        for c, p, q in zip(family, p_values, adjusted(p_values), strict=True):
+            if q <= level and c.test.matters(limits):
+                called.append(_Candidate(c.dimension, c.values, c.labels, c.test, p, q))
     findings: list[Finding] = []
     for dimension in dimensions:
         findings.extend(
@@ -118,9 +138,10 @@ def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) ->
     if dimension.key is DimensionKey.partition:
         order = _partition_order(counts, partitions)
         for start in range(len(order)):
-            for end in range(start + 1, len(order)):
+            # A range is at most half the partitions: more is not a segment but the base.
+            for end in range(start + 1, min(start + len(order) // 2, len(order))):
                 run = order[start : end + 1]
-                if len(run) == len(order) or not (counts[run[0]][0] and counts[run[-1]][0]):
+                if not (counts[run[0]][0] and counts[run[-1]][0]):
                     continue
                 k = sum(counts[v][0] for v in run)
                 base = sum(counts[v][1] for v in run)
@@ -154,9 +175,42 @@ def _dimension_findings(dimension: Dimension, called: list[_Candidate]) -> list[
             taken.update(candidate.values)
     if not chosen:
         return []
+    if dimension.key is DimensionKey.partition:
+        chosen = [_trimmed(dimension, c) for c in chosen]
     if dimension.key not in _EXCLUSIVE:
         return [_finding(dimension, [c]) for c in chosen]
     return [_finding(dimension, chosen)]
+
+
+def _trimmed(dimension: Dimension, run: _Candidate) -> _Candidate:
+    """The range without end partitions that report no more than their share.
+
+    The strongest run sometimes reaches one partition too far, carried by its neighbours;
+    naming 5…–8… when 8… reports like everyone else would send people to the wrong shard.
+    """
+    if len(run.values) < 2:
+        return run
+    n = dimension.units_total or 0
+    total = float(dimension.baseline_total or 0)
+    by_value = {s.value: s for s in (*dimension.segments, *dimension.absent)}
+
+    def ordinary(value: str) -> bool:
+        segment = by_value[value]
+        return segment.units <= n * smoothed_share(segment.baseline or 0, total)
+
+    values = list(run.values)
+    while len(values) > 1 and ordinary(values[0]):
+        values.pop(0)
+    while len(values) > 1 and ordinary(values[-1]):
+        values.pop()
+    if len(values) == len(run.values):
+        return run
+    k = sum(by_value[v].units for v in values)
+    base = sum(by_value[v].baseline or 0 for v in values)
+    first, last = by_value[values[0]].label, by_value[values[-1]].label
+    label = first if len(values) == 1 else f"{first}–{last}"
+    test = Test(k, n, smoothed_share(base, total))
+    return _Candidate(dimension, tuple(values), (label,), test, run.p_value, run.adjusted)
 
 
 def _finding(dimension: Dimension, group: list[_Candidate]) -> Finding:

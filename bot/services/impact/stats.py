@@ -70,6 +70,16 @@ def adjusted(p_values: Sequence[float]) -> list[float]:
     return [float(q) for q in false_discovery_control(list(p_values), method="bh")]
 
 
+def simes(p_values: Sequence[float]) -> float:
+    """One p-value for a family of tests ("does anything in it stand out?"), by Simes.
+
+    Valid for positively dependent tests, such as overlapping account-number ranges.
+    """
+    ordered = sorted(p_values)
+    m = len(ordered)
+    return min((p * m / rank for rank, p in enumerate(ordered, start=1)), default=1.0)
+
+
 def significant(test: Test, margins: Margins, *, tests: int = 1) -> bool:
     """One test on its own (Bonferroni over ``tests``), used for follow-up questions."""
     return test.matters(margins) and test.p_value * tests <= margins.alpha
