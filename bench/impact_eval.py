@@ -6,8 +6,11 @@ For each seed: a synthetic accounts directory of 2,000 accounts (region, tier, a
 number, platform, version, features, with uneven shares), then randomized incidents:
 
 - planted: 1 or 2 of region, account-number range (2 to 4 adjacent leading digits),
-  version, platform, feature; 15 to 60 reports, 60-90% of them from accounts in the
-  planted segments (shared evenly between them), the rest drawn like the customer base;
+  version, platform, feature, each a minority of the accounts (at most 20%, a range
+  35%); 15 to 60 reports, 60-90% of them from accounts in the planted segments, the
+  rest drawn like the customer base. Two planted segments are either two causes (the
+  planted reports shared evenly between them) or one cause where they meet (Android
+  within eu-south: the planted reports from accounts in both), half the time each;
 - null: every report drawn like the customer base.
 
 Each incident goes through the real aggregation and analysis on a real SQLite database
@@ -143,7 +146,8 @@ def run_seed(
         planted = plant(rng, customers) if number % 5 < 3 else []
         size = rng.randint(15, 60)
         share = rng.uniform(0.6, 0.9) if planted else 0.0
-        reporters = draw_reports(rng, customers, planted, size, share)
+        meet = len(planted) == 2 and rng.random() < 0.5
+        reporters = draw_reports(rng, customers, planted, size, share, meet=meet)
         incident_id = load_incident(engine, reporters, number)
         with sessions() as session:
             incident = session.get(Incident, incident_id)
@@ -153,7 +157,7 @@ def run_seed(
             for f in summary.findings
             if f.dimension is not DimensionKey.tier
         ]
-        tag = f"seed {seed} #{number}: {size} reports"
+        tag = f"seed {seed} #{number}: {size} reports{' (where they meet)' if meet else ''}"
         bucket = next(b for b in BUCKETS if b[0] <= size <= b[1])
         for score in (overall, by_bucket[bucket]):
             record(score, tag, planted, share, named, summary.findings)
@@ -278,8 +282,13 @@ def draw_reports(
     planted: list[Planted],
     size: int,
     share: float,
+    *,
+    meet: bool = False,
 ) -> list[Customer]:
     pools = [[c for c in customers if c.values(p.key) & p.values] for p in planted]
+    if meet:
+        both = [c for c in pools[0] if c in pools[1]]
+        pools = [both] if both else pools
     return [
         rng.choice(rng.choice(pools)) if pools and rng.random() < share else rng.choice(customers)
         for _ in range(size)

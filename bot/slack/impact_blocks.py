@@ -276,8 +276,8 @@ def _heading(summary: ImpactSummary, renderer: Renderer) -> str:
 
 
 def _segment_line(dimension: Dimension, segment: Segment, renderer: Renderer) -> str:
-    customers = dimension.counts_customers and dimension.basis is Basis.directory
-    rate = segment.rate if customers else None
+    accounts = dimension.counts_accounts and dimension.basis is Basis.directory
+    rate = segment.rate if accounts else None
     elsewhere = dimension.elsewhere_rate(segment) if rate is not None else None
     expected = None
     if dimension.baseline_total and segment.baseline is not None:

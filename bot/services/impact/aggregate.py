@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
@@ -135,14 +136,14 @@ def breakdown(
         if key in CUBE:
             dimension = _cube_dimension(key, people.cube[key], known[key], reports, partitions)
         elif key is DimensionKey.platform:
-            rows = list(sums.platforms.items())
-            dimension = _listed(key, rows, len(rows), known[key], reports)
+            rows = [(p, n, c) for p, (n, c) in sums.platforms.items()]
+            dimension = _listed(key, rows, len(rows), known[key], sums.platform_customers, reports)
         elif key is DimensionKey.version:
-            rows, groups, named = _versions(session, incident_id)
-            dimension = _listed(key, rows, groups, named, reports)
+            rows, groups, named, customers = _versions(session, incident_id)
+            dimension = _listed(key, rows, groups, named, customers, reports)
         else:
-            rows, groups, named = _features(session, incident_id)
-            dimension = _listed(key, rows, groups, named, reports)
+            rows, groups, named, customers = _features(session, incident_id)
+            dimension = _listed(key, rows, groups, named, customers, reports)
         dimensions.append(baselines.attach(dimension, base, partitions))
     totals = Totals(
         reports=reports,
@@ -185,7 +186,8 @@ class _RowSums:
     due_soon: int
     breached: int
     known: dict[DimensionKey, int]
-    platforms: dict[str, int]
+    platforms: dict[str, tuple[int, int]]  # reports, distinct customers
+    platform_customers: int
 
 
 def _customers(
@@ -275,11 +277,16 @@ def _row_sums(
             func.count(r.region),
             func.count(r.tier),
             func.count(r.account_id),
+            _distinct_customers(r.platform.is_not(None)),
             *(count_if(r.platform == platform) for platform in platforms),
+            *(_distinct_customers(r.platform == platform) for platform in platforms),
         ).where(incident)
     ).one()
-    tickets, due_soon, breached, region, tier, accounts, *by_platform = (int(v or 0) for v in row)
-    counts = {p: n for p, n in zip(platforms, by_platform, strict=True) if n}
+    tickets, due_soon, breached, region, tier, accounts, platform_customers, *rest = (
+        int(v or 0) for v in row
+    )
+    by_platform, by_customers = rest[: len(platforms)], rest[len(platforms) :]
+    counts = {p: (n, c) for p, n, c in zip(platforms, by_platform, by_customers, strict=True) if n}
     return _RowSums(
         tickets=tickets,
         due_soon=due_soon,
@@ -288,26 +295,52 @@ def _row_sums(
             DimensionKey.region: region,
             DimensionKey.tier: tier,
             DimensionKey.partition: accounts,
-            DimensionKey.platform: sum(counts.values()),
+            DimensionKey.platform: sum(n for n, _ in counts.values()),
         },
         platforms=counts,
+        platform_customers=platform_customers,
     )
 
 
-def _versions(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int, int]:
-    """Query 4: the leading product versions, how many versions, how many reports name one."""
+def _versions(
+    session: Session, incident_id: int
+) -> tuple[list[tuple[str, int, int]], int, int, int]:
+    """Query 4: the leading product versions (reports and customers), how many versions,
+    how many reports and how many customers name one."""
     version = Report.product_version
     reports = func.count()
+    named = Report.incident_id == incident_id, version.is_not(None)
+    customers = (
+        select(func.count(func.distinct(Report.customer_key))).where(*named).scalar_subquery()
+    )
     rows = session.execute(
-        select(version, reports, func.count().over(), func.sum(reports).over())
-        .where(Report.incident_id == incident_id, version.is_not(None))
+        select(
+            version,
+            reports,
+            func.count(func.distinct(Report.customer_key)),
+            func.count().over(),
+            func.sum(reports).over(),
+            customers,
+        )
+        .where(*named)
         .group_by(version)
         .order_by(reports.desc(), version)
         .limit(SEGMENT_ROWS)
     ).all()
     if not rows:
-        return [], 0, 0
-    return [(str(v), int(n)) for v, n, _, _ in rows], int(rows[0][2]), int(rows[0][3])
+        return [], 0, 0, 0
+    first = rows[0]
+    return (
+        [(str(v), int(n), int(c)) for v, n, c, *_ in rows],
+        int(first[3]),
+        int(first[4]),
+        int(first[5]),
+    )
+
+
+def _distinct_customers(condition: Any) -> Any:
+    """Customers (not reports) meeting ``condition``: one customer filing ten tickets is one."""
+    return func.count(func.distinct(case((condition, Report.customer_key), else_=None)))
 
 
 def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
@@ -324,19 +357,25 @@ def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
     )
 
 
-def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int, int]:
-    """Query 5: the most reported features (a report may name several), how many, and how
-    many reports name any feature (what a feature's share is taken of)."""
+def _features(
+    session: Session, incident_id: int
+) -> tuple[list[tuple[str, int, int]], int, int, int]:
+    """Query 5: the most reported features (a report may name several) with their reports
+    and customers, how many features, and how many reports and customers name any."""
     f = ReportFeature
     reports = func.count()
-    naming = (
-        select(func.count(func.distinct(f.report_id)))
+    joined = (
+        select(
+            func.count(func.distinct(f.report_id)), func.count(func.distinct(Report.customer_key))
+        )
         .join(Report, Report.id == f.report_id)
         .where(Report.incident_id == incident_id)
-        .scalar_subquery()
     )
+    naming_reports, naming_customers = session.execute(joined).one()
     rows = session.execute(
-        select(f.feature, reports, func.count().over(), naming)
+        select(
+            f.feature, reports, func.count(func.distinct(Report.customer_key)), func.count().over()
+        )
         .join(Report, Report.id == f.report_id)
         .where(Report.incident_id == incident_id)
         .group_by(f.feature)
@@ -344,8 +383,13 @@ def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int]]
         .limit(SEGMENT_ROWS)
     ).all()
     if not rows:
-        return [], 0, 0
-    return [(str(v), int(n)) for v, n, _, _ in rows], int(rows[0][2]), int(rows[0][3])
+        return [], 0, 0, 0
+    return (
+        [(str(v), int(n), int(c)) for v, n, c, _ in rows],
+        int(rows[0][3]),
+        int(naming_reports or 0),
+        int(naming_customers or 0),
+    )
 
 
 def _cube_dimension(
@@ -378,13 +422,18 @@ def _cube_dimension(
 
 
 def _listed(
-    key: DimensionKey, rows: list[tuple[str, int]], groups: int, known: int | None, total: int
+    key: DimensionKey,
+    rows: list[tuple[str, int, int]],
+    groups: int,
+    known: int | None,
+    customers: int,
+    total: int,
 ) -> Dimension:
     ordered = sorted(rows, key=lambda row: (-row[1], row[0]))
     segments = tuple(
-        Segment(value, segment_label(key, value, ()), n, None, 0, None, n / total if total else 0)
-        for value, n in ordered
+        Segment(value, segment_label(key, value, ()), n, c, 0, None, n / total if total else 0)
+        for value, n, c in ordered
     )
     return Dimension(
-        key=key, segments=segments, distinct=groups, known_reports=known, units_total=known
+        key=key, segments=segments, distinct=groups, known_reports=known, units_total=customers
     )

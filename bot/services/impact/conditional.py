@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
 from bot.models import Account, AccountFeature, Report, ReportFeature
 from bot.services.impact.findings import Splitter
 from bot.services.impact.model import Basis, DimensionKey, Finding
-from bot.services.impact.sql import count_if, partition_expression, report_expression
+from bot.services.impact.sql import partition_expression, report_expression
 from bot.services.impact.stats import Test, smoothed_share
 
 
@@ -35,7 +35,7 @@ def splitter(
             return None  # no joint baseline to compare with: keep the finding
         reports = _counts(
             session,
-            Report,
+            Report.customer_key,
             _report_filter(given, partitions, dialect),
             _report_filter(target, partitions, dialect),
             _report_known(target.dimension, partitions, dialect),
@@ -43,7 +43,7 @@ def splitter(
         )
         accounts = _counts(
             session,
-            Account,
+            Account.account_id,
             _account_filter(given, partitions, dialect),
             _account_filter(target, partitions, dialect),
             _account_known(target.dimension),
@@ -59,22 +59,26 @@ def splitter(
 
 def _counts(
     session: Session,
-    table: Any,
+    unit: Any,
     given: ColumnElement[bool],
     target: ColumnElement[bool],
     known: ColumnElement[bool],
     where: ColumnElement[bool],
 ) -> tuple[int, int, int, int]:
-    """(target inside, known inside, target outside, known outside) of ``given``."""
+    """(target inside, known inside, target outside, known outside) of ``given``, counting
+    distinct ``unit``: customers for reports, so a few accounts filing many tickets do not
+    make their other traits look concentrated."""
+
+    def distinct(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.count(func.distinct(case((condition, unit), else_=None)))
+
     row = session.execute(
         select(
-            count_if(given & target & known),
-            count_if(given & known),
-            count_if(target & known),
-            count_if(known),
-        )
-        .select_from(table)
-        .where(where)
+            distinct(given & target & known),
+            distinct(given & known),
+            distinct(target & known),
+            distinct(known),
+        ).where(where)
     ).one()
     inside, inside_known, target_all, known_all = (int(v or 0) for v in row)
     return inside, inside_known, target_all - inside, known_all - inside_known

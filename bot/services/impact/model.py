@@ -125,9 +125,14 @@ class Dimension:
     def counts_customers(self) -> bool:
         return bool(self.segments) and self.segments[0].customers is not None
 
+    @property
+    def counts_accounts(self) -> bool:
+        """Reporting accounts per segment are counted (region, tier, account numbers)."""
+        return self.key in (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
+
     def elsewhere_rate(self, segment: Segment) -> float | None:
         """Share of the directory accounts outside ``segment`` that reported."""
-        if self.basis is not Basis.directory or not self.counts_customers:
+        if self.basis is not Basis.directory or not self.counts_accounts:
             return None
         if not self.baseline_total or segment.baseline is None:
             return None
