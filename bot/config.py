@@ -172,7 +172,7 @@ class Settings(BaseSettings):
     # an unlikely explanation (false-discovery rate across all segments tested), its share
     # of reports is at least IMPACT_MIN_LIFT times its share of the baseline, and it has at
     # least IMPACT_MIN_EXCESS more reporting customers (or reports) than expected.
-    impact_significance: float = Field(default=0.01, gt=0, lt=0.5)
+    impact_significance: float = Field(default=0.05, gt=0, lt=0.5)
     impact_min_lift: float = Field(default=1.5, ge=1.0)
     impact_min_excess: float = Field(default=3.0, ge=0)
     # Without a directory baseline, a dimension is compared with other incidents' reports

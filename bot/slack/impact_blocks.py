@@ -143,9 +143,14 @@ def finding_text(finding: Finding, renderer: Renderer) -> str:
 
 
 def lead_text(summary: ImpactSummary, renderer: Renderer) -> str:
-    """The first thing a reader sees: the strongest finding, or that nothing stands out."""
+    """The first thing a reader sees: the strongest finding, or that nothing stands out.
+
+    Empty below IMPACT_MIN_REPORTS: two reports say nothing either way.
+    """
     if summary.findings:
         return finding_text(summary.findings[0], renderer)
+    if not summary.enough_reports:
+        return ""
     # Tier is tested like the others but left out of the sentence people know by heart.
     tested = [str(k) for k in summary.tested if k is not DimensionKey.tier] or [
         str(k) for k in summary.tested
@@ -153,8 +158,6 @@ def lead_text(summary: ImpactSummary, renderer: Renderer) -> str:
     directory_only = all(summary.dimension(k).basis is Basis.directory for k in summary.tested)
     return renderer.render(
         "impact/lead_none.j2",
-        enough=summary.enough_reports,
-        reports=summary.totals.reports,
         tested=tested,
         directory_only=directory_only,
     )
@@ -272,7 +275,8 @@ def _heading(summary: ImpactSummary, renderer: Renderer) -> str:
         totals=summary.totals,
         share_of_base=percent(share) if share is not None else None,
     )
-    return f"{title}\n*{lead_text(summary, renderer)}*\n{totals}"
+    lead = lead_text(summary, renderer)
+    return f"{title}\n*{lead}*\n{totals}" if lead else f"{title}\n{totals}"
 
 
 def _segment_line(dimension: Dimension, segment: Segment, renderer: Renderer) -> str:
