@@ -110,4 +110,4 @@ def smoothed_share(count: float, total: float) -> float:
     """
     if total <= 0:
         return 0.0
-    return max(count, 0.5) / (total + 0.5)
+    return count / total if count > 0 else 0.5 / (total + 0.5)
