@@ -51,7 +51,7 @@ PLATFORMS = {"web": 40, "ios": 22, "android": 25, "desktop": 9, "api": 4}
 VERSIONS = {"5.1": 8, "5.0": 22, "4.9": 25, "4.8": 20, "4.7": 12, "4.6": 8, "4.5": 5}
 FEATURES = {"Teapot Customization": 0.08, "SSO": 0.3, "Webhooks": 0.2, "Exports": 0.45,
             "Audit log": 0.15, "Multi-currency": 0.25}  # fmt: skip
-DIGIT_WEIGHTS = {str(d): w for d, w in zip(range(1, 10), (14, 13, 12, 12, 11, 11, 10, 9, 8))}
+DIGIT_WEIGHTS = dict(zip("123456789", (14, 13, 12, 12, 11, 11, 10, 9, 8), strict=True))
 PLANTABLE = ("region", "partition", "version", "platform", "feature")
 # Largest baseline share a planted segment may have: a cause hits a minority of accounts.
 MAX_PLANTED_SHARE = 0.2

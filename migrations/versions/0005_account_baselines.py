@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "feature", name=op.f("pk_account_features")),
     )
     with op.batch_alter_table("account_features", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_account_features_feature"), ["feature"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_account_features_feature"), ["feature"], unique=False)
 
 
 def downgrade() -> None:

@@ -10,10 +10,10 @@ from bot.ids import ImpactIds, IncidentActions
 from bot.rendering import Renderer
 from bot.services.impact.chart import ChartData, ChartSeries, render_png
 from bot.services.impact.model import (
+    Basis,
     Dimension,
     DimensionKey,
     Direction,
-    Basis,
     Exposure,
     Finding,
     ImpactSummary,
