@@ -171,10 +171,11 @@ class Report(Base):
 
     __table_args__ = (
         Index("ix_reports_incident_customer", "incident_id", "customer_key"),
-        # Impact summary: reports per trend bar, per version and per customer are counted
+        # Impact summary: reports per trend bar, per version, platform and customer are counted
         # from these indexes alone (see bot/services/impact/aggregate.py).
         Index("ix_reports_incident_created", "incident_id", "created_at"),
-        Index("ix_reports_incident_version", "incident_id", "product_version"),
+        Index("ix_reports_incident_version", "incident_id", "product_version", "customer_key"),
+        Index("ix_reports_incident_platform", "incident_id", "platform", "customer_key"),
         Index(
             "ix_reports_impact_customer",
             "incident_id",

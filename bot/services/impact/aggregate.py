@@ -8,10 +8,11 @@ the number of passes over them is fixed whatever their count:
 2. one row per customer, from the (incident, customer, region, tier, account, vip)
    index alone, grouped again by region, tier and account partition: reports, customers,
    directory accounts, VIPs;
-3. the one read of the reports' rows: tickets, SLA exposure, platforms, and how many
-   reports name each dimension;
-4. the leading product versions (the (incident, version) index, in order);
-5. reports per feature (a join of two indexes); 6. the VIP customers' names;
+3. the one read of the reports' rows: tickets, SLA exposure, and how many reports name
+   each dimension;
+4. reports and customers per product version and per platform (the (incident, value,
+   customer) indexes alone, in order);
+5. reports and customers per feature (a join of two indexes); 6. the VIP customers' names;
 7. the baselines (``baselines``): the accounts directory per region, tier, partition,
    platform, version and feature, and other incidents' recent reports where the
    directory says nothing.
@@ -44,7 +45,6 @@ from bot.services.impact.sql import (
     created_between,
     partition_expression,
 )
-from bot.services.reports import Platform
 
 # Segments fetched for unbounded dimensions: plenty for any summary, bounded for 10,000
 # free-text versions (their number is still counted).
@@ -55,6 +55,11 @@ VIP_NAMES = 25
 FULL_SCAN_SHARE = 5
 # Dimensions rolled up from the per-customer query (2) and the directory baseline (7).
 CUBE = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
+# Dimensions counted from their own (incident, value, customer) index (4).
+LISTED = {
+    DimensionKey.version: Report.product_version,
+    DimensionKey.platform: Report.platform,
+}
 
 
 @dataclass(frozen=True)
@@ -135,15 +140,12 @@ def breakdown(
         base = directory[key] if directory[key].total else fallback.get(key)
         if key in CUBE:
             dimension = _cube_dimension(key, people.cube[key], known[key], reports, partitions)
-        elif key is DimensionKey.platform:
-            rows = [(p, n, c) for p, (n, c) in sums.platforms.items()]
-            dimension = _listed(key, rows, len(rows), known[key], sums.platform_customers, reports)
-        elif key is DimensionKey.version:
-            rows, groups, named, customers = _versions(session, incident_id)
+        elif key in LISTED:
+            rows, groups, named, customers = _listed_counts(session, incident_id, LISTED[key])
             dimension = _listed(key, rows, groups, named, customers, reports)
         else:
-            rows, groups, named, customers = _features(session, incident_id)
-            dimension = _listed(key, rows, groups, named, customers, reports)
+            rows, groups, customers = _features(session, incident_id)
+            dimension = _listed(key, rows, groups, None, customers, reports)
         dimensions.append(baselines.attach(dimension, base, partitions))
     totals = Totals(
         reports=reports,
@@ -186,8 +188,6 @@ class _RowSums:
     due_soon: int
     breached: int
     known: dict[DimensionKey, int]
-    platforms: dict[str, tuple[int, int]]  # reports, distinct customers
-    platform_customers: int
 
 
 def _customers(
@@ -251,7 +251,7 @@ def _row_sums(
     now: datetime,
     exposure_window: timedelta,
 ) -> _RowSums:
-    """Query 3: tickets, SLA exposure, platforms, and how many reports name each dimension.
+    """Query 3: tickets, SLA exposure, and how many reports name each dimension.
 
     SQLite keeps no statistics unless ANALYZE runs, so it always reaches rows through the
     incident index: one b-tree search per report. When the incident holds a large share of
@@ -266,7 +266,6 @@ def _row_sums(
             incident = (r.incident_id + 0) == incident_id
     unanswered = r.responded_at.is_(None)
     due = r.first_response_due_at
-    platforms = [p.value for p in Platform]
     row = session.execute(
         select(
             func.count(r.ticket_ref),
@@ -277,16 +276,9 @@ def _row_sums(
             func.count(r.region),
             func.count(r.tier),
             func.count(r.account_id),
-            _distinct_customers(r.platform.is_not(None)),
-            *(count_if(r.platform == platform) for platform in platforms),
-            *(_distinct_customers(r.platform == platform) for platform in platforms),
         ).where(incident)
     ).one()
-    tickets, due_soon, breached, region, tier, accounts, platform_customers, *rest = (
-        int(v or 0) for v in row
-    )
-    by_platform, by_customers = rest[: len(platforms)], rest[len(platforms) :]
-    counts = {p: (n, c) for p, n, c in zip(platforms, by_platform, by_customers, strict=True) if n}
+    tickets, due_soon, breached, region, tier, accounts = (int(v or 0) for v in row)
     return _RowSums(
         tickets=tickets,
         due_soon=due_soon,
@@ -295,36 +287,33 @@ def _row_sums(
             DimensionKey.region: region,
             DimensionKey.tier: tier,
             DimensionKey.partition: accounts,
-            DimensionKey.platform: sum(n for n, _ in counts.values()),
         },
-        platforms=counts,
-        platform_customers=platform_customers,
     )
 
 
-def _versions(
-    session: Session, incident_id: int
+def _listed_counts(
+    session: Session, incident_id: int, column: Any
 ) -> tuple[list[tuple[str, int, int]], int, int, int]:
-    """Query 4: the leading product versions (reports and customers), how many versions,
-    how many reports and how many customers name one."""
-    version = Report.product_version
+    """Query 4: the leading versions (or platforms) with their reports and customers, how
+    many values, and how many reports and customers name one.
+
+    Read from the (incident, value, customer) index alone. A customer naming two versions
+    counts once for each: the statistics' unit is a customer with a value.
+    """
     reports = func.count()
-    named = Report.incident_id == incident_id, version.is_not(None)
-    customers = (
-        select(func.count(func.distinct(Report.customer_key))).where(*named).scalar_subquery()
-    )
+    customers = func.count(func.distinct(Report.customer_key))
     rows = session.execute(
         select(
-            version,
+            column,
             reports,
-            func.count(func.distinct(Report.customer_key)),
+            customers,
             func.count().over(),
             func.sum(reports).over(),
-            customers,
+            func.sum(customers).over(),
         )
-        .where(*named)
-        .group_by(version)
-        .order_by(reports.desc(), version)
+        .where(Report.incident_id == incident_id, column.is_not(None))
+        .group_by(column)
+        .order_by(reports.desc(), column)
         .limit(SEGMENT_ROWS)
     ).all()
     if not rows:
@@ -336,11 +325,6 @@ def _versions(
         int(first[4]),
         int(first[5]),
     )
-
-
-def _distinct_customers(condition: Any) -> Any:
-    """Customers (not reports) meeting ``condition``: one customer filing ten tickets is one."""
-    return func.count(func.distinct(case((condition, Report.customer_key), else_=None)))
 
 
 def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
@@ -357,39 +341,34 @@ def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
     )
 
 
-def _features(
-    session: Session, incident_id: int
-) -> tuple[list[tuple[str, int, int]], int, int, int]:
+def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int, int]], int, int]:
     """Query 5: the most reported features (a report may name several) with their reports
-    and customers, how many features, and how many reports and customers name any."""
+    and customers, how many features, and how many customers name any feature (what a
+    feature's share is taken of)."""
     f = ReportFeature
     reports = func.count()
-    joined = (
-        select(
-            func.count(func.distinct(f.report_id)), func.count(func.distinct(Report.customer_key))
-        )
-        .join(Report, Report.id == f.report_id)
-        .where(Report.incident_id == incident_id)
+    in_incident = Report.incident_id == incident_id
+    naming = session.scalar(
+        select(func.count(func.distinct(Report.customer_key)))
+        .join(f, Report.id == f.report_id)
+        .where(in_incident)
     )
-    naming_reports, naming_customers = session.execute(joined).one()
     rows = session.execute(
         select(
-            f.feature, reports, func.count(func.distinct(Report.customer_key)), func.count().over()
+            f.feature,
+            reports,
+            func.count(func.distinct(Report.customer_key)),
+            func.count().over(),
         )
         .join(Report, Report.id == f.report_id)
-        .where(Report.incident_id == incident_id)
+        .where(in_incident)
         .group_by(f.feature)
         .order_by(reports.desc(), f.feature)
         .limit(SEGMENT_ROWS)
     ).all()
     if not rows:
-        return [], 0, 0, 0
-    return (
-        [(str(v), int(n), int(c)) for v, n, c, _ in rows],
-        int(rows[0][3]),
-        int(naming_reports or 0),
-        int(naming_customers or 0),
-    )
+        return [], 0, 0
+    return [(str(v), int(n), int(c)) for v, n, c, _ in rows], int(rows[0][3]), int(naming or 0)
 
 
 def _cube_dimension(

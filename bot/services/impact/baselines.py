@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
@@ -87,18 +87,16 @@ def other_incidents(
     partitions: Sequence[AccountPartition],
     dialect: str,
 ) -> dict[DimensionKey, Baseline]:
-    """The mix of other incidents' recent reports, for the dimensions in ``keys``."""
+    """The mix of other incidents' recent reports, for the dimensions in ``keys``.
+
+    Two reads whatever the history: the most recent ``RECENT_REPORTS`` reports (the
+    created_at index, newest first) with their values, then their features.
+    """
     if not keys:
         return {}
-    recent = (
-        select(
-            Report.id.label("id"),
-            *(
-                report_expression(key, partitions, dialect).label(key.value)
-                for key in keys
-                if key is not DimensionKey.feature
-            ),
-        )
+    columns = [k for k in keys if k is not DimensionKey.feature]
+    rows = session.execute(
+        select(Report.id, *(report_expression(k, partitions, dialect) for k in columns))
         .where(
             Report.incident_id != incident_id,
             Report.created_at >= since,
@@ -106,31 +104,27 @@ def other_incidents(
         )
         .order_by(Report.created_at.desc())
         .limit(RECENT_REPORTS)
-        .subquery()
-    )
-    result: dict[DimensionKey, Baseline] = {}
-    for key in keys:
-        if key is DimensionKey.feature:
-            grouped: Select[tuple[object, int]] = (
-                select(ReportFeature.feature, func.count())
-                .join(recent, recent.c.id == ReportFeature.report_id)
-                .group_by(ReportFeature.feature)
+    ).all()
+    counts: dict[DimensionKey, Counter[str]] = {k: Counter() for k in keys}
+    for _, *values in rows:
+        for key, value in zip(columns, values, strict=True):
+            if value is not None:
+                counts[key][str(value)] += 1
+    totals = {key: sum(counts[key].values()) for key in columns}
+    if DimensionKey.feature in keys and rows:
+        ids = [row[0] for row in rows]
+        features = session.execute(
+            select(ReportFeature.report_id, ReportFeature.feature).where(
+                ReportFeature.report_id.in_(ids)
             )
-            naming = select(func.count(func.distinct(ReportFeature.report_id))).join(
-                recent, recent.c.id == ReportFeature.report_id
-            )
-            counts = {str(v): int(n) for v, n in session.execute(grouped).all()}
-            total = int(session.scalar(naming) or 0)
-        else:
-            column: ColumnElement[object] = recent.c[key.value]
-            rows = session.execute(
-                select(column, func.count()).where(column.is_not(None)).group_by(column)
-            ).all()
-            counts = {str(v): int(n) for v, n in rows}
-            total = sum(counts.values())
-        if total:
-            result[key] = Baseline(counts, total, Basis.incidents)
-    return result
+        ).all()
+        counts[DimensionKey.feature].update(str(feature) for _, feature in features)
+        totals[DimensionKey.feature] = len({report_id for report_id, _ in features})
+    return {
+        key: Baseline(dict(counts[key]), totals[key], Basis.incidents)
+        for key in keys
+        if totals.get(key)
+    }
 
 
 def attach(
