@@ -70,7 +70,7 @@ class Account(Base):
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optional directory columns: the impact summary's baseline for platform and version.
     platform: Mapped[str | None] = mapped_column(String(16))
-    product_version: Mapped[str | None] = mapped_column(String(64))
+    product_version: Mapped[str | None] = mapped_column(String(64), index=True)
     updated_at: Mapped[datetime]
 
     features: Mapped[list[AccountFeature]] = relationship(
@@ -184,6 +184,7 @@ class Report(Base):
             "tier",
             "account_id",
             "vip",
+            "platform",
         ),
     )
 

@@ -36,9 +36,18 @@ def upgrade() -> None:
             ["incident_id", "platform", "customer_key"],
             unique=False,
         )
+        batch_op.drop_index("ix_reports_impact_customer")
+        batch_op.create_index(
+            "ix_reports_impact_customer",
+            ["incident_id", "customer_key", "region", "tier", "account_id", "vip", "platform"],
+            unique=False,
+        )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("platform", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("product_version", sa.String(length=64), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_accounts_product_version"), ["product_version"], unique=False
+        )
     op.create_table(
         "account_features",
         sa.Column("account_id", sa.String(length=64), nullable=False),
@@ -57,6 +66,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_reports_impact_customer")
+        batch_op.create_index(
+            "ix_reports_impact_customer",
+            ["incident_id", "customer_key", "region", "tier", "account_id", "vip"],
+            unique=False,
+        )
         batch_op.drop_index("ix_reports_incident_platform")
         batch_op.drop_index("ix_reports_incident_version")
         batch_op.create_index(
@@ -66,5 +81,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_account_features_feature"))
     op.drop_table("account_features")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_accounts_product_version"))
         batch_op.drop_column("product_version")
         batch_op.drop_column("platform")

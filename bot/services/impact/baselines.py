@@ -29,11 +29,30 @@ RECENT_REPORTS = 5_000
 _ABSENT_LISTED = 50
 
 
+# The dimensions counted together, customer by customer and account by account.
+JOINT_KEYS = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition, DimensionKey.platform)
+
+
 @dataclass(frozen=True)
 class Baseline:
     counts: dict[str, int] = field(default_factory=dict)
     total: int = 0  # units with a known value (for features: units naming any feature)
     basis: Basis = Basis.none
+    # Directory accounts per (region, tier, partition, platform): kept on the region one.
+    joint: dict[tuple[str | None, ...], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Joint:
+    """Customers (of the incident) and accounts (of the directory) per combination of
+    ``JOINT_KEYS`` values: enough to ask "inside eu-south, does Android still stand out?"."""
+
+    reports: dict[tuple[str | None, ...], int]
+    accounts: dict[tuple[str | None, ...], int]
+
+
+def directory_joint(directory: dict[DimensionKey, Baseline]) -> dict[tuple[str | None, ...], int]:
+    return directory[DimensionKey.region].joint
 
 
 def directory(
@@ -52,13 +71,16 @@ def directory(
             c.region, c.tier, c.part, c.platform
         )
     ).all()
-    keys = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition, DimensionKey.platform)
+    keys = JOINT_KEYS
     counts: dict[DimensionKey, Counter[str]] = {key: Counter() for key in keys}
+    joint: dict[tuple[str | None, ...], int] = {}
     for *values, count in rows:
+        joint[tuple(None if v is None else str(v) for v in values)] = int(count)
         for key, value in zip(keys, values, strict=True):
             if value is not None:
                 counts[key][str(value)] += int(count)
     result = {key: _baseline(counts[key], Basis.directory) for key in keys}
+    result[DimensionKey.region] = replace(result[DimensionKey.region], joint=joint)
     versions = session.execute(
         select(Account.product_version, func.count())
         .where(Account.product_version.is_not(None))
@@ -70,7 +92,9 @@ def directory(
     features = session.execute(
         select(AccountFeature.feature, func.count()).group_by(AccountFeature.feature)
     ).all()
-    with_any = session.scalar(select(func.count(func.distinct(AccountFeature.account_id)))) or 0
+    # Grouping by the key's first column walks the primary key in order: no distinct sort.
+    having = select(AccountFeature.account_id).group_by(AccountFeature.account_id).subquery()
+    with_any = session.scalar(select(func.count()).select_from(having)) or 0
     result[DimensionKey.feature] = Baseline(
         {str(f): int(n) for f, n in features}, int(with_any), Basis.directory
     )

@@ -3,9 +3,13 @@
 When every report comes from eu-south, the tiers of eu-south's accounts stand out too,
 but only as an echo. The question that separates an echo from a second cause is
 conditional: within eu-south's reports, is Android still over-represented against the
-Android share of eu-south's accounts (and outside eu-south against the rest)? Two grouped
-counts answer it, one over the incident's reports and one over the directory; they run
-only when two dimensions both have a call, so the common case costs nothing.
+Android share of eu-south's accounts (and outside eu-south against the rest)?
+
+Region, tier, account numbers and platform are counted together already (customers and
+accounts per combination, ``baselines.Joint``), so those questions cost no query. A
+question involving version or feature takes two grouped counts, one over the incident's
+reports and one over the directory; on incidents of more than ``QUERY_LIMIT`` reports it
+is not asked (the finding is kept), so the summary stays fast at 100,000 reports.
 """
 
 from __future__ import annotations
@@ -18,22 +22,34 @@ from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
 from bot.models import Account, AccountFeature, Report, ReportFeature
+from bot.services.impact.baselines import JOINT_KEYS, Joint
 from bot.services.impact.findings import Splitter
 from bot.services.impact.model import Basis, DimensionKey, Finding
 from bot.services.impact.sql import partition_expression, report_expression
 from bot.services.impact.stats import Test, smoothed_share
 
+QUERY_LIMIT = 5_000
+
 
 def splitter(
-    session: Session, *, incident_id: int, partitions: Sequence[AccountPartition]
+    session: Session,
+    *,
+    incident_id: int,
+    partitions: Sequence[AccountPartition],
+    joint: Joint | None,
+    reports: int,
 ) -> Splitter:
-    """The database behind ``findings``' conditional question, for one incident."""
+    """The counts behind ``findings``' conditional question, for one incident."""
     dialect = session.get_bind().dialect.name
 
     def split(given: Finding, target: Finding) -> tuple[Test, Test] | None:
         if given.basis is not Basis.directory or target.basis is not Basis.directory:
             return None  # no joint baseline to compare with: keep the finding
-        reports = _counts(
+        if joint is not None and {given.dimension, target.dimension} <= set(JOINT_KEYS):
+            return _from_joint(joint, given, target)
+        if reports > QUERY_LIMIT:
+            return None
+        counted = _counts(
             session,
             Report.customer_key,
             _report_filter(given, partitions, dialect),
@@ -49,12 +65,36 @@ def splitter(
             _account_known(target.dimension),
             true(),
         )
-        return (
-            Test(reports[0], reports[1], smoothed_share(accounts[0], accounts[1])),
-            Test(reports[2], reports[3], smoothed_share(accounts[2], accounts[3])),
-        )
+        return _tests(counted, accounts)
 
     return split
+
+
+def _tests(
+    customers: tuple[int, int, int, int], accounts: tuple[int, int, int, int]
+) -> tuple[Test, Test]:
+    return (
+        Test(customers[0], customers[1], smoothed_share(accounts[0], accounts[1])),
+        Test(customers[2], customers[3], smoothed_share(accounts[2], accounts[3])),
+    )
+
+
+def _from_joint(joint: Joint, given: Finding, target: Finding) -> tuple[Test, Test]:
+    a, b = JOINT_KEYS.index(given.dimension), JOINT_KEYS.index(target.dimension)
+    inside, hits = set(given.values), set(target.values)
+
+    def split(cells: dict[tuple[str | None, ...], int]) -> tuple[int, int, int, int]:
+        counts = [0, 0, 0, 0]
+        for cell, count in cells.items():
+            if cell[b] is None:
+                continue
+            offset = 0 if cell[a] in inside else 2
+            counts[offset + 1] += count
+            if cell[b] in hits:
+                counts[offset] += count
+        return counts[0], counts[1], counts[2], counts[3]
+
+    return _tests(split(joint.reports), split(joint.accounts))
 
 
 def _counts(
