@@ -24,7 +24,7 @@ has no GROUPING SETS.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from bot.account_partitions import AccountPartition
 from bot.models import Account, Report, ReportFeature
 from bot.services.impact import baselines
-from bot.services.impact.baselines import Joint, directory_joint, segment_label
+from bot.services.impact.baselines import segment_label
 from bot.services.impact.model import Dimension, DimensionKey, Exposure, Segment, Totals
 from bot.services.impact.sql import (
     BucketPlan,
@@ -117,9 +117,8 @@ def breakdown(
     now: datetime,
     exposure_window: timedelta,
     baseline_window: timedelta,
-) -> tuple[tuple[Dimension, ...], Totals, Exposure, Joint]:
-    """Queries 2 to 8: every dimension's segments and baseline, the totals and exposure,
-    and the joint counts that let ``conditional`` answer most questions without a query."""
+) -> tuple[tuple[Dimension, ...], Totals, Exposure]:
+    """Queries 2 to 8: every dimension's segments and baseline, the totals and exposure."""
     dialect = session.get_bind().dialect.name
     people = _customers(session, incident_id, partitions, dialect)
     sums = _row_sums(session, incident_id, reports, dialect, now, exposure_window)
@@ -165,8 +164,7 @@ def breakdown(
         vip_names=_vip_names(session, incident_id),
         vip_count=people.vips,
     )
-    joint = Joint(reports=people.joint, accounts=directory_joint(directory))
-    return tuple(dimensions), totals, exposure, joint
+    return tuple(dimensions), totals, exposure
 
 
 def directory_size(session: Session) -> int:
@@ -182,7 +180,6 @@ class _People:
     customers: int
     accounts: int
     vips: int
-    joint: Counter[tuple[str | None, ...]]  # customers per (region, tier, part, platform)
 
 
 @dataclass(frozen=True)
@@ -196,8 +193,7 @@ class _RowSums:
 def _customers(
     session: Session, incident_id: int, partitions: Sequence[AccountPartition], dialect: str
 ) -> _People:
-    """Query 2: reports, customers, accounts and VIPs per region, tier and partition, and
-    customers per combination of those and platform (for conditional questions).
+    """Query 2: reports, customers, accounts and VIPs per region, tier and partition.
 
     One row per customer first, read from the (incident, customer, ...) index alone and in
     its order, so neither the reports' rows nor a sort are needed; those rows are then
@@ -212,7 +208,6 @@ def _customers(
             func.max(r.tier).label("tier"),
             func.max(r.account_id).label("account"),
             func.max(case((r.vip == true(), 1), else_=0)).label("vip"),
-            func.max(r.platform).label("platform"),
             func.count().label("reports"),
         )
         .where(r.incident_id == incident_id)
@@ -227,18 +222,15 @@ def _customers(
             k.region,
             k.tier,
             k.part,
-            k.platform,
             func.sum(k.reports),
             func.count(),
             func.count(k.account),
             func.sum(case((k.account.is_not(None), k.vip), else_=0)),
-        ).group_by(k.region, k.tier, k.part, k.platform)
+        ).group_by(k.region, k.tier, k.part)
     ).all()
     cube: CubeRows = {key: defaultdict(lambda: [0, 0, 0]) for key in CUBE}
-    joint: Counter[tuple[str | None, ...]] = Counter()
     customers = accounts = vips = 0
-    for region, tier, part, platform, reports, people, account_count, vip_count in rows:
-        joint[_cell(region, tier, part, platform)] += int(people)
+    for region, tier, part, reports, people, account_count, vip_count in rows:
         customers += int(people)
         accounts += int(account_count)
         vips += int(vip_count or 0)
@@ -248,11 +240,7 @@ def _customers(
                 cell[0] += int(reports)
                 cell[1] += int(people)
                 cell[2] += int(account_count)
-    return _People(cube=cube, customers=customers, accounts=accounts, vips=vips, joint=joint)
-
-
-def _cell(*values: object) -> tuple[str | None, ...]:
-    return tuple(None if v is None else str(v) for v in values)
+    return _People(cube=cube, customers=customers, accounts=accounts, vips=vips)
 
 
 def _row_sums(

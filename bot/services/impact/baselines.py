@@ -29,30 +29,11 @@ RECENT_REPORTS = 5_000
 _ABSENT_LISTED = 50
 
 
-# The dimensions counted together, customer by customer and account by account.
-JOINT_KEYS = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition, DimensionKey.platform)
-
-
 @dataclass(frozen=True)
 class Baseline:
     counts: dict[str, int] = field(default_factory=dict)
     total: int = 0  # units with a known value (for features: units naming any feature)
     basis: Basis = Basis.none
-    # Directory accounts per (region, tier, partition, platform): kept on the region one.
-    joint: dict[tuple[str | None, ...], int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Joint:
-    """Customers (of the incident) and accounts (of the directory) per combination of
-    ``JOINT_KEYS`` values: enough to ask "inside eu-south, does Android still stand out?"."""
-
-    reports: dict[tuple[str | None, ...], int]
-    accounts: dict[tuple[str | None, ...], int]
-
-
-def directory_joint(directory: dict[DimensionKey, Baseline]) -> dict[tuple[str | None, ...], int]:
-    return directory[DimensionKey.region].joint
 
 
 def directory(
@@ -63,32 +44,24 @@ def directory(
         Account.region,
         Account.tier,
         partition_expression(Account.account_id, partitions, dialect).label("part"),
-        Account.platform,
     ).subquery()
     c = cube.c
     rows = session.execute(
-        select(c.region, c.tier, c.part, c.platform, func.count()).group_by(
-            c.region, c.tier, c.part, c.platform
-        )
+        select(c.region, c.tier, c.part, func.count()).group_by(c.region, c.tier, c.part)
     ).all()
-    keys = JOINT_KEYS
+    keys = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
     counts: dict[DimensionKey, Counter[str]] = {key: Counter() for key in keys}
-    joint: dict[tuple[str | None, ...], int] = {}
     for *values, count in rows:
-        joint[tuple(None if v is None else str(v) for v in values)] = int(count)
         for key, value in zip(keys, values, strict=True):
             if value is not None:
                 counts[key][str(value)] += int(count)
     result = {key: _baseline(counts[key], Basis.directory) for key in keys}
-    result[DimensionKey.region] = replace(result[DimensionKey.region], joint=joint)
-    versions = session.execute(
-        select(Account.product_version, func.count())
-        .where(Account.product_version.is_not(None))
-        .group_by(Account.product_version)
-    ).all()
-    result[DimensionKey.version] = _baseline(
-        Counter({str(v): int(n) for v, n in versions}), Basis.directory
-    )
+    for key, column in ((DimensionKey.platform, Account.platform),
+                        (DimensionKey.version, Account.product_version)):  # fmt: skip
+        grouped = session.execute(
+            select(column, func.count()).where(column.is_not(None)).group_by(column)
+        ).all()
+        result[key] = _baseline(Counter({str(v): int(n) for v, n in grouped}), Basis.directory)
     features = session.execute(
         select(AccountFeature.feature, func.count()).group_by(AccountFeature.feature)
     ).all()

@@ -5,11 +5,12 @@ but only as an echo. The question that separates an echo from a second cause is
 conditional: within eu-south's reports, is Android still over-represented against the
 Android share of eu-south's accounts (and outside eu-south against the rest)?
 
-Region, tier, account numbers and platform are counted together already (customers and
-accounts per combination, ``baselines.Joint``), so those questions cost no query. A
-question involving version or feature takes two grouped counts, one over the incident's
-reports and one over the directory; on incidents of more than ``QUERY_LIMIT`` reports it
-is not asked (the finding is kept), so the summary stays fast at 100,000 reports.
+Two grouped counts answer it, one over the incident's reports (customer by customer) and
+one over the directory; they run only when two dimensions both have a call. Region, tier,
+account number and platform are all in the (incident, customer, ...) index, so those
+questions read that index alone; a question involving version or feature reads the
+reports' rows, and on incidents of more than ``QUERY_LIMIT`` reports it is not asked (the
+finding is kept), so the summary stays fast at 100,000 reports.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
 from bot.models import Account, AccountFeature, Report, ReportFeature
-from bot.services.impact.baselines import JOINT_KEYS, Joint
 from bot.services.impact.findings import Splitter
 from bot.services.impact.model import Basis, DimensionKey, Finding
-from bot.services.impact.sql import partition_expression, report_expression
+from bot.services.impact.sql import count_if, partition_expression, report_expression
 from bot.services.impact.stats import Test, smoothed_share
 
 QUERY_LIMIT = 5_000
+
+
+# Dimensions whose report columns the (incident, customer, ...) index holds.
+_INDEXED = {DimensionKey.region, DimensionKey.tier, DimensionKey.partition, DimensionKey.platform}
 
 
 def splitter(
@@ -36,7 +40,6 @@ def splitter(
     *,
     incident_id: int,
     partitions: Sequence[AccountPartition],
-    joint: Joint | None,
     reports: int,
 ) -> Splitter:
     """The counts behind ``findings``' conditional question, for one incident."""
@@ -45,27 +48,23 @@ def splitter(
     def split(given: Finding, target: Finding) -> tuple[Test, Test] | None:
         if given.basis is not Basis.directory or target.basis is not Basis.directory:
             return None  # no joint baseline to compare with: keep the finding
-        if joint is not None and {given.dimension, target.dimension} <= set(JOINT_KEYS):
-            return _from_joint(joint, given, target)
-        if reports > QUERY_LIMIT:
+        indexed = {given.dimension, target.dimension} <= _INDEXED
+        if not indexed and reports > QUERY_LIMIT:
             return None
-        counted = _counts(
+        customers = _customer_counts(
             session,
-            Report.customer_key,
             _report_filter(given, partitions, dialect),
             _report_filter(target, partitions, dialect),
             _report_known(target.dimension, partitions, dialect),
             Report.incident_id == incident_id,
         )
-        accounts = _counts(
+        accounts = _account_counts(
             session,
-            Account.account_id,
             _account_filter(given, partitions, dialect),
             _account_filter(target, partitions, dialect),
             _account_known(target.dimension),
-            true(),
         )
-        return _tests(counted, accounts)
+        return _tests(customers, accounts)
 
     return split
 
@@ -79,46 +78,53 @@ def _tests(
     )
 
 
-def _from_joint(joint: Joint, given: Finding, target: Finding) -> tuple[Test, Test]:
-    a, b = JOINT_KEYS.index(given.dimension), JOINT_KEYS.index(target.dimension)
-    inside, hits = set(given.values), set(target.values)
-
-    def split(cells: dict[tuple[str | None, ...], int]) -> tuple[int, int, int, int]:
-        counts = [0, 0, 0, 0]
-        for cell, count in cells.items():
-            if cell[b] is None:
-                continue
-            offset = 0 if cell[a] in inside else 2
-            counts[offset + 1] += count
-            if cell[b] in hits:
-                counts[offset] += count
-        return counts[0], counts[1], counts[2], counts[3]
-
-    return _tests(split(joint.reports), split(joint.accounts))
-
-
-def _counts(
+def _customer_counts(
     session: Session,
-    unit: Any,
     given: ColumnElement[bool],
     target: ColumnElement[bool],
     known: ColumnElement[bool],
     where: ColumnElement[bool],
 ) -> tuple[int, int, int, int]:
-    """(target inside, known inside, target outside, known outside) of ``given``, counting
-    distinct ``unit``: customers for reports, so a few accounts filing many tickets do not
-    make their other traits look concentrated."""
+    """Customers (target inside, known inside, target outside, known outside) of ``given``:
+    one row per customer first (in the index's order), so a few accounts filing many
+    tickets do not make their other traits look concentrated."""
 
-    def distinct(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.count(func.distinct(case((condition, unit), else_=None)))
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.max(case((condition, 1), else_=0))
 
+    per_customer = (
+        select(
+            flag(given & target & known).label("inside"),
+            flag(given & known).label("inside_known"),
+            flag(target & known).label("target"),
+            flag(known).label("known"),
+        )
+        .where(where)
+        .group_by(Report.customer_key)
+        .subquery()
+    )
+    c = per_customer.c
+    row = session.execute(
+        select(func.sum(c.inside), func.sum(c.inside_known), func.sum(c.target), func.sum(c.known))
+    ).one()
+    inside, inside_known, target_all, known_all = (int(v or 0) for v in row)
+    return inside, inside_known, target_all - inside, known_all - inside_known
+
+
+def _account_counts(
+    session: Session,
+    given: ColumnElement[bool],
+    target: ColumnElement[bool],
+    known: ColumnElement[bool],
+) -> tuple[int, int, int, int]:
+    """Directory accounts, the same four counts."""
     row = session.execute(
         select(
-            distinct(given & target & known),
-            distinct(given & known),
-            distinct(target & known),
-            distinct(known),
-        ).where(where)
+            count_if(given & target & known),
+            count_if(given & known),
+            count_if(target & known),
+            count_if(known),
+        ).select_from(Account)
     ).one()
     inside, inside_known, target_all, known_all = (int(v or 0) for v in row)
     return inside, inside_known, target_all - inside, known_all - inside_known

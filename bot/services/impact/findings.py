@@ -22,7 +22,7 @@ Pure functions: the database is reached only through the ``Splitter`` the caller
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.account_partitions import AccountPartition
 from bot.config import Settings
@@ -31,6 +31,7 @@ from bot.services.impact.stats import (
     Margins,
     Test,
     adjusted,
+    p_values,
     significant,
     simes,
     smoothed_share,
@@ -79,10 +80,14 @@ def find_findings(
     families = [
         [c for c in _candidates(d, partitions) if c.test.k] for d in dimensions if _testable(d)
     ]
+    # Every p-value in one call: SciPy's per-call overhead dominates single small tests.
+    flat = [c for family in families for c in family]
+    exact = iter(p_values([c.test for c in flat]))
+    families = [[replace(c, p_value=next(exact)) for c in family] for family in families]
     families = [f for f in families if f]
     # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
     # Benjamini-Hochberg across dimensions). Overlapping ranges of one dimension count once.
-    family_p = [simes([c.test.p_value for c in family]) for family in families]
+    family_p = [simes([c.p_value for c in family]) for family in families]
     selected = [
         family for family, q in zip(families, adjusted(family_p), strict=True) if q <= limits.alpha
     ]
@@ -91,8 +96,8 @@ def find_findings(
     level = limits.alpha * len(selected) / max(len(families), 1)
     called: list[_Candidate] = []
     for family in selected:
-        p_values = [c.test.p_value for c in family]
-        for c, p, q in zip(family, p_values, adjusted(p_values), strict=True):
+        exact_p = [c.p_value for c in family]
+        for c, p, q in zip(family, exact_p, adjusted(exact_p), strict=True):
             if q <= level and c.test.matters(limits):
                 called.append(_Candidate(c.dimension, c.values, c.labels, c.test, p, q))
     findings: list[Finding] = []

@@ -63,6 +63,20 @@ class Test:
         return self.lift >= margins.min_lift and self.excess >= margins.min_excess
 
 
+def p_values(tests: Sequence[Test]) -> list[float]:
+    """``Test.p_value`` of many tests in one vectorised SciPy call."""
+    if not tests:
+        return []
+    k = [max(t.k, 0) for t in tests]
+    n = [max(t.n, 0) for t in tests]
+    p = [min(max(t.p, 0.0), 1.0) for t in tests]
+    exact = binom.sf([x - 1 for x in k], n, p)
+    return [
+        1.0 if (t.k <= 0 or t.n <= 0 or t.p >= 1) else float(v)
+        for t, v in zip(tests, exact, strict=True)
+    ]
+
+
 def adjusted(p_values: Sequence[float]) -> list[float]:
     """Benjamini-Hochberg adjusted p-values (compare each with the false-discovery rate)."""
     if not p_values:

@@ -65,7 +65,7 @@ def build_summary(
     window = settings.impact_trend_interval * settings.impact_trend_window
     times = aggregate.timeline(session, incident_id=incident.id, now=now, plan=plan, window=window)
     if times.reports:
-        dimensions, totals, exposure, joint = aggregate.breakdown(
+        dimensions, totals, exposure = aggregate.breakdown(
             session,
             incident_id=incident.id,
             reports=times.reports,
@@ -76,7 +76,6 @@ def build_summary(
         )
         totals = replace(totals, first_report_at=times.first, last_report_at=times.last)
     else:
-        joint = None
         dimensions = tuple(Dimension(key, (), 0, 0) for key in DimensionKey)
         exposure = Exposure(0, 0, settings.impact_exposure_window, (), 0)
         totals = Totals(0, 0, 0, 0, 0, aggregate.directory_size(session), None, None)
@@ -109,7 +108,6 @@ def build_summary(
                 session,
                 incident_id=incident.id,
                 partitions=partitions,
-                joint=joint,
                 reports=total,
             ),
         )
