@@ -161,22 +161,18 @@ class Settings(BaseSettings):
     impact_hint_vips: int = Field(default=3, ge=0)
     impact_hint_rising: bool = True
     # Trend: bar width of the sparkline and chart, bars shown at most (the bar widens on long
-    # incidents), and intervals compared (last N vs the N before; rising or falling only
-    # when the change is beyond chance at IMPACT_SIGNIFICANCE).
+    # incidents), and intervals compared (last N vs the N before).
     impact_trend_interval: Duration = timedelta(minutes=5)
     impact_trend_bars: int = Field(default=24, ge=4, le=60)
     impact_trend_window: int = Field(default=3, ge=1)
     # Exposure: tickets whose first-response deadline falls within this window.
     impact_exposure_window: Duration = timedelta(hours=1)
-    # What stands out (README, "Impact summary"): a segment is called only when chance is
-    # an unlikely explanation (false-discovery rate across all segments tested), its share
-    # of reports is at least IMPACT_MIN_LIFT times its share of the baseline, and it has at
-    # least IMPACT_MIN_EXCESS more reporting customers (or reports) than expected.
+    # What stands out (README, "Impact summary"): beyond chance at this false-discovery
+    # rate, by at least this lift over the baseline share and this many customers.
     impact_significance: float = Field(default=0.05, gt=0, lt=0.5)
     impact_min_lift: float = Field(default=1.5, ge=1.0)
     impact_min_excess: float = Field(default=3.0, ge=0)
-    # Without a directory baseline, a dimension is compared with other incidents' reports
-    # of this window (the most recent few thousand).
+    # Without a directory column, the baseline is other incidents' reports of this window.
     impact_baseline_window: Duration = timedelta(days=30)
     # No lead before this many reports; without any baseline, a value is named only when it
     # holds this share (percent) of the reports.

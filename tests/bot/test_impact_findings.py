@@ -23,7 +23,7 @@ from bot.services.impact.model import (
     Totals,
     Trend,
 )
-from bot.services.impact.stats import Test, rate_change, simes
+from bot.services.impact.stats import BinomialTest, rate_change, simes
 from bot.slack.impact_blocks import finding_text, lead_text
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -198,11 +198,11 @@ def test_a_finding_that_only_echoes_a_stronger_one_is_dropped() -> None:
     # enterprise tier stands out too, but inside eu-south it is just eu-south's mix.
     region = _dimension(DimensionKey.region, {"eu-south": (20, 100), "us-east": (0, 900)})
     tier = _dimension(DimensionKey.tier, {"enterprise": (20, 190), "standard": (0, 810)})
-    echoes = lambda given, target: (Test(20, 20, 1.0), Test(0, 0, 0.1))  # noqa: E731
+    echoes = lambda given, target: (BinomialTest(20, 20, 1.0), BinomialTest(0, 0, 0.1))  # noqa: E731
     findings = find_findings(_settings(), [region, tier], splitter=echoes)
     assert [f.dimension for f in findings] == [DimensionKey.region]
     # Had the tier still stood out inside eu-south, it would be a finding of its own.
-    independent = lambda given, target: (Test(20, 20, 0.3), Test(0, 0, 0.1))  # noqa: E731
+    independent = lambda given, target: (BinomialTest(20, 20, 0.3), BinomialTest(0, 0, 0.1))  # noqa: E731
     findings = find_findings(_settings(), [region, tier], splitter=independent)
     assert [f.dimension for f in findings] == [DimensionKey.region, DimensionKey.tier]
 
@@ -217,8 +217,8 @@ def test_minimum_lift_and_excess_keep_tiny_differences_out_on_big_incidents() ->
 
 
 def test_the_statistics_helpers() -> None:
-    assert Test(8, 20, 0.1).p_value == pytest.approx(0.000416, rel=0.01)
-    assert Test(0, 20, 0.1).p_value == 1.0
+    assert BinomialTest(8, 20, 0.1).p_value == pytest.approx(0.000416, rel=0.01)
+    assert BinomialTest(0, 20, 0.1).p_value == 1.0
     assert simes([0.01, 0.04, 0.5]) == 0.03
     assert rate_change(9, 1, 0.05) == 1
     assert rate_change(1, 9, 0.05) == -1

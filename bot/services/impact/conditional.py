@@ -26,7 +26,7 @@ from bot.models import Account, AccountFeature, Report, ReportFeature
 from bot.services.impact.findings import Splitter
 from bot.services.impact.model import Basis, DimensionKey, Finding
 from bot.services.impact.sql import count_if, partition_expression, report_expression
-from bot.services.impact.stats import Test, smoothed_share
+from bot.services.impact.stats import BinomialTest, smoothed_share
 
 QUERY_LIMIT = 5_000
 
@@ -45,7 +45,7 @@ def splitter(
     """The counts behind ``findings``' conditional question, for one incident."""
     dialect = session.get_bind().dialect.name
 
-    def split(given: Finding, target: Finding) -> tuple[Test, Test] | None:
+    def split(given: Finding, target: Finding) -> tuple[BinomialTest, BinomialTest] | None:
         if given.basis is not Basis.directory or target.basis is not Basis.directory:
             return None  # no joint baseline to compare with: keep the finding
         indexed = {given.dimension, target.dimension} <= _INDEXED
@@ -71,10 +71,10 @@ def splitter(
 
 def _tests(
     customers: tuple[int, int, int, int], accounts: tuple[int, int, int, int]
-) -> tuple[Test, Test]:
+) -> tuple[BinomialTest, BinomialTest]:
     return (
-        Test(customers[0], customers[1], smoothed_share(accounts[0], accounts[1])),
-        Test(customers[2], customers[3], smoothed_share(accounts[2], accounts[3])),
+        BinomialTest(customers[0], customers[1], smoothed_share(accounts[0], accounts[1])),
+        BinomialTest(customers[2], customers[3], smoothed_share(accounts[2], accounts[3])),
     )
 
 

@@ -28,8 +28,8 @@ from bot.account_partitions import AccountPartition
 from bot.config import Settings
 from bot.services.impact.model import Basis, Dimension, DimensionKey, Finding
 from bot.services.impact.stats import (
+    BinomialTest,
     Margins,
-    Test,
     adjusted,
     p_values,
     significant,
@@ -38,7 +38,7 @@ from bot.services.impact.stats import (
 )
 
 # Inside and outside the stronger finding, the weaker one's count against its baseline.
-Splitter = Callable[[Finding, Finding], tuple[Test, Test] | None]
+Splitter = Callable[[Finding, Finding], tuple[BinomialTest, BinomialTest] | None]
 
 _ABSENT_NAMED = 3
 # Dimensions whose values add up (one value per unit): their calls join into one finding.
@@ -50,7 +50,7 @@ class _Candidate:
     dimension: Dimension
     values: tuple[str, ...]
     labels: tuple[str, ...]
-    test: Test
+    test: BinomialTest
     p_value: float = 1.0
     adjusted: float = 1.0
 
@@ -137,7 +137,7 @@ def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) ->
     for segment in (*dimension.segments, *dimension.absent):
         counts[segment.value] = (segment.units, segment.baseline or 0, segment.label)
     found = [
-        _Candidate(dimension, (value,), (label,), Test(k, n, smoothed_share(base, total)))
+        _Candidate(dimension, (value,), (label,), BinomialTest(k, n, smoothed_share(base, total)))
         for value, (k, base, label) in counts.items()
     ]
     if dimension.key is DimensionKey.partition:
@@ -153,7 +153,10 @@ def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) ->
                 label = f"{counts[run[0]][2]}–{counts[run[-1]][2]}"
                 found.append(
                     _Candidate(
-                        dimension, tuple(run), (label,), Test(k, n, smoothed_share(base, total))
+                        dimension,
+                        tuple(run),
+                        (label,),
+                        BinomialTest(k, n, smoothed_share(base, total)),
                     )
                 )
     return found
@@ -214,7 +217,7 @@ def _trimmed(dimension: Dimension, run: _Candidate) -> _Candidate:
     base = sum(by_value[v].baseline or 0 for v in values)
     first, last = by_value[values[0]].label, by_value[values[-1]].label
     label = first if len(values) == 1 else f"{first}–{last}"
-    test = Test(k, n, smoothed_share(base, total))
+    test = BinomialTest(k, n, smoothed_share(base, total))
     return _Candidate(dimension, tuple(values), (label,), test, run.p_value, run.adjusted)
 
 

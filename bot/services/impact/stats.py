@@ -29,7 +29,7 @@ class Margins:
 
 
 @dataclass(frozen=True)
-class Test:
+class BinomialTest:
     """One segment's count against its baseline share."""
 
     k: int
@@ -63,8 +63,8 @@ class Test:
         return self.lift >= margins.min_lift and self.excess >= margins.min_excess
 
 
-def p_values(tests: Sequence[Test]) -> list[float]:
-    """``Test.p_value`` of many tests in one vectorised SciPy call."""
+def p_values(tests: Sequence[BinomialTest]) -> list[float]:
+    """``BinomialTest.p_value`` of many tests in one vectorised SciPy call."""
     if not tests:
         return []
     k = [max(t.k, 0) for t in tests]
@@ -94,7 +94,7 @@ def simes(p_values: Sequence[float]) -> float:
     return min((p * m / rank for rank, p in enumerate(ordered, start=1)), default=1.0)
 
 
-def significant(test: Test, margins: Margins, *, tests: int = 1) -> bool:
+def significant(test: BinomialTest, margins: Margins, *, tests: int = 1) -> bool:
     """One test on its own (Bonferroni over ``tests``), used for follow-up questions."""
     return test.matters(margins) and test.p_value * tests <= margins.alpha
 
