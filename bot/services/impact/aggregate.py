@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, true
+from sqlalchemy import Select, case, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
@@ -317,21 +317,25 @@ def _listed_counts(
     )
 
 
-def _per_value(session: Session, pairs: Select[Any]) -> list[Any]:
+def _per_value(session: Session, pairs: Select[Any], *, naming: bool = False) -> list[Any]:
     """Reports and distinct customers per value of ``pairs`` (value, customer), the leading
-    ``SEGMENT_ROWS``, each with the number of values and the totals over all of them.
+    ``SEGMENT_ROWS``, each with the number of values, the totals over all of them, and the
+    number of distinct customers naming any value.
 
     SQLite counts distinct customers fastest with ``count(DISTINCT)`` over an index in
     order; PostgreSQL sorts for every ``count(DISTINCT)`` but hashes a GROUP BY, so there
-    the (value, customer) pairs are grouped first.
+    the (value, customer) pairs are grouped once (a CTE) and everything read from them.
     """
     if session.get_bind().dialect.name == "postgresql":
-        inner = pairs.add_columns(func.count().label("n")).group_by(*pairs.selected_columns)
-        p = inner.subquery().c
+        grouped = pairs.add_columns(func.count().label("n")).group_by(*pairs.selected_columns)
+        p = grouped.cte("pairs").c
         reports, customers, value = func.sum(p.n), func.count(), p.value
+        anyone = select(p.customer).distinct().subquery()
+        naming_count = select(func.count()).select_from(anyone).scalar_subquery()
     else:
         p = pairs.subquery().c
         reports, customers, value = func.count(), func.count(func.distinct(p.customer)), p.value
+        naming_count = select(func.count(func.distinct(p.customer))).scalar_subquery()
     return list(
         session.execute(
             select(
@@ -341,6 +345,7 @@ def _per_value(session: Session, pairs: Select[Any]) -> list[Any]:
                 func.count().over(),
                 func.sum(reports).over(),
                 func.sum(customers).over(),
+                naming_count if naming else literal(0),
             )
             .group_by(value)
             .order_by(reports.desc(), value)
@@ -372,19 +377,10 @@ def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int, 
         Report, Report.id == f.report_id
     )
     in_incident = joined.where(Report.incident_id == incident_id)
-    rows = _per_value(session, in_incident)
+    rows = _per_value(session, in_incident, naming=True)
     if not rows:
         return [], 0, 0
-    naming = session.scalar(
-        select(func.count()).select_from(
-            select(Report.customer_key)
-            .join(f, Report.id == f.report_id)
-            .where(Report.incident_id == incident_id)
-            .group_by(Report.customer_key)
-            .subquery()
-        )
-    )
-    return [(str(v), int(n), int(c)) for v, n, c, *_ in rows], int(rows[0][3]), int(naming or 0)
+    return [(str(v), int(n), int(c)) for v, n, c, *_ in rows], int(rows[0][3]), int(rows[0][6])
 
 
 def _cube_dimension(
