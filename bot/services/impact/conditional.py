@@ -29,6 +29,9 @@ from bot.services.impact.sql import count_if, partition_expression, report_expre
 from bot.services.impact.stats import BinomialTest, smoothed_share
 
 QUERY_LIMIT = 5_000
+# Questions asked of the database per summary at most; beyond, findings are kept as they
+# are (several independent concentrations in one incident are rare, and speed matters).
+QUESTIONS = 6
 
 
 # Dimensions whose report columns the (incident, customer, ...) index holds.
@@ -44,13 +47,15 @@ def splitter(
 ) -> Splitter:
     """The counts behind ``findings``' conditional question, for one incident."""
     dialect = session.get_bind().dialect.name
+    asked: list[Finding] = []
 
     def split(given: Finding, target: Finding) -> tuple[BinomialTest, BinomialTest] | None:
         if given.basis is not Basis.directory or target.basis is not Basis.directory:
             return None  # no joint baseline to compare with: keep the finding
         indexed = {given.dimension, target.dimension} <= _INDEXED
-        if not indexed and reports > QUERY_LIMIT:
+        if (not indexed and reports > QUERY_LIMIT) or len(asked) >= QUESTIONS:
             return None
+        asked.append(target)
         customers = _customer_counts(
             session,
             _report_filter(given, partitions, dialect),

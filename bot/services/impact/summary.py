@@ -23,6 +23,7 @@ from bot.services.impact.model import (
     Dimension,
     DimensionKey,
     Exposure,
+    Finding,
     ImpactSummary,
     IncidentInfo,
     Totals,
@@ -97,7 +98,7 @@ def build_summary(
         since_last=(now - last) if last else None,
     )
     enough = total >= settings.impact_min_reports
-    findings = ()
+    findings: tuple[Finding, ...] = ()
     if enough:
         partitions = settings.account_partitions()
         findings = find_findings(
