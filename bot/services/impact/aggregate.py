@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select, true
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
@@ -44,6 +44,7 @@ from bot.services.impact.sql import (
     count_if,
     created_between,
     partition_expression,
+    per_value,
 )
 
 # Segments fetched for unbounded dimensions: plenty for any summary, bounded for 10,000
@@ -300,11 +301,12 @@ def _listed_counts(
     Read from the (incident, value, customer) index alone. A customer naming two versions
     counts once for each: the statistics' unit is a customer with a value.
     """
-    rows = _per_value(
+    rows = per_value(
         session,
         select(column.label("value"), Report.customer_key.label("customer")).where(
             Report.incident_id == incident_id, column.is_not(None)
         ),
+        limit=SEGMENT_ROWS,
     )
     if not rows:
         return [], 0, 0, 0
@@ -314,43 +316,6 @@ def _listed_counts(
         int(first[3]),
         int(first[4]),
         int(first[5]),
-    )
-
-
-def _per_value(session: Session, pairs: Select[Any], *, naming: bool = False) -> list[Any]:
-    """Reports and distinct customers per value of ``pairs`` (value, customer), the leading
-    ``SEGMENT_ROWS``, each with the number of values, the totals over all of them, and the
-    number of distinct customers naming any value.
-
-    SQLite counts distinct customers fastest with ``count(DISTINCT)`` over an index in
-    order; PostgreSQL sorts for every ``count(DISTINCT)`` but hashes a GROUP BY, so there
-    the (value, customer) pairs are grouped once (a CTE) and everything read from them.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        grouped = pairs.add_columns(func.count().label("n")).group_by(*pairs.selected_columns)
-        p = grouped.cte("pairs").c
-        reports, customers, value = func.sum(p.n), func.count(), p.value
-        anyone = select(p.customer).distinct().subquery()
-        naming_count = select(func.count()).select_from(anyone).scalar_subquery()
-    else:
-        p = pairs.subquery().c
-        reports, customers, value = func.count(), func.count(func.distinct(p.customer)), p.value
-        naming_count = select(func.count(func.distinct(p.customer))).scalar_subquery()
-    return list(
-        session.execute(
-            select(
-                value,
-                reports,
-                customers,
-                func.count().over(),
-                func.sum(reports).over(),
-                func.sum(customers).over(),
-                naming_count if naming else literal(0),
-            )
-            .group_by(value)
-            .order_by(reports.desc(), value)
-            .limit(SEGMENT_ROWS)
-        ).all()
     )
 
 
@@ -377,7 +342,7 @@ def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int, 
         Report, Report.id == f.report_id
     )
     in_incident = joined.where(Report.incident_id == incident_id)
-    rows = _per_value(session, in_incident, naming=True)
+    rows = per_value(session, in_incident, limit=SEGMENT_ROWS, naming=True)
     if not rows:
         return [], 0, 0
     return [(str(v), int(n), int(c)) for v, n, c, *_ in rows], int(rows[0][3]), int(rows[0][6])
