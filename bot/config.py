@@ -163,21 +163,23 @@ class Settings(ServingSettings):
     impact_hint_vips: int = Field(default=3, ge=0)
     impact_hint_rising: bool = True
     # Trend: bar width of the sparkline and chart, bars shown at most (the bar widens on long
-    # incidents), intervals compared (last N vs the N before), and how big a change must be
-    # to count as rising or falling (percent, and reports).
+    # incidents), and intervals compared (last N vs the N before).
     impact_trend_interval: Duration = timedelta(minutes=5)
     impact_trend_bars: int = Field(default=24, ge=4, le=60)
     impact_trend_window: int = Field(default=3, ge=1)
-    impact_trend_change: int = Field(default=50, ge=1)
-    impact_trend_min_change: int = Field(default=3, ge=1)
     # Exposure: tickets whose first-response deadline falls within this window.
     impact_exposure_window: Duration = timedelta(hours=1)
-    # Patterns ("Android accounts for 80% of reports") need at least this many reports; a
-    # segment dominates at this share (percent) and is over-represented at this multiple of
-    # its share of the accounts directory.
-    impact_min_reports: int = Field(default=3, ge=1)
-    impact_dominant_share: int = Field(default=60, ge=1, le=100)
-    impact_overrepresented: float = Field(default=2.0, ge=1.0)
+    # What stands out (README, "Impact summary"): beyond chance at this false-discovery
+    # rate, by at least this lift over the baseline share and this many customers.
+    impact_significance: float = Field(default=0.05, gt=0, lt=0.5)
+    impact_min_lift: float = Field(default=1.5, ge=1.0)
+    impact_min_excess: float = Field(default=3.0, ge=0)
+    # Without a directory column, the baseline is other incidents' reports of this window.
+    impact_baseline_window: Duration = timedelta(days=30)
+    # No lead before this many reports; without any baseline, a value is named only when it
+    # holds this share (percent) of the reports.
+    impact_min_reports: int = Field(default=5, ge=1)
+    impact_dominant_share: int = Field(default=90, ge=50, le=100)
     # Segments listed per dimension in the full summary.
     impact_segments_shown: int = Field(default=5, ge=1, le=20)
 
@@ -291,6 +293,7 @@ class Settings(ServingSettings):
         "impact_refresh",
         "impact_trend_interval",
         "impact_exposure_window",
+        "impact_baseline_window",
     )
     @classmethod
     def _positive_duration(cls, value: timedelta) -> timedelta:
