@@ -178,6 +178,15 @@ class Notifier:
             is_bot=bool(data.get("is_bot")),
         )
 
+    def user_id_by_email(self, email: str) -> str | None:
+        """The Slack user with this email (users.lookupByEmail), or None when nobody has it."""
+        try:
+            return str(self._call("users.lookupByEmail", email=email)["user"]["id"])
+        except SlackDeliveryError as exc:
+            if exc.error == "users_not_found":
+                return None
+            raise
+
     def usergroup_members(self, usergroup_id: str) -> list[str]:
         return list(self._call("usergroups.users.list", usergroup=usergroup_id).get("users", []))
 

@@ -1,0 +1,40 @@
+"""Wires the help-desk bridge into a runtime: one client per configured help desk, the
+jobs that read tickets and send comments, the subscribers that send updates and the
+resolution, and a health check per help desk.
+
+What a cause sets off, in one place:
+- a webhook about a ticket -> ``inbound.READ_TICKET`` / ``APPLY_SNAPSHOT`` -> ``sync``;
+- ``update_posted`` -> ``outbound.on_update_posted`` -> ``SEND_COMMENTS`` (notes/replies);
+- ``resolved`` -> ``outbound.on_resolved`` -> ``SEND_COMMENTS`` (the resolution reply).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from bot.integrations.salesforce.client import SalesforceClient
+from bot.integrations.zendesk.client import ZendeskClient
+from bot.lifecycle import Lifecycle
+from bot.runtime import Runtime
+from bot.services.helpdesk import inbound, outbound
+from bot.services.helpdesk.model import HelpdeskClient, TicketSource
+
+
+def clients_for(rt: Runtime) -> dict[TicketSource, HelpdeskClient]:
+    settings = rt.settings
+    clients: dict[TicketSource, HelpdeskClient] = {}
+    if settings.zendesk_enabled:
+        clients[TicketSource.zendesk] = ZendeskClient(settings)
+    if settings.salesforce_enabled:
+        clients[TicketSource.salesforce] = SalesforceClient(settings)
+    return clients
+
+
+def install(rt: Runtime) -> None:
+    clients = clients_for(rt)
+    inbound.install(rt, clients)
+    outbound.install(rt, clients)
+    rt.hooks.subscribe(Lifecycle.update_posted, partial(outbound.on_update_posted, rt))
+    rt.hooks.subscribe(Lifecycle.resolved, partial(outbound.on_resolved, rt))
+    for client in clients.values():
+        rt.health.add(client.check)
