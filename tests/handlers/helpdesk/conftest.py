@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.devtools.fake_salesforce import FakeSalesforce
 from bot.devtools.fake_zendesk import FakeZendesk
+from bot.integrations.generic.inbound import sign as sign_generic
 from bot.models import Incident
 from tests.harness import Harness
 
 ZENDESK_SECRET = "zendesk-webhook-secret"
 GENERIC_SECRET = "generic-webhook-secret"
+SALESFORCE_SECRET = "salesforce-url-secret"
 CHANNEL = "CINC1"
 AGENT_EMAIL = "alex@acme.test"  # UAGENT's email in Slack and Zendesk
 
@@ -27,6 +30,7 @@ AGENT_EMAIL = "alex@acme.test"  # UAGENT's email in Slack and Zendesk
 class Desk:
     harness: Harness
     zendesk: FakeZendesk
+    salesforce: FakeSalesforce
 
     @property
     def base(self) -> str:
@@ -51,6 +55,23 @@ class Desk:
         status, data = self.post("/webhooks/zendesk", body, headers)
         return status, json.loads(data or b"null")
 
+    def generic_webhook(
+        self, ticket: dict[str, Any], secret: str = GENERIC_SECRET
+    ) -> tuple[int, Any]:
+        body = json.dumps(ticket).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Liaison-Signature": sign_generic(secret, body),
+        }
+        status, data = self.post("/webhooks/generic", body, headers)
+        return status, json.loads(data or b"null")
+
+    def salesforce_message(self, case_ids: list[str], **kw: Any) -> tuple[int, bytes]:
+        secret = kw.pop("secret", SALESFORCE_SECRET)
+        body = self.salesforce.outbound_message(case_ids, **kw)
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}
+        return self.post(f"/webhooks/salesforce?secret={secret}", body, headers)
+
     def incident(self, name: str = "inc-sev2-checkout") -> int:
         self.harness.channel_created(CHANNEL, name)
         with self.harness.session() as session:
@@ -67,7 +88,21 @@ def fake_zendesk() -> Iterator[FakeZendesk]:
 
 
 @pytest.fixture
-def desk_factory(app_factory: Callable[..., Harness], fake_zendesk: FakeZendesk) -> Any:
+def fake_salesforce() -> Iterator[FakeSalesforce]:
+    with FakeSalesforce() as fake:
+        fake.users["005000000000020AAA"] = {"Id": "005000000000020AAA", "Email": AGENT_EMAIL}
+        fake.accounts["001000000000030AAA"] = {
+            "Id": "001000000000030AAA",
+            "Name": "Initech",
+            "Website": "https://www.initech.test",
+        }
+        yield fake
+
+
+@pytest.fixture
+def desk_factory(
+    app_factory: Callable[..., Harness], fake_zendesk: FakeZendesk, fake_salesforce: FakeSalesforce
+) -> Any:
     def factory(**overrides: Any) -> Desk:
         values: dict[str, Any] = {
             "zendesk_url": fake_zendesk.url,
@@ -75,13 +110,17 @@ def desk_factory(app_factory: Callable[..., Harness], fake_zendesk: FakeZendesk)
             "zendesk_api_token": "zd-token",
             "zendesk_webhook_secret": ZENDESK_SECRET,
             "generic_webhook_secret": GENERIC_SECRET,
-            "customer_tiers": "enterprise,premium,standard",
+            "salesforce_url": fake_salesforce.url,
+            "salesforce_client_id": "sf-client",
+            "salesforce_client_secret": "sf-secret",
+            "salesforce_org_id": fake_salesforce.org_id,
+            "salesforce_webhook_secret": SALESFORCE_SECRET,
         }
         values.update(overrides)
         harness = app_factory(**values)
         harness.fake.add_user("UAGENT", "agent", real_name="Alex Agent", email=AGENT_EMAIL)
-        fake_zendesk.now = harness.clock.now()
-        return Desk(harness, fake_zendesk)
+        fake_zendesk.now = fake_salesforce.now = harness.clock.now()
+        return Desk(harness, fake_zendesk, fake_salesforce)
 
     return factory
 
