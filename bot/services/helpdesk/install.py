@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from functools import partial
 
+from bot.integrations.health import CheckResult, Health
 from bot.integrations.salesforce.client import SalesforceClient
 from bot.integrations.zendesk.client import ZendeskClient
 from bot.lifecycle import Lifecycle
 from bot.runtime import Runtime
 from bot.services.helpdesk import inbound, outbound
-from bot.services.helpdesk.model import HelpdeskClient, TicketSource
+from bot.services.helpdesk.model import SOURCE_LABELS, HelpdeskClient, TicketSource
 
 
 def clients_for(rt: Runtime) -> dict[TicketSource, HelpdeskClient]:
@@ -38,3 +39,21 @@ def install(rt: Runtime) -> None:
     rt.hooks.subscribe(Lifecycle.resolved, partial(outbound.on_resolved, rt))
     for client in clients.values():
         rt.health.add(client.check)
+    for source, settings in _OFF_HINTS.items():
+        if source not in clients:
+            result = CheckResult(SOURCE_LABELS[source], Health.off, f"set {settings} to turn it on")
+            rt.health.add(partial(_constant, result))
+    if not rt.settings.generic_webhook_secret.get_secret_value():
+        hint = "set GENERIC_WEBHOOK_SECRET to turn it on"
+        rt.health.add(partial(_constant, CheckResult("Generic webhook", Health.off, hint)))
+
+
+_OFF_HINTS = {
+    TicketSource.zendesk: "ZENDESK_URL, ZENDESK_EMAIL, ZENDESK_API_TOKEN, ZENDESK_WEBHOOK_SECRET",
+    TicketSource.salesforce: "SALESFORCE_URL, SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET, "
+    "SALESFORCE_ORG_ID, SALESFORCE_WEBHOOK_SECRET",
+}
+
+
+def _constant(result: CheckResult) -> CheckResult:
+    return result
