@@ -48,7 +48,8 @@ class SendComments(Payload):
 SEND_COMMENTS: JobKind[SendComments] = JobKind(
     "helpdesk.send_comments",
     SendComments,
-    retry=RetryPolicy(max_attempts=10, cap=timedelta(minutes=10)),
+    # Short backoff: a rate limit says when to come back (Retry-After), and that wins.
+    retry=RetryPolicy(max_attempts=12, base=timedelta(seconds=2), cap=timedelta(minutes=10)),
 )
 
 

@@ -252,7 +252,10 @@ class SlaNotices:
             return Outcome.obsolete
         if told:
             auto = self._render(
-                "sla/told_automatically.j2", incident=context["incident"], told=told
+                "sla/told_automatically.j2",
+                incident=context["incident"],
+                told=told[:TOLD_SHOWN],
+                more=max(0, len(told) - TOLD_SHOWN),
             )
             if not to_tell:
                 dm_or_escalate(
@@ -275,6 +278,10 @@ class SlaNotices:
         tier = next((t.escalation_tier for t in to_tell if t.escalation_tier), None)
         dm_or_escalate(self.rt, reminder, user_id=owner, message=Outgoing(text, blocks), tier=tier)
         return Outcome.sent
+
+
+# Customers named one by one in the follow-up DM; the rest are counted.
+TOLD_SHOWN = 20
 
 
 def _told_automatically(session: Session, incident: Incident, owner: str) -> list[dict[str, str]]:

@@ -144,3 +144,12 @@ def test_salesforce_cases_get_the_resolution_as_published_comments(desk: Desk) -
         [comment] = desk.salesforce.comments[case_id]
         assert comment["IsPublished"] is True
         assert comment["CommentBody"].startswith("Hello Initech,")
+
+
+def test_a_long_list_of_customers_told_automatically_is_cut_to_fit_the_dm(desk: Desk) -> None:
+    """2,000 linked tickets made the follow-up DM too long for Slack (msg_too_long)."""
+    _link_tickets(desk, count=22)
+    desk.harness.command("resolve", channel=CHANNEL, user="UIC")
+    [dm] = [m for m in desk.harness.fake.messages("UAGENT") if "Told automatically" in m["text"]]
+    assert dm["text"].count("(Zendesk)") == 20
+    assert dm["text"].endswith(" and 2 more.")
