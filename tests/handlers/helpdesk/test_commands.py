@@ -26,6 +26,10 @@ def test_tickets_lists_the_linked_tickets_with_their_status(desk: Desk) -> None:
         reply
     )
     assert "Help desk H-9 · *Hooli* · <@UAGENT> · pending · awaiting first reply" in reply
+    desk.harness.command("status", channel=CHANNEL)
+    assert "Help-desk tickets linked: Help desk 1 · Zendesk 1 · `/liaison tickets` lists them" in (
+        desk.harness.last_reply()
+    )
 
 
 def test_tickets_outside_an_incident_channel_says_what_would_work(desk: Desk) -> None:
