@@ -43,6 +43,7 @@ class FakeSalesforce(FakeService):
         self.route("POST", r"/services/oauth2/token", self._token)
         self.route("GET", API + r"/limits", lambda r: Answer(200, {"DailyApiRequests": {}}))
         self.route("GET", API + r"/sobjects/Case/(?P<id>\w+)", self._case)
+        self.route("PATCH", API + r"/sobjects/Case/(?P<id>\w+)", self._patch_case)
         self.route("GET", API + r"/sobjects/Case/(?P<id>\w+)/CaseComments", self._comments)
         self.route("GET", API + r"/sobjects/Account/(?P<id>\w+)", self._account)
         self.route("GET", API + r"/sobjects/User/(?P<id>\w+)", self._user)
@@ -123,6 +124,14 @@ class FakeSalesforce(FakeService):
 
     def _case(self, request: Request) -> Answer:
         return self._found(self.cases, request.params["id"])
+
+    def _patch_case(self, request: Request) -> Answer:
+        case = self.cases.get(request.params["id"])
+        if case is None:
+            return self._found(self.cases, request.params["id"])
+        with self._state:
+            case.update(request.json, LastModifiedDate=sf_time(self.now))
+        return Answer(204)
 
     def _account(self, request: Request) -> Answer:
         return self._found(self.accounts, request.params["id"])

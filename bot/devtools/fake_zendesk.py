@@ -213,6 +213,13 @@ class FakeZendesk(FakeService):
                         self.now,
                     )
                 )
+            for tag in change.get("additional_tags") or []:
+                if tag not in ticket.tags:
+                    ticket.tags.append(str(tag))
+            for field in change.get("custom_fields") or []:
+                ticket.custom_fields = [
+                    f for f in ticket.custom_fields if f["id"] != field["id"]
+                ] + [dict(field)]
             if change.get("status"):
                 ticket.status = str(change["status"])
             ticket.updated_at = max(ticket.updated_at, self.now)

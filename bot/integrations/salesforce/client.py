@@ -117,6 +117,16 @@ class SalesforceClient:
                     what="set the status of the cases",
                 )  # fmt: skip
 
+    def link(self, ticket_id: str, *, incident_number: int, tag: str, note: str) -> None:
+        """Cases have no tags: the mapped incident field gets the number, if there is one."""
+        field = self._fields.get("incident")
+        if field:
+            self._json(
+                "PATCH", f"/sobjects/Case/{ticket_id}", json={field: str(incident_number)},
+                what=f"link case {ticket_id} to incident #{incident_number}",
+            )  # fmt: skip
+        self.add_comments([Comment(ticket_id=ticket_id, body=note, public=False)])
+
     def comment_present(self, comment: Comment, since: datetime) -> bool:
         return any(
             (c.get("CommentBody") or "").strip() == comment.body.strip()

@@ -87,6 +87,19 @@ class ZendeskClient:
                 "PUT", "/api/v2/tickets/update_many.json", json={"tickets": tickets}, what=what
             )
 
+    def link(self, ticket_id: str, *, incident_number: int, tag: str, note: str) -> None:
+        change: dict[str, Any] = {
+            "additional_tags": [tag],
+            "comment": {"body": note, "public": False},
+        }
+        field_id = self._fields.get("incident")
+        if field_id and field_id.isdigit():
+            change["custom_fields"] = [{"id": int(field_id), "value": str(incident_number)}]
+        self._json(
+            "PUT", f"/api/v2/tickets/{ticket_id}.json", json={"ticket": change},
+            what=f"link ticket {ticket_id} to incident #{incident_number}",
+        )  # fmt: skip
+
     def comment_present(self, comment: Comment, since: datetime) -> bool:
         for raw in self._comments(comment.ticket_id):
             found = ZendeskComment.model_validate(raw)

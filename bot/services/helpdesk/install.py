@@ -5,7 +5,8 @@ resolution, and a health check per help desk.
 What a cause sets off, in one place:
 - a webhook about a ticket -> ``inbound.READ_TICKET`` / ``APPLY_SNAPSHOT`` -> ``sync``;
 - ``update_posted`` -> ``outbound.on_update_posted`` -> ``SEND_COMMENTS`` (notes/replies);
-- ``resolved`` -> ``outbound.on_resolved`` -> ``SEND_COMMENTS`` (the resolution reply).
+- ``resolved`` -> ``outbound.on_resolved`` -> ``SEND_COMMENTS`` (the resolution reply);
+- ``report_attached`` from Slack naming a ticket -> ``from_slack.LINK_FROM_SLACK``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot.integrations.salesforce.client import SalesforceClient
 from bot.integrations.zendesk.client import ZendeskClient
 from bot.lifecycle import Lifecycle
 from bot.runtime import Runtime
-from bot.services.helpdesk import inbound, outbound
+from bot.services.helpdesk import from_slack, inbound, outbound
 from bot.services.helpdesk.model import SOURCE_LABELS, HelpdeskClient, TicketSource
 
 
@@ -35,6 +36,8 @@ def install(rt: Runtime) -> None:
     clients = clients_for(rt)
     inbound.install(rt, clients)
     outbound.install(rt, clients)
+    from_slack.install(rt, clients)
+    rt.hooks.subscribe(Lifecycle.report_attached, partial(from_slack.on_report_attached, rt))
     rt.hooks.subscribe(Lifecycle.update_posted, partial(outbound.on_update_posted, rt))
     rt.hooks.subscribe(Lifecycle.resolved, partial(outbound.on_resolved, rt))
     for client in clients.values():

@@ -95,6 +95,10 @@ class HelpdeskClient(Protocol):
         """Whether this comment is already on the ticket (a reclaimed job's check)."""
         ...
 
+    def link(self, ticket_id: str, *, incident_number: int, tag: str, note: str) -> None:
+        """Mark the ticket as linked to the incident (tag or field) with an internal note."""
+        ...
+
     def check(self) -> CheckResult:
         """One cheap authenticated call; never raises (start-up and /liaison health)."""
         ...
