@@ -15,6 +15,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,6 +75,8 @@ class FakeZendesk(FakeService):
         self._updates: list[float] = []
         self.update_limit: tuple[int, float] | None = None  # (updates, per seconds)
         self.now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # the help desk's clock
+        self.clock: Callable[[], datetime] = lambda: self.now  # real time in process tests
+        self.answer_delay = 0.0  # seconds between applying an update and answering it
         self.route("GET", r"/api/v2/users/me\.json", lambda r: Answer(200, {"user": self.me}))
         self.route("GET", r"/api/v2/tickets/(?P<id>\d+)\.json", self._show)
         self.route("PUT", r"/api/v2/tickets/(?P<id>\d+)\.json", self._update)
@@ -210,7 +213,7 @@ class FakeZendesk(FakeService):
                         self.me["id"],
                         str(comment["body"]),
                         bool(comment.get("public", True)),
-                        self.now,
+                        self.clock(),
                     )
                 )
             for tag in change.get("additional_tags") or []:
@@ -222,7 +225,7 @@ class FakeZendesk(FakeService):
                 ] + [dict(field)]
             if change.get("status"):
                 ticket.status = str(change["status"])
-            ticket.updated_at = max(ticket.updated_at, self.now)
+            ticket.updated_at = max(ticket.updated_at, self.clock())
 
     def _update(self, request: Request) -> Answer:
         limited = self._limited()
@@ -252,6 +255,8 @@ class FakeZendesk(FakeService):
             if ticket is not None:
                 self._apply(ticket, change)
             results.append({"id": ticket_id, "success": ticket is not None, "action": "update"})
+        if self.answer_delay:
+            time.sleep(self.answer_delay)  # Zendesk has applied it; the answer is slow
         job = {
             "id": f"job{next(self._ids)}", "status": "completed", "total": len(changes),
             "progress": len(changes), "results": results,

@@ -9,7 +9,7 @@ each): the same change for all as ``?ids=`` plus one ``ticket``, different bodie
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
@@ -19,6 +19,7 @@ from bot.integrations.zendesk.tickets import ZendeskComment, to_snapshot
 from bot.services.helpdesk.model import Comment, TicketSnapshot
 
 BULK_LIMIT = 100  # tickets per update_many call
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 class ZendeskClient:
@@ -101,6 +102,8 @@ class ZendeskClient:
         )  # fmt: skip
 
     def comment_present(self, comment: Comment, since: datetime) -> bool:
+        # Zendesk stamps comments to the second, on its own clock: allow for both.
+        since = since - CLOCK_SKEW
         for raw in self._comments(comment.ticket_id):
             found = ZendeskComment.model_validate(raw)
             if found.created_at >= since and (found.body or "").strip() == comment.body.strip():

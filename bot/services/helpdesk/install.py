@@ -38,8 +38,8 @@ def install(rt: Runtime) -> None:
     outbound.install(rt, clients)
     from_slack.install(rt, clients)
     rt.hooks.subscribe(Lifecycle.report_attached, partial(from_slack.on_report_attached, rt))
-    rt.hooks.subscribe(Lifecycle.update_posted, partial(outbound.on_update_posted, rt))
-    rt.hooks.subscribe(Lifecycle.resolved, partial(outbound.on_resolved, rt))
+    rt.hooks.subscribe(Lifecycle.update_posted, outbound.on_update_posted)
+    rt.hooks.subscribe(Lifecycle.resolved, outbound.on_resolved)
     for client in clients.values():
         rt.health.add(client.check)
     for source, settings in _OFF_HINTS.items():

@@ -57,7 +57,7 @@ def install(rt: Runtime, clients: Mapping[TicketSource, HelpdeskClient]) -> None
     rt.dispatcher.declare(SEND_COMMENTS, partial(send_comments, rt, clients))
 
 
-def on_update_posted(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
+def on_update_posted(session: Session, event: LifecycleEvent) -> None:
     """Subscriber of ``update_posted``: a job per help desk and chunk of linked tickets."""
     if event.status_update_id is None:
         return
@@ -67,7 +67,7 @@ def on_update_posted(rt: Runtime, session: Session, event: LifecycleEvent) -> No
     )  # fmt: skip
 
 
-def on_resolved(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
+def on_resolved(session: Session, event: LifecycleEvent) -> None:
     """Subscriber of ``resolved``: the resolution reply to every linked ticket not yet told."""
     links = [
         link for link in _linked(session, event.incident.id) if link.resolution_sent_at is None
