@@ -77,6 +77,8 @@ class FakeZendesk(FakeService):
         self.now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # the help desk's clock
         self.clock: Callable[[], datetime] = lambda: self.now  # real time in process tests
         self.answer_delay = 0.0  # seconds between applying an update and answering it
+        self.job_polls = 0  # update_many jobs answer "queued" to this many polls first
+        self.jobs: dict[str, list[dict[str, Any]]] = {}
         self.route("GET", r"/api/v2/users/me\.json", lambda r: Answer(200, {"user": self.me}))
         self.route("GET", r"/api/v2/tickets/(?P<id>\d+)\.json", self._show)
         self.route("PUT", r"/api/v2/tickets/(?P<id>\d+)\.json", self._update)
@@ -257,13 +259,22 @@ class FakeZendesk(FakeService):
             results.append({"id": ticket_id, "success": ticket is not None, "action": "update"})
         if self.answer_delay:
             time.sleep(self.answer_delay)  # Zendesk has applied it; the answer is slow
+        job_id = f"job{next(self._ids)}"
         job = {
-            "id": f"job{next(self._ids)}", "status": "completed", "total": len(changes),
+            "id": job_id, "status": "completed", "total": len(changes),
             "progress": len(changes), "results": results,
+            "url": f"{self.url}/api/v2/job_statuses/{job_id}.json",
         }  # fmt: skip
-        return Answer(
-            200, {"job_status": {**job, "url": f"{self.url}/api/v2/job_statuses/{job['id']}.json"}}
-        )
+        with self._state:
+            self.jobs[job_id] = [dict(job, status="queued", results=[])] * self.job_polls + [job]
+        return Answer(200, {"job_status": self.jobs[job_id][0]})
 
     def _job_status(self, request: Request) -> Answer:
-        return Answer(200, {"job_status": {"id": request.params["id"], "status": "completed"}})
+        """Each poll moves a job one step on, to its final answer (``job_polls`` steps)."""
+        with self._state:
+            steps = self.jobs.get(request.params["id"])
+            if not steps:
+                return Answer(404, {"error": "RecordNotFound"})
+            if len(steps) > 1:
+                steps.pop(0)
+            return Answer(200, {"job_status": steps[0]})

@@ -8,7 +8,9 @@ each): the same change for all as ``?ids=`` plus one ``ticket``, different bodie
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,14 +20,25 @@ from bot.integrations.http import ClientConfig, IntegrationClient, IntegrationEr
 from bot.integrations.zendesk.tickets import ZendeskComment, to_snapshot
 from bot.services.helpdesk.model import Comment, TicketSnapshot
 
+log = logging.getLogger(__name__)
+
 BULK_LIMIT = 100  # tickets per update_many call
 CLOCK_SKEW = timedelta(minutes=2)
+JOB_POLLS = 5  # a bulk update's job is followed this many times, JOB_POLL_PAUSE apart
+JOB_POLL_PAUSE = 1.0
 
 
 class ZendeskClient:
     system = "Zendesk"
 
-    def __init__(self, settings: Settings, http: IntegrationClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        http: IntegrationClient | None = None,
+        *,
+        pause: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._pause = pause
         self._base = settings.zendesk_url.rstrip("/")
         self._fields = dict(settings.zendesk_fields)
         self._http = http or IntegrationClient(
@@ -78,15 +91,35 @@ class ZendeskClient:
         what = f"add comments to {len(chunk)} tickets"
         if len({(c.body, c.public) for c in chunk}) == 1:
             ids = ",".join(c.ticket_id for c in chunk)
-            self._json(
+            answer = self._json(
                 "PUT", "/api/v2/tickets/update_many.json", params={"ids": ids},
                 json={"ticket": _change(chunk[0], status)}, what=what,
             )  # fmt: skip
         else:
             tickets = [{"id": int(c.ticket_id), **_change(c, status)} for c in chunk]
-            self._json(
+            answer = self._json(
                 "PUT", "/api/v2/tickets/update_many.json", json={"tickets": tickets}, what=what
             )
+        self._follow_job((answer or {}).get("job_status") or {})
+
+    def _follow_job(self, job: dict[str, Any]) -> None:
+        """Zendesk applies update_many in a background job: poll it briefly, and log the
+        tickets it could not update (a closed ticket takes no comment; retrying won't help).
+        A job still running when the polls end is left to finish on its own."""
+        for _ in range(JOB_POLLS):
+            if job.get("status") not in ("queued", "working") or not job.get("id"):
+                break
+            self._pause(JOB_POLL_PAUSE)
+            answer = self._json(
+                "GET", f"/api/v2/job_statuses/{job['id']}.json", what="follow a bulk update"
+            )
+            job = (answer or {}).get("job_status") or {}
+        failed = [r.get("id") for r in job.get("results") or [] if r.get("success") is False]
+        if job.get("status") == "failed" or failed:
+            log.warning(
+                "Zendesk bulk update %s: %s; tickets not updated: %s",
+                job.get("id"), job.get("status"), failed[:20],
+            )  # fmt: skip
 
     def link(self, ticket_id: str, *, incident_number: int, tag: str, note: str) -> None:
         change: dict[str, Any] = {
