@@ -6,5 +6,7 @@ reports, their replies stop the SLA clock, and updates and the resolution go bac
 - ``sync``: applying a snapshot (link, attach, update, detach, first response).
 - ``inbound``: the job that reads a ticket back and applies it, after the webhook answered.
 - ``outbound``: updates and the resolution sent to every linked ticket, in bulk jobs.
+- ``from_slack``: a report filed in Slack naming a ticket, linked to it both ways.
+- ``listing``: the linked tickets of an incident, for ``/liaison tickets`` and status.
 - ``install``: the lifecycle subscribers and job kinds, bound to a runtime.
 """

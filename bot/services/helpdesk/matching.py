@@ -125,7 +125,7 @@ def report_values(snapshot: TicketSnapshot, settings: Settings) -> dict[str, obj
         "region": _offered(values.get("region"), rules.regions),
         "product_version": (values.get("version") or [None])[0],
         "platform": _platform(values.get("platform")),
-        "features": [f for f in _dedupe(values.get("feature")) if _is_offered(f, rules.features)],
+        "features": _dedupe(_offered_all(values.get("feature"), rules.features)),
     }
     return result
 
@@ -158,8 +158,10 @@ def _dedupe(values: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(values or []))
 
 
-def _is_offered(value: str, offered: Sequence[str]) -> bool:
-    return value in offered
+def _offered_all(values: Sequence[str] | None, offered: Sequence[str]) -> list[str]:
+    """The offered spelling of each value the team offers (tags are lower case)."""
+    lowered = {o.lower(): o for o in offered}
+    return [lowered[v.lower()] for v in values or [] if v.lower() in lowered]
 
 
 def _offered(values: Sequence[str] | None, offered: Sequence[str]) -> str | None:
