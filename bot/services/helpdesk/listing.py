@@ -22,6 +22,7 @@ class LinkedTicket:
     owner: str | None
     ticket_status: str | None  # the help desk's own status
     linked: bool  # False: unlinked in the help desk (kept as history)
+    unowned: bool  # names the incident, but nobody in Slack owns it: not attached yet
     responded_at: datetime | None
     resolution_sent: bool
 
@@ -42,7 +43,8 @@ def linked_tickets(rt: Runtime, incident_id: int) -> list[LinkedTicket]:
                 customer=report.customer_name if report is not None else "(not attached)",
                 owner=report.owner_user_id if report is not None else None,
                 ticket_status=link.ticket_status,
-                linked=link.status == "linked",
+                linked=link.status in ("linked", "unowned"),
+                unowned=link.status == "unowned",
                 responded_at=report.responded_at if report is not None else None,
                 resolution_sent=link.resolution_sent_at is not None,
             )

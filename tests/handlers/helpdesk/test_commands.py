@@ -71,3 +71,16 @@ def test_health_notices_a_scheduler_that_stopped_waking(desk: Desk) -> None:
     desk.harness.clock.advance(timedelta(hours=2))  # time passes, nothing wakes
     desk.harness.command("health", channel="CGENERAL")
     assert ":x: *Scheduler*: failing — a job has been due for" in desk.harness.last_reply()
+
+
+def test_a_ticket_nobody_in_slack_owns_is_listed_with_what_to_do(desk: Desk) -> None:
+    desk.incident()
+    desk.zendesk.add_user(21, "Contractor", "contractor@elsewhere.test", role="agent")
+    desk.zendesk.add_ticket(702, subject="Cannot pay", requester_id=10, assignee_id=21,
+                            tags=["incident-1"])  # fmt: skip
+    desk.zendesk_webhook(702)
+    desk.harness.command("tickets", channel=CHANNEL)
+    assert (
+        "702|702> · *(not attached)* · open · :warning: no owner in Slack: assign it to someone "
+        "with a Slack account, or set HELPDESK_FALLBACK_OWNER" in desk.harness.last_reply()
+    )
