@@ -96,7 +96,8 @@ def apply_snapshot(rt: Runtime, source: TicketSource, snapshot: TicketSnapshot) 
     elif link is not None and link.status == "linked" and link.report_id is not None:
         return _detach(rt, source, snapshot)
     else:
-        _record(rt, source, snapshot, incident_id=None, report_id=None, status="detached")
+        if link is not None:  # keep its newest version; tickets never linked leave no row
+            _record(rt, source, snapshot, incident_id=None, report_id=None, status="detached")
         return SyncResult(Applied.unlinked)
     return _first_response(rt, source, snapshot, result)
 

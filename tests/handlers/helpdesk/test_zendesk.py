@@ -151,3 +151,12 @@ def test_removing_the_tag_detaches_the_ticket(desk: Desk) -> None:
         link = session.scalars(select(TicketLink)).one()
         assert link.status == "detached" and link.report_id is not None
     assert len(_reports(desk)) == 1  # recorded, not deleted
+
+
+def test_a_ticket_naming_no_incident_changes_nothing(desk: Desk) -> None:
+    desk.incident()
+    desk.zendesk.add_ticket(504, subject="How do I export?", requester_id=10, assignee_id=20)
+    assert desk.zendesk_webhook(504)[0] == 202
+    assert _reports(desk) == []
+    with desk.harness.session() as session:
+        assert session.scalar(select(func.count(TicketLink.id))) == 0
