@@ -173,6 +173,9 @@ class Report(Base):
     responded_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     customer_notified_at: Mapped[datetime | None]
+    # How the customer was told of the resolution when it was not by hand: "zendesk",
+    # "salesforce" (the help desk's public reply); None when a person told them.
+    customer_notified_via: Mapped[str | None] = mapped_column(String(32))
     # Where the report came from, source-neutral (``slack:view:<view id>``,
     # ``zendesk:ticket:<id>:<updated_at>``): unique, so a replayed submission stores nothing.
     submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -289,6 +292,41 @@ class StatusUpdate(Base):
     # The submission that posted it (``slack:view:<view id>``): unique, so the update form
     # submitted again (a Slack retry, a double click reaching two replicas) posts once.
     submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The form's "also send to reporters": linked help-desk tickets get it as a public
+    # reply instead of an internal note.
+    send_to_reporters: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+
+
+class TicketLink(Base):
+    """A help-desk ticket (Zendesk, Salesforce case, generic) and the report it became.
+
+    One row per ticket, unique on (source, external id), so redelivered webhooks and two
+    replicas find the same row. ``ticket_updated_at`` is the newest ticket version applied:
+    an older delivery arriving late never overwrites it. A ticket unlinked from its
+    incident keeps its row (``status`` "detached"), so the history stays readable.
+    """
+
+    __tablename__ = "ticket_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="linked")  # linked | detached
+    ticket_status: Mapped[str | None] = mapped_column(String(32))  # the help desk's own
+    ticket_url: Mapped[str | None] = mapped_column(String(500))
+    ticket_updated_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+    # The resolution's public reply went out (or is on its way, in a durable job).
+    resolution_sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("uq_ticket_links_source_external", "source", "external_id", unique=True),
+    )
 
 
 class Reminder(Base):

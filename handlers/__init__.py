@@ -10,7 +10,18 @@ from typing import Any
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, errors, events, home, impact, incidents, liaison, reports, sla
+from handlers import (
+    cadence,
+    errors,
+    events,
+    helpdesk,
+    home,
+    impact,
+    incidents,
+    liaison,
+    reports,
+    sla,
+)
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -21,6 +32,7 @@ REGISTRARS = (
     cadence.register,
     impact.register,
     sla.register,
+    helpdesk.register,
     home.register,
 )
 
