@@ -132,6 +132,7 @@ class SqliteWriteGate:
         self._lock_path = lock_path if fcntl is not None else None
         self._file: Any = None
         self._file_pid = 0
+        self._file_locked = False
 
     def install(self, engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", self._before_execute)
@@ -158,7 +159,7 @@ class SqliteWriteGate:
             # be shared with the parent instead of excluding it.
             self._file = self._lock_path.open("a+b")
             self._file_pid = os.getpid()
-        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+        self._file_locked = _flock_within(self._file.fileno(), self._timeout)
 
     def _release(self, conn: Connection) -> None:
         self._release_record(conn.info)
@@ -169,10 +170,32 @@ class SqliteWriteGate:
 
     def _release_record(self, info: dict[Any, Any]) -> None:
         if info.pop(self._KEY, False):
-            if self._lock_path is not None and self._file is not None:
+            if self._file is not None and self._file_locked:
                 fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+                self._file_locked = False
             self._owner = None
             self._lock.release()
+
+
+def _flock_within(fd: int, timeout: float) -> bool:
+    """Take the exclusive file lock, waiting at most ``timeout`` seconds; False if not had.
+
+    A blocking flock could wait forever on a writer that hangs; past the timeout the
+    transaction goes ahead and SQLite's own busy timeout decides, as without the gate.
+    The wait polls with short growing pauses: only other processes' writers hold it, and
+    each holds it for one transaction.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

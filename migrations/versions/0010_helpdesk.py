@@ -7,7 +7,7 @@ the help desk's public reply; ``status_updates.send_to_reporters`` is the update
 "also send to reporters" choice.
 
 Revision ID: 0010_helpdesk
-Revises: 0008_public_title
+Revises: 0009_speed
 
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_helpdesk"
-down_revision = "0008_public_title"
+down_revision = "0009_speed"
 branch_labels = None
 depends_on = None
 
