@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 from bot.account_partitions import AccountPartition
 from bot.config import Settings
+from bot.services.impact import ranges
 from bot.services.impact.model import Basis, Dimension, DimensionKey, Finding
 from bot.services.impact.stats import (
     BinomialTest,
@@ -53,6 +54,7 @@ class _Candidate:
     test: BinomialTest
     p_value: float = 1.0
     adjusted: float = 1.0
+    run: ranges.Run | None = None  # an account-number run, scored by the range scan
 
 
 def margins(settings: Settings) -> Margins:
@@ -77,29 +79,14 @@ def find_findings(
 ) -> tuple[Finding, ...]:
     """What stands out, strongest first (empty: reports are spread like the baseline)."""
     limits = margins(settings)
-    families = [
-        [c for c in _candidates(d, partitions) if c.test.k] for d in dimensions if _testable(d)
-    ]
-    # Every p-value in one call: SciPy's per-call overhead dominates single small tests.
-    flat = [c for family in families for c in family]
-    exact = iter(p_values([c.test for c in flat]))
-    families = [[replace(c, p_value=next(exact)) for c in family] for family in families]
-    families = [f for f in families if f]
-    # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
-    # Benjamini-Hochberg across dimensions). Overlapping ranges of one dimension count once.
-    family_p = [simes([c.p_value for c in family]) for family in families]
-    selected = [
-        family for family, q in zip(families, adjusted(family_p), strict=True) if q <= limits.alpha
-    ]
-    # Stage 2: within a selected dimension, which segments, at the level the first stage
-    # leaves (alpha x selected / tested), so the false discoveries stay controlled overall.
-    level = limits.alpha * len(selected) / max(len(families), 1)
-    called: list[_Candidate] = []
-    for family in selected:
-        exact_p = [c.p_value for c in family]
-        for c, p, q in zip(family, exact_p, adjusted(exact_p), strict=True):
-            if q <= level and c.test.matters(limits):
-                called.append(_Candidate(c.dimension, c.values, c.labels, c.test, p, q))
+    testable = [d for d in dimensions if _testable(d)]
+    called = _called(testable, partitions, limits, {})
+    # Explain, don't repeat, the other way round: two causes share the reports, so each
+    # dimension is tested again without the reports another dimension's call explains
+    # (its excess over the expected count, spread like the base).
+    removed = _explained(testable, called)
+    if any(removed.values()):
+        called = _called(testable, partitions, limits, removed)
     findings: list[Finding] = []
     for dimension in dimensions:
         findings.extend(
@@ -121,6 +108,81 @@ def find_findings(
     return tuple(kept)
 
 
+def _called(
+    dimensions: Sequence[Dimension],
+    partitions: Sequence[AccountPartition],
+    limits: Margins,
+    removed: dict[DimensionKey, float],
+) -> list[_Candidate]:
+    """The candidates that pass both stages, all dimensions tested together."""
+    families = [
+        [c for c in _candidates(d, partitions, removed.get(d.key, 0.0)) if c.test.k]
+        for d in dimensions
+    ]
+    # Every p-value in one call: SciPy's per-call overhead dominates single small tests.
+    flat = [c for family in families for c in family if c.run is None]
+    exact = iter(p_values([c.test for c in flat]))
+    families = [
+        [c if c.run is not None else replace(c, p_value=next(exact)) for c in family]
+        for family in families
+    ]
+    families = [f for f in families if f]
+    # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
+    # Benjamini-Hochberg across dimensions). Overlapping ranges of one dimension count once.
+    family_p = [simes([c.p_value for c in family]) for family in families]
+    selected = [
+        (family, p)
+        for family, p, q in zip(families, family_p, adjusted(family_p), strict=True)
+        if q <= limits.alpha
+    ]
+    # Stage 2: within a selected dimension, which segments, at the level the first stage
+    # leaves (alpha x selected / tested), so the false discoveries stay controlled overall.
+    level = limits.alpha * len(selected) / max(len(families), 1)
+    called: list[_Candidate] = []
+    for family, family_p_value in selected:
+        scanned = [c for c in family if c.run is not None]
+        if scanned and family_p_value <= level:
+            called.extend(_ranges(scanned, family_p_value, limits, level))
+        single = [c for c in family if c.run is None]
+        exact_p = [c.p_value for c in single]
+        for c, p, q in zip(single, exact_p, adjusted(exact_p), strict=True):
+            if q <= level and c.test.matters(limits):
+                called.append(replace(c, p_value=p, adjusted=q))
+    return called
+
+
+def _ranges(
+    scanned: list[_Candidate], family_p: float, limits: Margins, level: float
+) -> list[_Candidate]:
+    """The account-number range (one hypothesis for the dimension) and a disjoint second."""
+    by_run = {(c.run.start, c.run.end): c for c in scanned if c.run is not None}
+    found = [c.run for c in scanned if c.run is not None]
+    best = ranges.most_likely(found, limits)
+    if best is None:
+        return []
+    chosen = [replace(by_run[(best.start, best.end)], adjusted=family_p)]
+    other = ranges.second(found, best, limits, level)
+    if other is not None:
+        chosen.append(replace(by_run[(other.start, other.end)], adjusted=family_p))
+    return chosen
+
+
+def _explained(
+    dimensions: Sequence[Dimension], called: Sequence[_Candidate]
+) -> dict[DimensionKey, float]:
+    """Per dimension, the share of reports another dimension's strongest call explains."""
+    excess: dict[DimensionKey, float] = {}
+    for c in called:
+        n = c.test.n
+        if n and c.test.excess > 0:
+            share = c.test.excess / n
+            excess[c.dimension.key] = max(excess.get(c.dimension.key, 0.0), share)
+    return {
+        d.key: max((v for k, v in excess.items() if k is not d.key), default=0.0)
+        for d in dimensions
+    }
+
+
 def _testable(dimension: Dimension) -> bool:
     return (
         dimension.basis is not Basis.none
@@ -130,40 +192,50 @@ def _testable(dimension: Dimension) -> bool:
     )
 
 
-def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) -> list[_Candidate]:
-    n = dimension.units_total or 0
+def _candidates(
+    dimension: Dimension, partitions: Sequence[AccountPartition], removed: float = 0.0
+) -> list[_Candidate]:
+    """Every segment (and account-number run) with its test.
+
+    ``removed``: the share of the reports another dimension's call explains; they are
+    taken out as if spread like the base, so what is left is tested on its own.
+    """
     total = float(dimension.baseline_total or 0)
-    counts: dict[str, tuple[int, int, str]] = {}
+    n_all = dimension.units_total or 0
+    gone = n_all * min(max(removed, 0.0), 1.0)
+    n = round(n_all - gone)
+    counts: dict[str, tuple[float, int, str]] = {}
     for segment in (*dimension.segments, *dimension.absent):
-        counts[segment.value] = (segment.units, segment.baseline or 0, segment.label)
+        share = smoothed_share(segment.baseline or 0, total)
+        counts[segment.value] = (
+            max(segment.units - gone * share, 0.0),
+            segment.baseline or 0,
+            segment.label,
+        )
+    order = _partition_order(counts, partitions) if dimension.key is DimensionKey.partition else []
     found = [
-        _Candidate(dimension, (value,), (label,), BinomialTest(k, n, smoothed_share(base, total)))
+        _Candidate(
+            dimension,
+            (value,),
+            (label,),
+            BinomialTest(round(k), n, smoothed_share(base, total)),
+        )
         for value, (k, base, label) in counts.items()
+        if value not in order
     ]
-    if dimension.key is DimensionKey.partition:
-        order = _partition_order(counts, partitions)
-        for start in range(len(order)):
-            # A range is at most half the partitions: more is not a segment but the base.
-            for end in range(start + 1, min(start + len(order) // 2, len(order))):
-                run = order[start : end + 1]
-                if not (counts[run[0]][0] and counts[run[-1]][0]):
-                    continue
-                k = sum(counts[v][0] for v in run)
-                base = sum(counts[v][1] for v in run)
-                label = f"{counts[run[0]][2]}–{counts[run[-1]][2]}"
-                found.append(
-                    _Candidate(
-                        dimension,
-                        tuple(run),
-                        (label,),
-                        BinomialTest(k, n, smoothed_share(base, total)),
-                    )
-                )
+    scanned = ranges.runs([counts[v][0] for v in order], [counts[v][1] for v in order], n, total)
+    for run in scanned:
+        values = tuple(order[run.start : run.end + 1])
+        first, last = counts[values[0]][2], counts[values[-1]][2]
+        label = first if len(values) == 1 else f"{first}–{last}"
+        found.append(
+            _Candidate(dimension, values, (label,), run.test, run.p_value, run.p_value, run)
+        )
     return found
 
 
 def _partition_order(
-    counts: dict[str, tuple[int, int, str]], partitions: Sequence[AccountPartition]
+    counts: dict[str, tuple[float, int, str]], partitions: Sequence[AccountPartition]
 ) -> list[str]:
     """Partitions in account-number order; only these can form a range."""
     if partitions:
@@ -183,49 +255,21 @@ def _dimension_findings(dimension: Dimension, called: list[_Candidate]) -> list[
             taken.update(candidate.values)
     if not chosen:
         return []
-    if dimension.key is DimensionKey.partition:
-        chosen = [_trimmed(dimension, c) for c in chosen]
     if dimension.key not in _EXCLUSIVE:
         return [_finding(dimension, [c]) for c in chosen]
     return [_finding(dimension, chosen)]
 
 
-def _trimmed(dimension: Dimension, run: _Candidate) -> _Candidate:
-    """The range without end partitions that report no more than their share.
-
-    The strongest run sometimes reaches one partition too far, carried by its neighbours;
-    naming 5…–8… when 8… reports like everyone else would send people to the wrong shard.
-    """
-    if len(run.values) < 2:
-        return run
+def _finding(dimension: Dimension, group: list[_Candidate]) -> Finding:
+    # The counts as seen (a call may have been decided on the reports another call leaves).
     n = dimension.units_total or 0
     total = float(dimension.baseline_total or 0)
-    by_value = {s.value: s for s in (*dimension.segments, *dimension.absent)}
-
-    def ordinary(value: str) -> bool:
-        segment = by_value[value]
-        return segment.units <= n * smoothed_share(segment.baseline or 0, total)
-
-    values = list(run.values)
-    while len(values) > 1 and ordinary(values[0]):
-        values.pop(0)
-    while len(values) > 1 and ordinary(values[-1]):
-        values.pop()
-    if len(values) == len(run.values):
-        return run
-    k = sum(by_value[v].units for v in values)
-    base = sum(by_value[v].baseline or 0 for v in values)
-    first, last = by_value[values[0]].label, by_value[values[-1]].label
-    label = first if len(values) == 1 else f"{first}–{last}"
-    test = BinomialTest(k, n, smoothed_share(base, total))
-    return _Candidate(dimension, tuple(values), (label,), test, run.p_value, run.adjusted)
-
-
-def _finding(dimension: Dimension, group: list[_Candidate]) -> Finding:
-    n = dimension.units_total or 0
     values = tuple(v for c in group for v in c.values)
-    units = sum(c.test.k for c in group)
-    expected = sum(c.test.p for c in group)
+    raw = {s.value: s for s in (*dimension.segments, *dimension.absent)}
+    units = sum(raw[v].units for v in values if v in raw)
+    expected = sum(
+        smoothed_share(sum(raw[v].baseline or 0 for v in c.values), total) for c in group
+    )
     absent: tuple[str, ...] = ()
     if dimension.key in _EXCLUSIVE and dimension.key is not DimensionKey.partition:
         # Name untouched segments at least as big as the affected ones: a telling contrast.
