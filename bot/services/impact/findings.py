@@ -125,7 +125,7 @@ def _called(
     families = [f for f in families if f]
     # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
     # Benjamini-Hochberg across dimensions). Overlapping ranges of one dimension count once.
-    family_p = [simes([c.p_value for c in family]) for family in families]
+    family_p = [_family_p(family) for family in families]
     selected = [
         (family, p)
         for family, p, q in zip(families, family_p, adjusted(family_p), strict=True)
@@ -145,6 +145,12 @@ def _called(
             if q <= level and c.test.matters(limits):
                 called.append(replace(c, p_value=p, adjusted=q))
     return called, len(selected)
+
+
+def _family_p(family: list[_Candidate]) -> float:
+    """Simes over the family; an account-number scan enters once, with its own p-value."""
+    scan = [c.adjusted for c in family if c.run is not None][:1]
+    return simes([*scan, *(c.p_value for c in family if c.run is None)])
 
 
 def _ranges(
@@ -195,7 +201,8 @@ def _ranges_outside(
     already = any(f.dimension is DimensionKey.partition for f in findings)
     tested = sum(1 for d in dimensions if _testable(d))
     level = limits.alpha * (selected + (0 if already else 1)) / max(tested, 1)
-    family_p = min(2 * simes([r.p_value for r in found]), 1.0)
+    units = [counts[v][0] for v in order]
+    family_p = min(2 * ranges.scan_p_value(units, [counts[v][1] for v in order], n), 1.0)
     best = ranges.most_likely(found, limits) if family_p <= level else None
     if best is None:
         return findings
@@ -243,14 +250,16 @@ def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) ->
         for value, (k, base, label) in counts.items()
         if value not in order
     ]
-    scanned = ranges.runs([counts[v][0] for v in order], [counts[v][1] for v in order], n, total)
+    units = [counts[v][0] for v in order]
+    baseline = [counts[v][1] for v in order]
+    scanned = ranges.runs(units, baseline, n, total)
+    # One p-value for the whole scan, carried by every run of it.
+    scan_p = ranges.scan_p_value(units, baseline, n) if scanned else 1.0
     for run in scanned:
         values = tuple(order[run.start : run.end + 1])
         first, last = counts[values[0]][2], counts[values[-1]][2]
         label = first if len(values) == 1 else f"{first}–{last}"
-        found.append(
-            _Candidate(dimension, values, (label,), run.test, run.p_value, run.p_value, run)
-        )
+        found.append(_Candidate(dimension, values, (label,), run.test, run.p_value, scan_p, run))
     return found
 
 

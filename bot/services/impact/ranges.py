@@ -25,6 +25,11 @@ from scipy.stats import binom
 
 from bot.services.impact.stats import BinomialTest, Margins
 
+# Incidents drawn from the baseline to judge the best run (the smallest p-value is
+# 1 / (DRAWS + 1)), with a fixed seed so the same counts always give the same answer.
+DRAWS = 1999
+SEED = 20261123
+
 
 @dataclass(frozen=True)
 class Run:
@@ -94,3 +99,55 @@ def second(found: Sequence[Run], first: Run, margins: Margins, level: float) -> 
     if best is None or best.test.p_value * len(apart) > level:
         return None
     return best
+
+
+def scan_p_value(
+    units: Sequence[float], baseline: Sequence[float], n: float, draws: int = DRAWS
+) -> float:
+    """The chance that reports spread like the base show a range this likely somewhere.
+
+    The runs overlap heavily, so a Bonferroni or Simes correction over them is far too
+    strict; instead the best run's likelihood ratio is compared with the best of
+    ``draws`` incidents of the same size drawn from the baseline (Monte Carlo, on the
+    partition counts only, with a fixed seed so a summary does not flicker).
+    """
+    size = len(units)
+    whole = round(n)
+    base = np.asarray(baseline, dtype=float)
+    if size < 2 or whole <= 0 or base.sum() <= 0:
+        return 1.0
+    shares = np.where(base > 0, base, 0.5) / base.sum()
+    shares = shares / shares.sum()
+    starts, ends = _spans(size)
+    run_shares = _sums(shares[None, :], starts, ends)[0]
+    observed = _best_ratio(
+        _sums(np.asarray(units, dtype=float)[None, :], starts, ends), whole, run_shares
+    )[0]
+    if observed <= 0:
+        return 1.0
+    drawn = np.random.default_rng(SEED).multinomial(whole, shares, size=draws)
+    simulated = _best_ratio(_sums(drawn.astype(float), starts, ends), whole, run_shares)
+    return float((1 + np.count_nonzero(simulated >= observed - 1e-9)) / (draws + 1))
+
+
+def _spans(size: int) -> tuple[np.ndarray, np.ndarray]:
+    longest = max(size // 2, 1)
+    starts, ends = np.triu_indices(size)
+    keep = (ends - starts) < longest
+    return starts[keep], ends[keep]
+
+
+def _sums(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per row of ``values``, the sum over every run (rows x runs)."""
+    cumulative = np.concatenate((np.zeros((values.shape[0], 1)), values.cumsum(axis=1)), axis=1)
+    return cumulative[:, ends + 1] - cumulative[:, starts]
+
+
+def _best_ratio(k: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
+    """Per row, the largest log-likelihood ratio over the runs (excesses only)."""
+    expected = n * p
+    inside = xlogy(k, k / expected)
+    rest = n - k
+    outside = xlogy(rest, np.where(rest > 0, rest / (n - expected), 1.0))
+    ratio = np.where(k > expected, inside + outside, 0.0)
+    return ratio.max(axis=1)
