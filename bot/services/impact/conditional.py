@@ -11,6 +11,11 @@ account number and platform are all in the (incident, customer, ...) index, so t
 questions read that index alone; a question involving version or feature reads the
 reports' rows, and on incidents of more than ``QUERY_LIMIT`` reports it is not asked (the
 finding is kept), so the summary stays fast at 100,000 reports.
+
+``outside`` asks the same kind of question for account-number ranges: the customers and
+directory accounts per partition outside the strongest other finding (two grouped
+counts, once per summary), so a range sharing the reports with a second cause is
+tested on its own.
 """
 
 from __future__ import annotations

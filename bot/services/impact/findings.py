@@ -1,22 +1,26 @@
 """Which segments stand out: one family of tests over every dimension, then what to say.
 
 1. Every segment with reports, in every dimension that has a baseline, is a candidate;
-   so is every run of adjacent account-number partitions (a shard range fails together).
+   account numbers are scanned instead (``ranges``): a shard range fails together, so
+   "is there a range, and where" is one question for the dimension.
 2. All candidates are tested together (``stats``), in two stages so the false
    discoveries stay controlled across everything: first which dimensions show anything
-   (a Simes p-value per dimension, Benjamini-Hochberg across dimensions), then which
-   segments within them (Benjamini-Hochberg at the level the first stage leaves). A
-   candidate is called when it passes and beats its expected count by the minimum lift
-   and excess.
-3. Within a dimension, overlapping calls keep the strongest (a range 2…–5… rather than
-   its part 3…–4…); the rest of a dimension's calls join it ("eu-central and eu-south").
+   (a Simes p-value per dimension, the scan's own p-value for account numbers,
+   Benjamini-Hochberg across dimensions), then which segments within them
+   (Benjamini-Hochberg at the level the first stage leaves). A candidate is called when
+   it passes and beats its expected count by the minimum lift and excess; the range
+   named is the most likely run.
+3. Within a dimension, overlapping calls keep the strongest; the rest of a dimension's
+   calls join it ("eu-central and eu-south"). Two causes share the reports, so the range
+   is tested again without the strongest other finding's reports (``Outside``).
 4. Explain, don't repeat: a call in another dimension is kept only if it still stands out
    inside or outside a stronger call (the tiers of eu-south's accounts are not news
    when eu-south is; Android within eu-south is).
 5. A dimension without any baseline is only described, unless one value holds an
    overwhelming share of its reports.
 
-Pure functions: the database is reached only through the ``Splitter`` the caller gives.
+Pure functions: the database is reached only through the ``Splitter`` and ``Outside``
+the caller gives.
 """
 
 from __future__ import annotations
