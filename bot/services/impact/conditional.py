@@ -14,8 +14,8 @@ finding is kept), so the summary stays fast at 100,000 reports.
 
 ``outside`` asks the same kind of question for account-number ranges: the customers and
 directory accounts per partition outside the strongest other finding (two grouped
-counts, once per summary), so a range sharing the reports with a second cause is
-tested on its own.
+counts, once per summary, up to ``QUERY_LIMIT`` reports), so a range sharing the
+reports with a second cause is tested on its own.
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ def outside(
     def counts(given: Finding) -> list[tuple[str, int, int]] | None:
         if given.basis is not Basis.directory or given.dimension is DimensionKey.partition:
             return None
-        if given.dimension not in _INDEXED and reports > QUERY_LIMIT:
-            return None
+        if reports > QUERY_LIMIT:
+            return None  # so many reports that a diluted range still shows; stay fast
         part = partition_expression(Report.account_id, partitions, dialect)
         customers = session.execute(
             select(part, func.count(func.distinct(Report.customer_key)))
