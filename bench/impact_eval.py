@@ -103,7 +103,7 @@ class Score:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
-    parser.add_argument("--incidents", type=int, default=100, help="per seed (60% planted)")
+    parser.add_argument("--incidents", type=int, default=100, help="per seed (60%% planted)")
     parser.add_argument("--verbose", action="store_true", help="print every incident")
     args = parser.parse_args(argv)
     overall = Score()

@@ -10,6 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.rendering import Renderer
 from bot.services.impact import findings as impact_findings
+from bot.services.impact import ranges
 from bot.services.impact.findings import find_findings
 from bot.services.impact.model import (
     Basis,
@@ -223,3 +224,57 @@ def test_the_statistics_helpers() -> None:
     assert rate_change(9, 1, 0.05) == 1
     assert rate_change(1, 9, 0.05) == -1
     assert rate_change(5, 2, 0.05) == 0
+
+
+def test_a_range_sharing_the_reports_with_another_cause_is_found_outside_it() -> None:
+    # Two causes: 15 of 30 customers run version 4.5 (5% of accounts), the rest report
+    # from account numbers 3…-4… more than their share. Over all 30 customers, 3…-4…
+    # hold 12 where 2 of 9 equal partitions are (6.7 expected): P = 0.013, not enough once
+    # every run of partitions is considered. Outside version 4.5 (15 customers, its
+    # accounts spread evenly), 10 of 15 are in 3…-4… (3.3 expected): P = 0.0003.
+    versions = {"4.5": (15, 50), "5.0": (10, 600), "4.9": (5, 350)}
+    digits = {"1": 2, "2": 2, "3": 6, "4": 6, "5": 3, "6": 3, "7": 3, "8": 3, "9": 2}
+    outside_digits = {"1": 1, "2": 1, "3": 5, "4": 5, "5": 1, "6": 1, "7": 1, "8": 0, "9": 0}
+    dimensions = [
+        _dimension(DimensionKey.version, versions),
+        _dimension(DimensionKey.partition, {d: (k, 100) for d, k in digits.items()}),
+    ]
+    asked: list[tuple[str, ...]] = []
+
+    def outside(given: Finding) -> list[tuple[str, int, int]]:
+        asked.append(given.values)
+        return [(d, k, 95) for d, k in outside_digits.items()]
+
+    alone = find_findings(_settings(), dimensions)
+    assert [f.dimension for f in alone] == [DimensionKey.version]
+    findings = find_findings(_settings(), dimensions, outside=outside)
+    assert asked == [("4.5",)]
+    assert [(f.dimension, f.values) for f in findings] == [
+        (DimensionKey.version, ("4.5",)),
+        (DimensionKey.partition, ("3", "4")),
+    ]
+    # The sentence gives the incident's own counts, not the conditional ones.
+    assert finding_text(findings[1], Renderer()) == (
+        "Reports concentrate in account numbers 3…–4…: 12 of 30 customers (40%) vs 22% of accounts"
+    )
+
+
+def test_the_range_scan_is_judged_against_incidents_drawn_from_the_baseline() -> None:
+    even = [100] * 9
+    # Spread exactly like the base: no run reports above its share.
+    assert ranges.scan_p_value([3] * 9, even, 27) == 1.0
+    # 12 of 18 in two adjacent partitions of nine (4 expected): P = 0.00007 for that
+    # run alone. Over all 30 runs the scan's answer lies between that and Bonferroni's
+    # 30 x 0.00007 = 0.002, nearer the latter for so few reports.
+    alone = BinomialTest(12, 18, 2 / 9).p_value
+    assert alone == pytest.approx(0.000068, rel=0.01)
+    scan = ranges.scan_p_value([1, 1, 6, 6, 1, 1, 1, 1, 0], even, 18)
+    assert alone < scan <= 30 * alone
+    # The same counts always give the same answer (the draws are seeded).
+    counts = [2, 1, 3, 5, 2, 1, 2, 1, 1]
+    assert ranges.scan_p_value(counts, even, 18) == ranges.scan_p_value(counts, even, 18)
+    # The range's ends are where the counts are most likely, not at a share threshold:
+    # 2… (reports a little above its share) joins 3…-4…, 5… (at its share) does not.
+    found = ranges.runs([1, 3, 6, 6, 2, 1, 1, 0, 0], even, 20, 900)
+    best = ranges.most_likely(found, impact_findings.margins(_settings()))
+    assert best is not None and (best.start, best.end) == (1, 3)

@@ -11,6 +11,11 @@ account number and platform are all in the (incident, customer, ...) index, so t
 questions read that index alone; a question involving version or feature reads the
 reports' rows, and on incidents of more than ``QUERY_LIMIT`` reports it is not asked (the
 finding is kept), so the summary stays fast at 100,000 reports.
+
+``outside`` asks the same kind of question for account-number ranges: the customers and
+directory accounts per partition outside the strongest other finding (two grouped
+counts, once per summary, up to ``QUERY_LIMIT`` reports), so a range sharing the
+reports with a second cause is tested on its own.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
 from bot.models import Account, AccountFeature, Report, ReportFeature
-from bot.services.impact.findings import Splitter
+from bot.services.impact.findings import Outside, Splitter
 from bot.services.impact.model import Basis, DimensionKey, Finding
 from bot.services.impact.sql import count_if, partition_expression, report_expression
 from bot.services.impact.stats import BinomialTest, smoothed_share
@@ -72,6 +77,49 @@ def splitter(
         return _tests(customers, accounts)
 
     return split
+
+
+def outside(
+    session: Session,
+    *,
+    incident_id: int,
+    partitions: Sequence[AccountPartition],
+    reports: int,
+) -> Outside:
+    """Customers and directory accounts per account-number partition outside a finding.
+
+    Two causes share an incident's reports: the reports of one (version 4.5) dilute the
+    other (account numbers 3…–5…). Without them the range is tested on its own counts.
+    """
+    dialect = session.get_bind().dialect.name
+
+    def counts(given: Finding) -> list[tuple[str, int, int]] | None:
+        if given.basis is not Basis.directory or given.dimension is DimensionKey.partition:
+            return None
+        if reports > QUERY_LIMIT:
+            return None  # so many reports that a diluted range still shows; stay fast
+        part = partition_expression(Report.account_id, partitions, dialect)
+        customers = session.execute(
+            select(part, func.count(func.distinct(Report.customer_key)))
+            .where(
+                Report.incident_id == incident_id,
+                part.is_not(None),
+                ~_report_filter(given, partitions, dialect),
+            )
+            .group_by(part)
+        ).all()
+        account_part = partition_expression(Account.account_id, partitions, dialect)
+        accounts = session.execute(
+            select(account_part, func.count())
+            .select_from(Account)
+            .where(~_account_filter(given, partitions, dialect))
+            .group_by(account_part)
+        ).all()
+        by_value = {str(v): int(c) for v, c in accounts if v is not None}
+        units = {str(v): int(c) for v, c in customers if v is not None}
+        return [(v, units.get(v, 0), base) for v, base in by_value.items()]
+
+    return counts
 
 
 def _tests(

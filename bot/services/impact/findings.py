@@ -1,22 +1,26 @@
 """Which segments stand out: one family of tests over every dimension, then what to say.
 
 1. Every segment with reports, in every dimension that has a baseline, is a candidate;
-   so is every run of adjacent account-number partitions (a shard range fails together).
+   account numbers are scanned instead (``ranges``): a shard range fails together, so
+   "is there a range, and where" is one question for the dimension.
 2. All candidates are tested together (``stats``), in two stages so the false
    discoveries stay controlled across everything: first which dimensions show anything
-   (a Simes p-value per dimension, Benjamini-Hochberg across dimensions), then which
-   segments within them (Benjamini-Hochberg at the level the first stage leaves). A
-   candidate is called when it passes and beats its expected count by the minimum lift
-   and excess.
-3. Within a dimension, overlapping calls keep the strongest (a range 2…–5… rather than
-   its part 3…–4…); the rest of a dimension's calls join it ("eu-central and eu-south").
+   (a Simes p-value per dimension, the scan's own p-value for account numbers,
+   Benjamini-Hochberg across dimensions), then which segments within them
+   (Benjamini-Hochberg at the level the first stage leaves). A candidate is called when
+   it passes and beats its expected count by the minimum lift and excess; the range
+   named is the most likely run.
+3. Within a dimension, overlapping calls keep the strongest; the rest of a dimension's
+   calls join it ("eu-central and eu-south"). Two causes share the reports, so the range
+   is tested again without the strongest other finding's reports (``Outside``).
 4. Explain, don't repeat: a call in another dimension is kept only if it still stands out
    inside or outside a stronger call (the tiers of eu-south's accounts are not news
    when eu-south is; Android within eu-south is).
 5. A dimension without any baseline is only described, unless one value holds an
    overwhelming share of its reports.
 
-Pure functions: the database is reached only through the ``Splitter`` the caller gives.
+Pure functions: the database is reached only through the ``Splitter`` and ``Outside``
+the caller gives.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass, replace
 
 from bot.account_partitions import AccountPartition
 from bot.config import Settings
+from bot.services.impact import ranges
 from bot.services.impact.model import Basis, Dimension, DimensionKey, Finding
 from bot.services.impact.stats import (
     BinomialTest,
@@ -39,6 +44,8 @@ from bot.services.impact.stats import (
 
 # Inside and outside the stronger finding, the weaker one's count against its baseline.
 Splitter = Callable[[Finding, Finding], tuple[BinomialTest, BinomialTest] | None]
+# Outside a finding: (partition, reporting customers, directory accounts) per partition.
+Outside = Callable[[Finding], list[tuple[str, int, int]] | None]
 
 _ABSENT_NAMED = 3
 # Dimensions whose values add up (one value per unit): their calls join into one finding.
@@ -53,6 +60,7 @@ class _Candidate:
     test: BinomialTest
     p_value: float = 1.0
     adjusted: float = 1.0
+    run: ranges.Run | None = None  # an account-number run, scored by the range scan
 
 
 def margins(settings: Settings) -> Margins:
@@ -74,38 +82,22 @@ def find_findings(
     *,
     partitions: Sequence[AccountPartition] = (),
     splitter: Splitter | None = None,
+    outside: Outside | None = None,
 ) -> tuple[Finding, ...]:
     """What stands out, strongest first (empty: reports are spread like the baseline)."""
     limits = margins(settings)
-    families = [
-        [c for c in _candidates(d, partitions) if c.test.k] for d in dimensions if _testable(d)
-    ]
-    # Every p-value in one call: SciPy's per-call overhead dominates single small tests.
-    flat = [c for family in families for c in family]
-    exact = iter(p_values([c.test for c in flat]))
-    families = [[replace(c, p_value=next(exact)) for c in family] for family in families]
-    families = [f for f in families if f]
-    # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
-    # Benjamini-Hochberg across dimensions). Overlapping ranges of one dimension count once.
-    family_p = [simes([c.p_value for c in family]) for family in families]
-    selected = [
-        family for family, q in zip(families, adjusted(family_p), strict=True) if q <= limits.alpha
-    ]
-    # Stage 2: within a selected dimension, which segments, at the level the first stage
-    # leaves (alpha x selected / tested), so the false discoveries stay controlled overall.
-    level = limits.alpha * len(selected) / max(len(families), 1)
-    called: list[_Candidate] = []
-    for family in selected:
-        exact_p = [c.p_value for c in family]
-        for c, p, q in zip(family, exact_p, adjusted(exact_p), strict=True):
-            if q <= level and c.test.matters(limits):
-                called.append(_Candidate(c.dimension, c.values, c.labels, c.test, p, q))
+    testable = [d for d in dimensions if _testable(d)]
+    called, selected = _called(testable, partitions, limits)
     findings: list[Finding] = []
     for dimension in dimensions:
         findings.extend(
             _dimension_findings(dimension, [c for c in called if c.dimension is dimension])
         )
     findings.sort(key=lambda f: (f.p_value if f.p_value is not None else 1.0, -f.units))
+    if outside is not None:
+        findings = _ranges_outside(
+            findings, testable, partitions, limits, outside, selected=selected
+        )
     kept: list[Finding] = []
     for finding in findings:
         if splitter is None or all(
@@ -121,6 +113,120 @@ def find_findings(
     return tuple(kept)
 
 
+def _called(
+    dimensions: Sequence[Dimension], partitions: Sequence[AccountPartition], limits: Margins
+) -> tuple[list[_Candidate], int]:
+    """The candidates that pass both stages (all dimensions tested together), and how
+    many dimensions the first stage selected."""
+    families = [[c for c in _candidates(d, partitions) if c.test.k] for d in dimensions]
+    # Every p-value in one call: SciPy's per-call overhead dominates single small tests.
+    flat = [c for family in families for c in family if c.run is None]
+    exact = iter(p_values([c.test for c in flat]))
+    families = [
+        [c if c.run is not None else replace(c, p_value=next(exact)) for c in family]
+        for family in families
+    ]
+    families = [f for f in families if f]
+    # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
+    # Benjamini-Hochberg across dimensions). Overlapping ranges of one dimension count once.
+    family_p = [_family_p(family) for family in families]
+    selected = [
+        (family, p)
+        for family, p, q in zip(families, family_p, adjusted(family_p), strict=True)
+        if q <= limits.alpha
+    ]
+    # Stage 2: within a selected dimension, which segments, at the level the first stage
+    # leaves (alpha x selected / tested), so the false discoveries stay controlled overall.
+    level = limits.alpha * len(selected) / max(len(families), 1)
+    called: list[_Candidate] = []
+    for family, family_p_value in selected:
+        scanned = [c for c in family if c.run is not None]
+        if scanned and family_p_value <= level:
+            called.extend(_ranges(scanned, family_p_value, limits, level))
+        single = [c for c in family if c.run is None]
+        exact_p = [c.p_value for c in single]
+        for c, p, q in zip(single, exact_p, adjusted(exact_p), strict=True):
+            if q <= level and c.test.matters(limits):
+                called.append(replace(c, p_value=p, adjusted=q))
+    return called, len(selected)
+
+
+def _family_p(family: list[_Candidate]) -> float:
+    """Simes over the family; an account-number scan enters once, with its own p-value."""
+    scan = [c.adjusted for c in family if c.run is not None][:1]
+    return simes([*scan, *(c.p_value for c in family if c.run is None)])
+
+
+def _ranges(
+    scanned: list[_Candidate], family_p: float, limits: Margins, level: float
+) -> list[_Candidate]:
+    """The account-number range (one hypothesis for the dimension) and a disjoint second."""
+    by_run = {(c.run.start, c.run.end): c for c in scanned if c.run is not None}
+    found = [c.run for c in scanned if c.run is not None]
+    best = ranges.most_likely(found, limits)
+    if best is None:
+        return []
+    chosen = [replace(by_run[(best.start, best.end)], adjusted=family_p)]
+    other = ranges.second(found, best, limits, level)
+    if other is not None:
+        chosen.append(replace(by_run[(other.start, other.end)], adjusted=family_p))
+    return chosen
+
+
+def _ranges_outside(
+    findings: list[Finding],
+    dimensions: Sequence[Dimension],
+    partitions: Sequence[AccountPartition],
+    limits: Margins,
+    outside: Outside,
+    *,
+    selected: int,
+) -> list[Finding]:
+    """The account-number range tested again without the strongest other finding's reports.
+
+    Two causes share the reports, so each cause's reports dilute the other's: a range
+    hit by half of the planted reports hides behind version 4.5's. Outside version 4.5,
+    against the directory's accounts outside it, the range stands on its own counts. It
+    is a second look at the same dimension, so its p-value counts double, and the first
+    stage's level is taken as if the dimension had been selected there.
+    """
+    dimension = next((d for d in dimensions if d.key is DimensionKey.partition), None)
+    given = next((f for f in findings if f.dimension is not DimensionKey.partition), None)
+    if dimension is None or given is None:
+        return findings
+    rows = outside(given)
+    if not rows:
+        return findings
+    counts = {value: (units, base) for value, units, base in rows}
+    order = _partition_order({v: (0.0, 0, v) for v in counts}, partitions)
+    n = sum(units for units, _ in counts.values())
+    total = sum(base for _, base in counts.values())
+    found = ranges.runs([counts[v][0] for v in order], [counts[v][1] for v in order], n, total)
+    already = any(f.dimension is DimensionKey.partition for f in findings)
+    tested = sum(1 for d in dimensions if _testable(d))
+    level = limits.alpha * (selected + (0 if already else 1)) / max(tested, 1)
+    units = [counts[v][0] for v in order]
+    family_p = min(2 * ranges.scan_p_value(units, [counts[v][1] for v in order], n), 1.0)
+    best = ranges.most_likely(found, limits) if family_p <= level else None
+    if best is None:
+        return findings
+    values = tuple(order[best.start : best.end + 1])
+    candidate = _Candidate(dimension, values, (_range_label(dimension, values),), best.test)
+    range_finding = replace(
+        _finding(dimension, [replace(candidate, adjusted=family_p)]), p_value=family_p
+    )
+    kept = [f for f in findings if f.dimension is not DimensionKey.partition]
+    kept.append(range_finding)
+    kept.sort(key=lambda f: (f.p_value if f.p_value is not None else 1.0, -f.units))
+    return kept
+
+
+def _range_label(dimension: Dimension, values: tuple[str, ...]) -> str:
+    labels = {s.value: s.label for s in (*dimension.segments, *dimension.absent)}
+    first, last = labels.get(values[0], values[0]), labels.get(values[-1], values[-1])
+    return first if len(values) == 1 else f"{first}–{last}"
+
+
 def _testable(dimension: Dimension) -> bool:
     return (
         dimension.basis is not Basis.none
@@ -131,39 +237,38 @@ def _testable(dimension: Dimension) -> bool:
 
 
 def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) -> list[_Candidate]:
-    n = dimension.units_total or 0
+    """Every segment, and every run of adjacent account-number partitions, with its test."""
     total = float(dimension.baseline_total or 0)
-    counts: dict[str, tuple[int, int, str]] = {}
+    n = dimension.units_total or 0
+    counts: dict[str, tuple[float, int, str]] = {}
     for segment in (*dimension.segments, *dimension.absent):
         counts[segment.value] = (segment.units, segment.baseline or 0, segment.label)
+    order = _partition_order(counts, partitions) if dimension.key is DimensionKey.partition else []
     found = [
-        _Candidate(dimension, (value,), (label,), BinomialTest(k, n, smoothed_share(base, total)))
+        _Candidate(
+            dimension,
+            (value,),
+            (label,),
+            BinomialTest(round(k), n, smoothed_share(base, total)),
+        )
         for value, (k, base, label) in counts.items()
+        if value not in order
     ]
-    if dimension.key is DimensionKey.partition:
-        order = _partition_order(counts, partitions)
-        for start in range(len(order)):
-            # A range is at most half the partitions: more is not a segment but the base.
-            for end in range(start + 1, min(start + len(order) // 2, len(order))):
-                run = order[start : end + 1]
-                if not (counts[run[0]][0] and counts[run[-1]][0]):
-                    continue
-                k = sum(counts[v][0] for v in run)
-                base = sum(counts[v][1] for v in run)
-                label = f"{counts[run[0]][2]}–{counts[run[-1]][2]}"
-                found.append(
-                    _Candidate(
-                        dimension,
-                        tuple(run),
-                        (label,),
-                        BinomialTest(k, n, smoothed_share(base, total)),
-                    )
-                )
+    units = [counts[v][0] for v in order]
+    baseline = [counts[v][1] for v in order]
+    scanned = ranges.runs(units, baseline, n, total)
+    # One p-value for the whole scan, carried by every run of it.
+    scan_p = ranges.scan_p_value(units, baseline, n) if scanned else 1.0
+    for run in scanned:
+        values = tuple(order[run.start : run.end + 1])
+        first, last = counts[values[0]][2], counts[values[-1]][2]
+        label = first if len(values) == 1 else f"{first}–{last}"
+        found.append(_Candidate(dimension, values, (label,), run.test, run.p_value, scan_p, run))
     return found
 
 
 def _partition_order(
-    counts: dict[str, tuple[int, int, str]], partitions: Sequence[AccountPartition]
+    counts: dict[str, tuple[float, int, str]], partitions: Sequence[AccountPartition]
 ) -> list[str]:
     """Partitions in account-number order; only these can form a range."""
     if partitions:
@@ -183,49 +288,21 @@ def _dimension_findings(dimension: Dimension, called: list[_Candidate]) -> list[
             taken.update(candidate.values)
     if not chosen:
         return []
-    if dimension.key is DimensionKey.partition:
-        chosen = [_trimmed(dimension, c) for c in chosen]
     if dimension.key not in _EXCLUSIVE:
         return [_finding(dimension, [c]) for c in chosen]
     return [_finding(dimension, chosen)]
 
 
-def _trimmed(dimension: Dimension, run: _Candidate) -> _Candidate:
-    """The range without end partitions that report no more than their share.
-
-    The strongest run sometimes reaches one partition too far, carried by its neighbours;
-    naming 5…–8… when 8… reports like everyone else would send people to the wrong shard.
-    """
-    if len(run.values) < 2:
-        return run
+def _finding(dimension: Dimension, group: list[_Candidate]) -> Finding:
+    # The counts as seen (a call may have been decided on the reports another call leaves).
     n = dimension.units_total or 0
     total = float(dimension.baseline_total or 0)
-    by_value = {s.value: s for s in (*dimension.segments, *dimension.absent)}
-
-    def ordinary(value: str) -> bool:
-        segment = by_value[value]
-        return segment.units <= n * smoothed_share(segment.baseline or 0, total)
-
-    values = list(run.values)
-    while len(values) > 1 and ordinary(values[0]):
-        values.pop(0)
-    while len(values) > 1 and ordinary(values[-1]):
-        values.pop()
-    if len(values) == len(run.values):
-        return run
-    k = sum(by_value[v].units for v in values)
-    base = sum(by_value[v].baseline or 0 for v in values)
-    first, last = by_value[values[0]].label, by_value[values[-1]].label
-    label = first if len(values) == 1 else f"{first}–{last}"
-    test = BinomialTest(k, n, smoothed_share(base, total))
-    return _Candidate(dimension, tuple(values), (label,), test, run.p_value, run.adjusted)
-
-
-def _finding(dimension: Dimension, group: list[_Candidate]) -> Finding:
-    n = dimension.units_total or 0
     values = tuple(v for c in group for v in c.values)
-    units = sum(c.test.k for c in group)
-    expected = sum(c.test.p for c in group)
+    raw = {s.value: s for s in (*dimension.segments, *dimension.absent)}
+    units = sum(raw[v].units for v in values if v in raw)
+    expected = sum(
+        smoothed_share(sum(raw[v].baseline or 0 for v in c.values), total) for c in group
+    )
     absent: tuple[str, ...] = ()
     if dimension.key in _EXCLUSIVE and dimension.key is not DimensionKey.partition:
         # Name untouched segments at least as big as the affected ones: a telling contrast.

@@ -111,6 +111,9 @@ def build_summary(
                 partitions=partitions,
                 reports=total,
             ),
+            outside=conditional.outside(
+                session, incident_id=incident.id, partitions=partitions, reports=total
+            ),
         )
     return ImpactSummary(
         incident=info,
