@@ -39,6 +39,10 @@ class StatuspageClient:
     def _components(self, states: dict[str, str]) -> dict[str, str]:
         return {self.component_ids[k]: v for k, v in states.items() if k in self.component_ids}
 
+    def check(self) -> None:
+        """One cheap authenticated call (the page itself); raises IntegrationError."""
+        self._http.json("GET", f"/pages/{self.page_id}", what="read the page")
+
     def find(self, local_id: int, *, maintenance: bool) -> dict[str, Any] | None:
         """The incident an earlier attempt created for ``local_id``, if any."""
         which = "scheduled" if maintenance else "unresolved"

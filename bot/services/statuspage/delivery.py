@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import jobs
+from bot.integrations.health import CheckResult, Health
 from bot.integrations.http import ClientConfig, IntegrationClient, IntegrationError
 from bot.jobs import Fold, Job, JobKind, NoPayload, Outcome, Payload, RetryPolicy
 from bot.models import Incident, PageIncident, PageSubscriber, PageUpdate
@@ -58,6 +59,33 @@ def install(rt: Runtime) -> None:
     rt.dispatcher.declare(NOTE, lambda job: post_note(rt, job))
     rt.dispatcher.declare(PUSH, lambda job: push(rt, job))
     rt.dispatcher.declare(WEBHOOK, lambda job: send_webhook(rt, job))
+    rt.health.add(lambda: statuspage_health(rt))
+
+
+def _client(rt: Runtime) -> StatuspageClient:
+    settings = rt.settings
+    return StatuspageClient(
+        settings.statuspage_api_url,
+        settings.statuspage_api_key,
+        settings.statuspage_page_id,
+        settings.statuspage_component_ids,
+    )
+
+
+def statuspage_health(rt: Runtime) -> CheckResult:
+    if not rt.settings.statuspage_configured:
+        return CheckResult("Statuspage", Health.off)
+    client = _client(rt)
+    try:
+        client.check()
+    except IntegrationError as exc:
+        fix = "STATUSPAGE_API_KEY" if exc.status in (401, 403) else "STATUSPAGE_PAGE_ID"
+        if exc.status is None or exc.status >= 500:
+            fix = "STATUSPAGE_API_URL"
+        return CheckResult("Statuspage", Health.failing, f"{exc} (check {fix})")
+    finally:
+        client.close()
+    return CheckResult("Statuspage", Health.ok)
 
 
 def schedule_all(
@@ -115,15 +143,9 @@ def page_link(rt: Runtime, page_incident_id: int) -> str:
 
 def push(rt: Runtime, job: Job[PushPayload]) -> Outcome:
     """Bring the page incident up to date on Statuspage: create it, then each update."""
-    settings = rt.settings
-    if not settings.statuspage_configured:
+    if not rt.settings.statuspage_configured:
         return Outcome.obsolete
-    client = StatuspageClient(
-        settings.statuspage_api_url,
-        settings.statuspage_api_key,
-        settings.statuspage_page_id,
-        settings.statuspage_component_ids,
-    )
+    client = _client(rt)
     try:
         return _push(rt, client, job)
     except IntegrationError as exc:
