@@ -196,7 +196,10 @@ def _page_incident(session: Session, incident_id: int) -> PageIncident | None:
 
 
 def install(rt: Runtime) -> None:
+    from bot.services.statuspage import maintenance
+
     delivery.install(rt)
+    maintenance.install(rt)
     rt.dispatcher.declare(delivery.AUTO_RESOLVE, lambda job: auto_resolve(rt, job))
     rt.hooks.subscribe(Lifecycle.resolved, lambda session, event: _on_resolved(rt, session, event))
 
