@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.errors import InvalidInput
 from bot.runtime import Runtime
-from bot.services.statuspage import maintenance, publishing
+from bot.services.statuspage import maintenance, publishing, subscribers
 from bot.services.statuspage.delivery import page_link
 from handlers.commands import CommandCall, CommandRouter
 
@@ -20,6 +21,12 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         handle_maintenance_command,
         usage="maintenance <components|all> <start> <end> <title> [| message]",
         summary="Schedule a maintenance window on the status page (`cancel <id>` withdraws it).",
+    )
+    commands.add(
+        "statuspage",
+        handle_statuspage_command,
+        usage="statuspage subscribe <url> [components] | unsubscribe <url> | subscribers",
+        summary="Send every status page update to a webhook as signed JSON.",
     )
 
 
@@ -42,3 +49,26 @@ def handle_maintenance_command(call: CommandCall) -> None:
             link=page_link(rt, window.id),
         )
     )
+
+
+def handle_statuspage_command(call: CommandCall) -> None:
+    rt = call.rt
+    words = call.args.split()
+    action = words[0].lower() if words else ""
+    if action == "subscribe" and len(words) in (2, 3):
+        keys = (
+            [k.strip().lower() for k in words[2].split(",") if k.strip()] if len(words) == 3 else []
+        )
+        subscription = subscribers.subscribe(rt, url=words[1], keys=keys, actor=call.user_id)
+        call.reply(rt.renderer.render("statuspage/subscribed.j2", subscription=subscription))
+    elif action == "unsubscribe" and len(words) == 2:
+        subscribers.unsubscribe(rt, url=words[1])
+        call.reply(rt.renderer.render("statuspage/unsubscribed.j2", url=words[1].strip("<>")))
+    elif action == "subscribers" and len(words) == 1:
+        listed = subscribers.listed(rt)
+        call.reply(rt.renderer.render("statuspage/subscribers.j2", subscriptions=listed))
+    else:
+        raise InvalidInput(
+            "Use `/liaison statuspage subscribe <url> [api,web]`, "
+            "`/liaison statuspage unsubscribe <url>` or `/liaison statuspage subscribers`."
+        )

@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -287,13 +288,16 @@ def send_webhook(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
         body = json.dumps(webhook_body(page, row, page_link(rt, page.id))).encode()
         url, secret = subscriber.url, subscriber.secret
     timestamp = str(int(rt.clock.now().timestamp()))
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     client = IntegrationClient(
-        ClientConfig(system="Status page subscriber", base_url=url, headers={}, attempts=1)
+        ClientConfig(system="Status page subscriber", base_url=origin, headers={}, attempts=1)
     )
     try:
         client.request(
             "POST",
-            "",
+            path,
             what=f"deliver update {row.id}",
             content=body,
             headers={
