@@ -11,7 +11,7 @@ the internal title or note.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
@@ -239,10 +239,3 @@ def auto_resolve(rt: Runtime, job: jobs.Job[jobs.NoPayload]) -> jobs.Outcome:
         delivery.schedule_all(session, rt, page, row, now=now, note_channel=incident.channel_id)
     rt.wake()
     return jobs.Outcome.sent
-
-
-def latest_update_at(session: Session) -> datetime | None:
-    """When the page last changed (the cache's version)."""
-    from sqlalchemy import func
-
-    return session.scalar(select(func.max(PageIncident.updated_at)))

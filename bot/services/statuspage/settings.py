@@ -68,7 +68,10 @@ class StatusPageSettings(BaseSettings):
     @field_validator("status_page_path")
     @classmethod
     def _path(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
+        value = value.strip()
+        if value == "/":
+            raise ValueError("give the page its own path, e.g. /status (/ serves Slack's routes)")
+        value = value.rstrip("/")
         if value and not value.startswith("/"):
             raise ValueError("must start with /, e.g. /status (empty switches the page off)")
         return value
