@@ -131,3 +131,32 @@ def test_resolving_by_command_resolves_the_page_incident_after_a_grace(app_facto
     [resolved] = get(harness, "/status/api/v2/incidents.json").json()["incidents"]
     assert resolved["incident_updates"][0]["body"] == "This incident has been resolved."
     assert "Rolled back" not in str(resolved)  # the internal note stays internal
+
+
+def test_components_are_preselected_from_the_reports_through_the_map(app_factory) -> None:
+    from bot.services.reports import ReportSubmission, attach
+
+    harness = app_factory(
+        **SETTINGS, status_component_map="feature:checkout=web,region:eu-west=eu,region:x=nope"
+    )
+    declare(harness, "sev1")
+    attach(
+        harness.rt,
+        ReportSubmission(
+            incident_id=1, customer_name="Acme", region="eu-west", features=["checkout"],
+            summary="Cannot pay",
+        ),
+        agent_id="UAGENT",
+    )  # fmt: skip
+    view = open_update_modal(harness)
+    selects = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert selects[component("web")]["initial_option"]["value"] == "partial_outage"
+    assert selects[component("eu")]["initial_option"]["value"] == "partial_outage"
+    assert "initial_option" not in selects[component("api")]
+
+    publish(harness, "Checkout fails in the EU.", components={"eu": "major_outage"})
+    view = open_update_modal(harness)
+    selects = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    # From now on the previous public update decides.
+    assert selects[component("eu")]["initial_option"]["value"] == "major_outage"
+    assert selects[component("web")]["initial_option"]["value"] == "partial_outage"

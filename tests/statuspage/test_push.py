@@ -125,3 +125,9 @@ def test_the_health_check_names_the_setting_to_fix(app_factory, statuspage) -> N
 
     ok = app(app_factory, statuspage)
     assert [r.health for r in ok.rt.health.run() if r.system == "Statuspage"] == [Health.ok]
+    ok.rt.settings.statuspage_api_key = "revoked"
+    [failing] = [r for r in ok.rt.health.run() if r.system == "Statuspage"]
+    assert failing.health is Health.failing
+    assert "HTTP 401" in failing.detail and "STATUSPAGE_API_KEY" in failing.detail
+    ok.rt.settings.statuspage_api_key = ""
+    assert [r.health for r in ok.rt.health.run() if r.system == "Statuspage"] == [Health.off]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot import jobs
 from bot.errors import FieldErrors
 from bot.lifecycle import Lifecycle, LifecycleEvent
-from bot.models import Incident, PageIncident, PageUpdate, StatusUpdate
+from bot.models import Incident, PageIncident, PageUpdate, Report, ReportFeature, StatusUpdate
 from bot.runtime import Runtime
 from bot.services import incident_titles, incidents
 from bot.services.statuspage import delivery
@@ -86,7 +86,10 @@ def form_defaults(rt: Runtime, incident_id: int) -> FormDefaults | None:
         if incident is None:
             return None
         page = _page_incident(session, incident_id)
-        states = {k: ComponentState(v) for k, v in (page.components if page else {}).items()}
+        if page is not None:
+            states = {k: ComponentState(v) for k, v in page.components.items()}
+        else:
+            states = dict.fromkeys(_mapped(rt, session, incident_id), ComponentState.partial_outage)
         published = page is not None
         title = incident_titles.customer_title(rt.renderer, incident)
         major = incidents.is_major(rt.settings, incident.severity)
@@ -97,6 +100,33 @@ def form_defaults(rt: Runtime, incident_id: int) -> FormDefaults | None:
         public_title=title,
         published_before=published,
     )
+
+
+def _mapped(rt: Runtime, session: Session, incident_id: int) -> list[str]:
+    """Components the incident's reports point at, through ``STATUS_COMPONENT_MAP``."""
+    mapping: dict[tuple[str, str], str] = {}
+    for item in rt.settings.status_component_map:
+        fact, _, key = item.partition("=")
+        kind, _, name = fact.partition(":")
+        mapping[(kind.strip(), name.strip().lower())] = key.strip()
+    if not mapping:
+        return []
+    features = session.scalars(
+        select(ReportFeature.feature)
+        .join(Report, Report.id == ReportFeature.report_id)
+        .where(Report.incident_id == incident_id)
+        .distinct()
+    ).all()
+    regions = session.scalars(
+        select(Report.region)
+        .where(Report.incident_id == incident_id, Report.region.is_not(None))
+        .distinct()
+    ).all()
+    facts = [("feature", str(f).lower()) for f in features]
+    facts += [("region", str(r).lower()) for r in regions]
+    known = {c.key for c in components(rt)}
+    keys = [mapping[f] for f in facts if f in mapping and mapping[f] in known]
+    return list(dict.fromkeys(keys))
 
 
 def parse_choice(rt: Runtime, data: dict[str, object]) -> PublishChoice:

@@ -39,6 +39,10 @@ class StatusPageSettings(BaseSettings):
     status_page_name: str = "Service status"
     # key=Name pairs, optionally Group/key=Name; empty: no status page publishing.
     status_components: PairList = []
+    # Which components a customer report points at, so the update form pre-selects them
+    # (as partial outage) before anything was published: feature:<feature>=<key> and
+    # region:<region>=<key> pairs, e.g. feature:checkout=web,region:eu-west=eu.
+    status_component_map: PairList = []
     # Empty: the page is public. Otherwise readers need it as a bearer token, ?token=,
     # or the password of HTTP basic auth.
     status_page_private_token: str = ""
@@ -63,6 +67,20 @@ class StatusPageSettings(BaseSettings):
         from bot.services.statuspage.components import parse_components
 
         parse_components(value)
+        return value
+
+    @field_validator("status_component_map")
+    @classmethod
+    def _component_map(cls, value: list[str]) -> list[str]:
+        for item in value:
+            fact, sep, key = item.partition("=")
+            kind, colon, name = fact.partition(":")
+            if not sep or not colon or kind.strip() not in ("feature", "region") or not name:
+                raise ValueError(
+                    f"{item!r} should look like feature:checkout=web or region:eu-west=eu"
+                )
+            if not _KEY.match(key.strip()):
+                raise ValueError(f"{item!r}: {key.strip()!r} is not a component key")
         return value
 
     @field_validator("status_page_path")
