@@ -6,16 +6,35 @@ it moves to in progress and completed on its own.
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from typing import Any
 
-from bot.errors import InvalidInput
+from pydantic import ValidationError
+from slack_bolt import Ack, App
+
+from bot.errors import FieldErrors, InvalidInput
 from bot.runtime import Runtime
 from bot.services.statuspage import maintenance, publishing, subscribers
 from bot.services.statuspage.delivery import page_link
+from bot.slack.cadence_blocks import STATUS_LABELS, UpdateModalMetadata, read_update_state
+from bot.slack.client import SlackDeliveryError
+from bot.slack.statuspage_blocks import (
+    StatusPageIds,
+    preview_text,
+    read_status_page_state,
+    with_preview,
+)
 from handlers.commands import CommandCall, CommandRouter
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
+    def handle_preview(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        show_preview(rt, body)
+
+    app.action(StatusPageIds.preview)(handle_preview)
     commands.add(
         "maintenance",
         handle_maintenance_command,
@@ -72,3 +91,26 @@ def handle_statuspage_command(call: CommandCall) -> None:
             "Use `/liaison statuspage subscribe <url> [api,web]`, "
             "`/liaison statuspage unsubscribe <url>` or `/liaison statuspage subscribers`."
         )
+
+
+def show_preview(rt: Runtime, body: dict[str, Any]) -> None:
+    """*Preview what customers read* on the update form: the preview block rewritten from
+    the form's current answers (title, status, components, the message word for word)."""
+    view = body.get("view") or {}
+    try:
+        metadata = UpdateModalMetadata.model_validate_json(view.get("private_metadata") or "")
+        values = (view.get("state") or {}).get("values") or {}
+        answers = read_update_state(values, metadata)
+        choice = publishing.parse_choice(rt, read_status_page_state(values))
+    except (ValidationError, FieldErrors, AttributeError) as exc:
+        log.info("Status page preview skipped: %s", exc)
+        return
+    defaults = publishing.previewed(rt, metadata.incident_id, choice)
+    if defaults is None or not view.get("id"):
+        return
+    status = STATUS_LABELS.get(str(answers.get("status")), "Investigating")
+    text = preview_text(defaults, status, str(answers.get("customer_message") or ""))
+    try:
+        rt.notifier.update_view(view["id"], with_preview(view, text))
+    except SlackDeliveryError as exc:
+        log.warning("views.update for the status page preview failed: %s", exc.error)

@@ -9,7 +9,7 @@ from typing import Any
 from bot.rendering import escape_mrkdwn
 from bot.services.statuspage.components import STATE_LABELS, ComponentState
 from bot.services.statuspage.publishing import FormDefaults
-from bot.slack.blocks import Block, context, input_block, option
+from bot.slack.blocks import TEXT_LIMIT, Block, actions, button, clip, input_block, option, section
 
 UNAFFECTED = "unaffected"
 COMPONENTS_SHOWN = 40  # well inside a modal's 100 blocks with the form's own
@@ -20,6 +20,8 @@ class StatusPageIds(StrEnum):
     publish_input = "statuspage.publish_choice"
     publish_value = "publish"
     preview_block = "statuspage.preview"
+    preview_actions = "statuspage.preview_actions"
+    preview = "statuspage.preview_button"
     component_block = "statuspage.component"  # + "." + component key
     component_input = "statuspage.component_state"
 
@@ -48,9 +50,12 @@ def status_page_blocks(defaults: FormDefaults, status_label: str) -> list[Block]
             hint="Customers read the public title, the status, the components below and "
             "the message for customers. Never the internal title or note.",
         ),
-        context(preview_text(defaults, status_label)),
+        section(preview_text(defaults, status_label), block_id=StatusPageIds.preview_block),
+        actions(
+            button("Preview what customers read", StatusPageIds.preview, "preview"),
+            block_id=StatusPageIds.preview_actions,
+        ),
     ]
-    blocks[-1]["block_id"] = StatusPageIds.preview_block
     states = _state_options()
     for component in defaults.components[:COMPONENTS_SHOWN]:
         element: dict[str, Any] = {
@@ -73,20 +78,38 @@ def status_page_blocks(defaults: FormDefaults, status_label: str) -> list[Block]
     return blocks
 
 
-def preview_text(defaults: FormDefaults, status_label: str) -> str:
-    """What customers will read, as the form opens (mrkdwn)."""
+def preview_text(defaults: FormDefaults, status_label: str, message: str | None = None) -> str:
+    """What customers will read (mrkdwn): as the form opens, or with the form's current
+    answers and message when *Preview* is pressed."""
     affected = ", ".join(
         f"{c.name} ({STATE_LABELS[defaults.states[c.key]]})"
         for c in defaults.components
         if c.key in defaults.states
     )
-    return (
+    head = (
         f":eyes: *Customers will read:* “{escape_mrkdwn(defaults.public_title)}” · "
-        f"{status_label}"
-        + (f" · {escape_mrkdwn(affected)}" if affected else "")
-        + ", then the *Message for customers* exactly as you write it. "
-        "Change the public title with `/liaison title public …`."
+        f"{status_label}" + (f" · {escape_mrkdwn(affected)}" if affected else "")
     )
+    if message is None:
+        return (
+            f"{head}, then the *Message for customers* exactly as you write it "
+            "(*Preview* shows it). Change the public title with `/liaison title public …`."
+        )
+    quoted = "\n".join(f">{line}" for line in escape_mrkdwn(message).splitlines()) or ">"
+    return clip(f"{head}\n{quoted}", TEXT_LIMIT)
+
+
+def with_preview(view: dict[str, Any], text: str) -> dict[str, Any]:
+    """The open form as ``views.update`` takes it, with the preview replaced; inputs keep
+    their answers because their block and action ids stay the same."""
+    blocks = [
+        section(text, block_id=StatusPageIds.preview_block)
+        if block.get("block_id") == StatusPageIds.preview_block
+        else block
+        for block in view.get("blocks", [])
+    ]
+    keys = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+    return {**{k: view[k] for k in keys if k in view}, "blocks": blocks}
 
 
 def read_status_page_state(values: dict[str, Any]) -> dict[str, Any]:

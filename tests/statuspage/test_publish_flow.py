@@ -24,7 +24,7 @@ def test_the_form_offers_publishing_on_by_default_for_a_major_incident(app_facto
     publish_block = blocks[StatusPageIds.publish_block]
     assert publish_block["element"]["options"][0]["text"]["text"] == "Publish to the status page"
     assert publish_block["element"]["initial_options"]
-    preview = blocks[StatusPageIds.preview_block]["elements"][0]["text"]
+    preview = blocks[StatusPageIds.preview_block]["text"]["text"]
     assert "Checkout errors for EU customers" in preview
     assert "Checkout down" not in preview  # the internal title never
     assert blocks[component("eu")]["label"]["text"] == "Regions: EU region"
@@ -160,3 +160,30 @@ def test_components_are_preselected_from_the_reports_through_the_map(app_factory
     # From now on the previous public update decides.
     assert selects[component("eu")]["initial_option"]["value"] == "major_outage"
     assert selects[component("web")]["initial_option"]["value"] == "partial_outage"
+
+
+def test_preview_shows_exactly_what_customers_will_read(app_factory) -> None:
+    from bot.devtools.slack_requests import fill_view
+
+    harness = app_factory(**SETTINGS)
+    declare(harness, "sev1")
+    harness.command('title public "Checkout errors for EU customers"', channel=CHANNEL)
+    view = open_update_modal(harness)
+    typed = {
+        CadenceIds.status_block: "identified",
+        CadenceIds.message_block: "We found the cause <b>& are fixing it.\nNext update soon.",
+        CadenceIds.note_block: "Internal: rollback of deploy 42",
+        component("api"): "partial_outage",
+    }
+    with_state = {**view, "state": {"values": fill_view(view, typed)}}
+    harness.block_action(
+        StatusPageIds.preview, view=with_state, block_id=StatusPageIds.preview_actions
+    )
+
+    [update] = harness.fake.calls_to("views.update")
+    blocks = {b.get("block_id"): b for b in update.params["view"]["blocks"]}
+    preview = blocks[StatusPageIds.preview_block]["text"]["text"]
+    assert "“Checkout errors for EU customers” · Identified · API (Partial outage)" in preview
+    assert ">We found the cause &lt;b&gt;&amp; are fixing it.\n>Next update soon." in preview
+    assert "rollback" not in preview and "Checkout down" not in preview
+    assert StatusPageIds.publish_block in blocks  # the rest of the form is unchanged

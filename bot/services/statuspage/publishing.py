@@ -10,7 +10,7 @@ the internal title or note.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -100,6 +100,14 @@ def form_defaults(rt: Runtime, incident_id: int) -> FormDefaults | None:
         public_title=title,
         published_before=published,
     )
+
+
+def previewed(rt: Runtime, incident_id: int, choice: PublishChoice) -> FormDefaults | None:
+    """The form's defaults with the components as currently chosen, for the preview."""
+    defaults = form_defaults(rt, incident_id)
+    if defaults is None:
+        return None
+    return replace(defaults, states=dict(choice.components))
 
 
 def _mapped(rt: Runtime, session: Session, incident_id: int) -> list[str]:
