@@ -34,7 +34,6 @@ from bot.slack.payloads import MalformedPayload, parse_view_submission
 from bot.slack.statuspage_blocks import read_status_page_state
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 from handlers.incidents import announce
 
 log = logging.getLogger(__name__)
@@ -141,15 +140,11 @@ def open_update_from_button(
     except MalformedPayload as exc:
         tell(respond, f":warning: {exc.message}")
         return
+    view = update_modal(rt, incident_id)
     try:
-        view = update_modal(rt, incident_id)
         rt.notifier.open_view(body.get("trigger_id", ""), view)
-    except Exception as exc:
-        text = (
-            rt.renderer.render("cadence/modal_failed.j2", error=exc.error)
-            if isinstance(exc, SlackDeliveryError)
-            else describe_failure(rt.renderer, exc)
-        )
+    except SlackDeliveryError as exc:
+        text = rt.renderer.render("cadence/modal_failed.j2", error=exc.error)
         respond(text=text, response_type="ephemeral", replace_original=False)
 
 
@@ -181,10 +176,6 @@ def ack_update_submission(
         publishing.publish(rt, status_update_id=posted.id, choice=choice, actor=actor)
     except FieldErrors as exc:
         ack(response_action="errors", errors=block_errors(exc.errors))
-        return
-    except Exception as exc:
-        message = describe_failure(rt.renderer, exc)
-        ack(response_action="errors", errors={CadenceIds.message_block: message})
         return
     ack()
     if posted.resolved is not None and posted.resolved.channel_id:
