@@ -39,7 +39,7 @@ def build_site(rt: Runtime) -> StatusSite:
     cache = PageCache(load=load, version=version, ttl=settings.status_page_cache_ttl)
     return StatusSite(
         cache=cache,
-        views=PageViews(branding),
+        views=PageViews(branding, settings.templates_dir or None),
         private_token=settings.status_page_private_token,
         history_days=settings.status_page_history_days,
     )

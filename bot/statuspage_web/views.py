@@ -15,7 +15,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.services.statuspage.components import STATE_LABELS, ComponentState
@@ -71,9 +71,13 @@ def when(value: datetime | None) -> str:
     return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
 
 
-def make_environment() -> Environment:
+def make_environment(override_dir: str | None = None) -> Environment:
+    """``override_dir`` is TEMPLATES_DIR: its ``status_page/`` files win over the built-in."""
+    loaders = [FileSystemLoader(str(TEMPLATES))]
+    if override_dir:
+        loaders.insert(0, FileSystemLoader(str(Path(override_dir) / "status_page")))
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -93,9 +97,9 @@ def make_environment() -> Environment:
 
 
 class PageViews:
-    def __init__(self, branding: Branding) -> None:
+    def __init__(self, branding: Branding, override_dir: str | None = None) -> None:
         self.branding = branding
-        self._env = make_environment()
+        self._env = make_environment(override_dir)
 
     def render(self, template: str, snapshot: PageSnapshot, **context: Any) -> bytes:
         html = self._env.get_template(template).render(

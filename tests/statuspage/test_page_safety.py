@@ -122,3 +122,13 @@ def test_an_unknown_incident_is_not_found(app_factory) -> None:
     harness = app_factory(**SETTINGS)
     assert get(harness, "/status/incidents/999").status_code == 404
     assert "All Systems Operational" in get(harness, "/status").text
+
+
+def test_operators_can_override_the_page_templates(app_factory, tmp_path) -> None:
+    (tmp_path / "status_page").mkdir()
+    (tmp_path / "status_page" / "history.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p>Our own history page</p>{% endblock %}'
+    )
+    harness = app_factory(**SETTINGS, templates_dir=str(tmp_path))
+    assert "Our own history page" in get(harness, "/status/history").text
+    assert "All Systems Operational" in get(harness, "/status").text
