@@ -308,6 +308,8 @@ class PageIncident(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     # The incident's id on Atlassian Statuspage, once pushed there.
     statuspage_id: Mapped[str | None] = mapped_column(String(64))
+    # The push job bringing it up to date there right now: one at a time, in order.
+    push_job_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class PageUpdate(Base):

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("scheduled_until", sa.DateTime(), nullable=True),
         sa.Column("created_by", sa.String(length=32), nullable=True),
         sa.Column("statuspage_id", sa.String(length=64), nullable=True),
+        sa.Column("push_job_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"], ["incidents.id"], name="fk_page_incidents_incident_id_incidents"
         ),

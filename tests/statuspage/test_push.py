@@ -131,3 +131,28 @@ def test_the_health_check_names_the_setting_to_fix(app_factory, statuspage) -> N
     assert "HTTP 401" in failing.detail and "STATUSPAGE_API_KEY" in failing.detail
     ok.rt.settings.statuspage_api_key = ""
     assert [r.health for r in ok.rt.health.run() if r.system == "Statuspage"] == [Health.off]
+
+
+def test_one_push_at_a_time_per_incident(app_factory, statuspage) -> None:
+    """Another replica's push is sending this incident's updates: this one waits its turn."""
+    from bot.models import PageIncident
+
+    harness = app(app_factory, statuspage)
+    statuspage.inject(r"/incidents$", status=503, times=10)
+    declare(harness, "sev1")
+    publish(harness, "Payments fail.", components={"api": "major_outage"})
+    statuspage._injected.clear()
+    with harness.rt.sessions.begin() as session:
+        session.query(PageIncident).one().push_job_id = 999_999  # held elsewhere
+
+    stats = harness.advance(timedelta(minutes=5))
+    assert stats.retried == 1
+    assert statuspage.incidents == {}
+
+    with harness.rt.sessions.begin() as session:
+        session.query(PageIncident).one().push_job_id = None  # that push finished
+    harness.advance(timedelta(minutes=5))
+    [incident] = statuspage.incidents.values()
+    assert [u["body"] for u in incident["incident_updates"]] == ["Payments fail."]
+    with harness.session() as session:
+        assert session.query(PageIncident).one().push_job_id is None

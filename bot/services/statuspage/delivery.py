@@ -147,14 +147,48 @@ def push(rt: Runtime, job: Job[PushPayload]) -> Outcome:
     if not rt.settings.statuspage_configured:
         return Outcome.obsolete
     client = _client(rt)
+    page_id = job.payload.page_incident_id
+    if not _lease(rt, page_id, job.id):
+        client.close()
+        raise IntegrationError(
+            "Statuspage", "update an incident", permanent=False, retry_after=5,
+            detail="another push is sending its updates",
+        )  # fmt: skip
     try:
         return _push(rt, client, job)
     except IntegrationError as exc:
         if exc.permanent or job.last_attempt:
-            _report_failure(rt, job.payload.page_incident_id, str(exc))
+            _report_failure(rt, page_id, str(exc))
         raise
     finally:
+        _release(rt, page_id, job.id)
         client.close()
+
+
+def _lease(rt: Runtime, page_id: int, job_id: int) -> bool:
+    """One push per page incident at a time (a job reclaimed after a crash keeps its
+    lease), so two replicas never send the same update and updates arrive in order."""
+    with rt.sessions.begin() as session:
+        result = session.execute(
+            update(PageIncident)
+            .where(
+                PageIncident.id == page_id,
+                (PageIncident.push_job_id.is_(None)) | (PageIncident.push_job_id == job_id),
+            )
+            .values(push_job_id=job_id)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+
+def _release(rt: Runtime, page_id: int, job_id: int) -> None:
+    with rt.sessions.begin() as session:
+        session.execute(
+            update(PageIncident)
+            .where(PageIncident.id == page_id, PageIncident.push_job_id == job_id)
+            .values(push_job_id=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _push(rt: Runtime, client: StatuspageClient, job: Job[PushPayload]) -> Outcome:
