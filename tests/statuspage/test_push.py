@@ -156,3 +156,26 @@ def test_one_push_at_a_time_per_incident(app_factory, statuspage) -> None:
     assert [u["body"] for u in incident["incident_updates"]] == ["Payments fail."]
     with harness.session() as session:
         assert session.query(PageIncident).one().push_job_id is None
+
+
+def test_after_a_push_failed_for_good_the_next_update_brings_statuspage_up_to_date(
+    app_factory, statuspage
+) -> None:
+    harness = app(app_factory, statuspage)
+    statuspage.inject(r"/incidents$", status=503, times=100)
+    declare(harness, "sev1")
+    publish(harness, "Payments fail.", components={"api": "major_outage"})
+    for _ in range(12):
+        harness.advance(timedelta(minutes=5))
+    assert statuspage.incidents == {}
+    assert any("Statuspage did not accept" in t for t in channel_texts(harness))
+
+    statuspage._injected.clear()  # Statuspage is back
+    publish(harness, "Fix deployed.", status="monitoring")
+    harness.advance(timedelta(minutes=1))
+
+    [incident] = statuspage.incidents.values()
+    assert [u["body"] for u in incident["incident_updates"]] == [
+        "Fix deployed.",
+        "Payments fail.",
+    ]

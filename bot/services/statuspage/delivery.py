@@ -214,16 +214,15 @@ def _push(rt: Runtime, client: StatuspageClient, job: Job[PushPayload]) -> Outco
         ]
     if not pending:
         return Outcome.obsolete
-    if remote is not None and remote.startswith(_PENDING) and remote != mine:
-        raise IntegrationError("Statuspage", "create an incident", permanent=False,
-                               retry_after=5, detail="another push is creating it")  # fmt: skip
+    # The lease (``_lease``) makes this the only push of the incident running now, so a
+    # creation left unfinished by any earlier attempt is ours to finish: look for what it
+    # may have created (by our id in its metadata) before creating it.
+    unfinished = remote is not None and remote.startswith(_PENDING)
     if remote is None:
-        if not _claim_creation(rt, page_id, mine):
-            raise IntegrationError("Statuspage", "create an incident", permanent=False,
-                                   retry_after=5, detail="another push is creating it")  # fmt: skip
-        remote = mine
-    if remote == mine:
-        found = client.find(page_id, maintenance=kind == "maintenance") if job.reclaimed else None
+        _claim_creation(rt, page_id, mine)
+    if remote is None or unfinished:
+        earlier = unfinished or job.reclaimed
+        found = client.find(page_id, maintenance=kind == "maintenance") if earlier else None
         update_id, status, body, states = pending[0]
         if found is not None:
             remote = str(found["id"])
@@ -234,6 +233,7 @@ def _push(rt: Runtime, client: StatuspageClient, job: Job[PushPayload]) -> Outco
             )  # fmt: skip
         _mark(rt, page_id, update_id, remote)
         pending = pending[1:]
+    assert remote is not None
     for update_id, status, body, states in pending:
         latest = client.latest_update(remote) if job.reclaimed else None
         if not (latest and latest.get("body") == body and latest.get("status") == status):
@@ -242,15 +242,15 @@ def _push(rt: Runtime, client: StatuspageClient, job: Job[PushPayload]) -> Outco
     return Outcome.sent
 
 
-def _claim_creation(rt: Runtime, page_id: int, mine: str) -> bool:
+def _claim_creation(rt: Runtime, page_id: int, mine: str) -> None:
+    """Mark the creation as started before the POST, so a crash after it is noticed."""
     with rt.sessions.begin() as session:
-        result = session.execute(
+        session.execute(
             update(PageIncident)
             .where(PageIncident.id == page_id, PageIncident.statuspage_id.is_(None))
             .values(statuspage_id=mine)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)
 
 
 def _mark(rt: Runtime, page_id: int, update_id: int, remote: str) -> None:
