@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings
 
-from bot.durations import parse_duration
+from bot.setting_types import CsvList as PairList
+from bot.setting_types import Duration
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def _pairs(value: Any) -> Any:
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
-
-
-PairList = Annotated[list[str], NoDecode, BeforeValidator(_pairs)]
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
 class StatusPageSettings(BaseSettings):
