@@ -9,6 +9,11 @@ everything, peak memory, and verifies that every nudge was sent exactly once.
     python bench/cadence_dispatch.py                       # temporary SQLite database
     python bench/cadence_dispatch.py --database-url postgresql://postgres@127.0.0.1/bench
     python bench/cadence_dispatch.py --processes 2         # two dispatching replicas
+
+Beside it (one replica), the same reminders are sent by a bare claim-and-DM loop on the
+same stack (SQLAlchemy, slack_sdk's stock WebClient, the same threads and batch size, a
+fresh database and fake Slack): claim a batch, post one fixed text per row, mark it
+sent. The ratio of the two is what everything Liaison does per nudge costs.
 """
 
 from __future__ import annotations
@@ -136,6 +141,51 @@ def dispatch(
     }
 
 
+def bare_dispatch(
+    database_url: str, slack_url: str, threads: int, batch: int, ready: Callable[[], None]
+) -> dict[str, Any]:
+    """The yardstick: claim due rows in batches, DM each with a fixed text, mark it sent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from slack_sdk import WebClient
+
+    engine = make_engine(database_url)
+    client = WebClient(token="xoxb-bench", base_url=slack_url)
+    postgres = engine.dialect.name == "postgresql"
+    lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
+    claim = text(
+        "UPDATE reminders SET status = 'claimed' WHERE id IN (SELECT id FROM reminders "
+        f"WHERE status = 'pending' AND due_at <= :now ORDER BY due_at LIMIT :n{lock}) "
+        "RETURNING id, target, incident_id"
+    )
+    done = text("UPDATE reminders SET status = 'sent' WHERE id = :id")
+
+    def send(row: Any) -> None:
+        client.chat_postMessage(
+            channel=row.target, text=f"Update due on incident #{row.incident_id}*"
+        )
+        with engine.begin() as connection:
+            connection.execute(done, {"id": row.id})
+
+    ready()
+    started, cpu, sent = time.perf_counter(), _cpu_seconds(), 0
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        while True:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            with engine.begin() as connection:
+                rows = connection.execute(claim, {"now": now, "n": batch}).all()
+            if not rows:
+                break
+            list(pool.map(send, rows))
+            sent += len(rows)
+    elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    engine.dispose()
+    return {
+        "elapsed": elapsed, "cpu": cpu, "claimed": sent, "sent": sent, "failed": 0,
+        "retried": 0, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }  # fmt: skip
+
+
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -157,7 +207,24 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="dispatcher threads per replica")
     parser.add_argument("--batch", type=int, default=200, help="reminders claimed per batch")
     parser.add_argument("--processes", type=int, default=1, help="dispatching replicas")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare loop beside it")
     args = parser.parse_args()
+    ok, ours = phase(args, dispatch)
+    if args.processes == 1 and not args.no_bare:
+        print("The bare claim-and-DM loop, same stack:")
+        bare_ok, bare = phase(args, bare_dispatch)
+        ok = ok and bare_ok
+        print(f"Liaison / bare loop: {ours[0] / bare[0]:.2f}× the time, "
+              f"{ours[1] / bare[1]:.2f}× the CPU of the dispatching process "
+              f"({ours[1] / ours[2] * 1000:.2f} vs {bare[1] / bare[2] * 1000:.2f} ms "
+              "per nudge)")  # fmt: skip
+    return 0 if ok else 1
+
+
+def phase(
+    args: argparse.Namespace, run: Callable[..., dict[str, Any]]
+) -> tuple[bool, tuple[float, float, int]]:
+    """Seed a fresh database, dispatch it all with ``run``; (ok, (wall, cpu, sent))."""
     members = [f"U{index:04d}" for index in range(args.members)]
     workdir = tempfile.TemporaryDirectory(prefix="liaison-bench-")
     database_url = args.database_url or f"sqlite:///{Path(workdir.name) / 'bench.db'}"
@@ -179,7 +246,7 @@ def main() -> int:
             nonlocal started
             started = time.perf_counter()
 
-        results = [dispatch(database_url, slack_url, args.threads, args.batch, start_clock)]
+        results = [run(database_url, slack_url, args.threads, args.batch, start_clock)]
     else:
         pipes = []
         for _ in range(args.processes):
@@ -227,7 +294,7 @@ def main() -> int:
     ok = sent == seeded and missing == 0 and twice == 0 and statuses == {"sent": seeded}
     print("OK: every nudge sent exactly once." if ok else "FAILED: see the figures above.")
     workdir.cleanup()
-    return 0 if ok else 1
+    return ok, (wall, sum(r["cpu"] for r in results), max(sent, 1))
 
 
 if __name__ == "__main__":

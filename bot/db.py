@@ -8,7 +8,9 @@ advisory lock on PostgreSQL) or refuses to start, naming the command that fixes 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: processes there take turns through SQLite alone
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -50,30 +58,80 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, **options
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        SqliteWriteGate().install(engine)
+        database = engine.url.database
+        shared = bool(database) and database != ":memory:" and "mode=memory" not in url
+        SqliteWriteGate(lock_path=Path(f"{database}.write-lock") if shared else None).install(
+            engine
+        )
         return engine
-    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    options = {"pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
     options.update(kwargs)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        ping_when_idle(engine, IDLE_BEFORE_PING)
+    return engine
+
+
+# A connection back in the pool for longer than this is checked before it is used again.
+IDLE_BEFORE_PING = 10.0
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only if it sat idle, not on every checkout.
+
+    A round trip per session (``pool_pre_ping``) cost as much as a small query. A database
+    restart is noticed instead by the first statement that fails on a connection used
+    moments before: SQLAlchemy then renews the whole pool, and callers that can repeat
+    their work (attaching a report) do so once. Connections idle longer than
+    ``idle_seconds`` (when a restart or a firewall's timeout most likely happened) are
+    pinged, and replaced if dead, as before.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["liaison_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("liaison_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:  # the driver's own error for a dead connection
+            raise DisconnectionError() from exc  # the pool connects anew and tries again
+
+
+# Set in a SQLite connection's ``info`` while its transaction holds the write gate.
+WRITE_GATE_KEY = "liaison_write_gate"
 
 
 class SqliteWriteGate:
-    """Lets one transaction per process write to SQLite at a time, queued in Python.
+    """Lets one transaction write to SQLite at a time, queued rather than polling.
 
     SQLite has one writer; the others retry with sleeps of up to 100 ms, so under load an
-    unlucky thread can lose for seconds while others keep winning, and Slack gives up on
-    its request after 3 s. Taking this lock when a transaction first writes and releasing
-    it when the transaction ends makes waiting writers queue and wake promptly instead.
-    Processes sharing the file still take turns through SQLite's own locking.
+    unlucky writer can lose for seconds while others keep winning, and Slack gives up on
+    its request after 3 s. Taking this gate when a transaction first writes and releasing
+    it when the transaction ends makes waiting writers queue and wake promptly instead:
+    threads of a process on a lock, processes sharing the file (gunicorn workers) on an
+    advisory lock of a file beside it (``flock``, which the kernel drops if its process
+    dies, so a killed worker never leaves it held).
     """
 
-    _KEY = "liaison_write_gate"
+    _KEY = WRITE_GATE_KEY
     _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
-    def __init__(self, timeout: float = 30.0) -> None:
+    def __init__(self, timeout: float = 30.0, lock_path: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._owner: int | None = None
         self._timeout = timeout
+        self._lock_path = lock_path if fcntl is not None else None
+        self._file: Any = None
+        self._file_pid = 0
 
     def install(self, engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", self._before_execute)
@@ -89,7 +147,18 @@ class SqliteWriteGate:
         if self._lock.acquire(timeout=self._timeout):
             self._owner = threading.get_ident()
             conn.info[self._KEY] = True
+            self._lock_file()
         # else: proceed and let SQLite's busy timeout decide, as without the gate
+
+    def _lock_file(self) -> None:
+        if self._lock_path is None:
+            return
+        if self._file is None or self._file_pid != os.getpid():
+            # Opened in this process: a lock on a descriptor inherited across fork would
+            # be shared with the parent instead of excluding it.
+            self._file = self._lock_path.open("a+b")
+            self._file_pid = os.getpid()
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
 
     def _release(self, conn: Connection) -> None:
         self._release_record(conn.info)
@@ -100,6 +169,8 @@ class SqliteWriteGate:
 
     def _release_record(self, info: dict[Any, Any]) -> None:
         if info.pop(self._KEY, False):
+            if self._lock_path is not None and self._file is not None:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
             self._owner = None
             self._lock.release()
 

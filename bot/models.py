@@ -129,6 +129,10 @@ class Incident(Base):
     # The live impact summary, edited in place.
     summary_ts: Mapped[str | None] = mapped_column(String(32))
     summary_refreshed_at: Mapped[datetime | None]
+    # Kept by attach in the report's own transaction (an atomic increment, and a row per
+    # customer in incident_customers): reading them costs the same at 50,000 reports as at 5.
+    report_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    customer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     reports: Mapped[list[Report]] = relationship(back_populates="incident")
 
@@ -169,6 +173,9 @@ class Report(Base):
     responded_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     customer_notified_at: Mapped[datetime | None]
+    # How the customer was told of the resolution when it was not by hand: "zendesk",
+    # "salesforce" (the help desk's public reply); None when a person told them.
+    customer_notified_via: Mapped[str | None] = mapped_column(String(32))
     # Where the report came from, source-neutral (``slack:view:<view id>``,
     # ``zendesk:ticket:<id>:<updated_at>``): unique, so a replayed submission stores nothing.
     submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -207,6 +214,31 @@ class ReportFeature(Base):
     feature: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
     report: Mapped[Report] = relationship(back_populates="features")
+
+
+class IncidentCustomer(Base):
+    """A customer who reported on an incident, and how many reports they filed there.
+
+    Inserted with the customer's first report (insert-if-new), so the incident's customer
+    count is right under concurrent reports without counting distinct keys each time.
+    """
+
+    __tablename__ = "incident_customers"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    customer_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    report_count: Mapped[int] = mapped_column(Integer)
+
+
+class HomeView(Base):
+    """A digest of the App Home last published to a person (its "updated" line left out),
+    so a refresh that would show the same thing is not sent."""
+
+    __tablename__ = "home_views"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    view_hash: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
 
 
 class LiaisonAssignment(Base):
@@ -260,6 +292,41 @@ class StatusUpdate(Base):
     # The submission that posted it (``slack:view:<view id>``): unique, so the update form
     # submitted again (a Slack retry, a double click reaching two replicas) posts once.
     submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The form's "also send to reporters": linked help-desk tickets get it as a public
+    # reply instead of an internal note.
+    send_to_reporters: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+
+
+class TicketLink(Base):
+    """A help-desk ticket (Zendesk, Salesforce case, generic) and the report it became.
+
+    One row per ticket, unique on (source, external id), so redelivered webhooks and two
+    replicas find the same row. ``ticket_updated_at`` is the newest ticket version applied:
+    an older delivery arriving late never overwrites it. A ticket unlinked from its
+    incident keeps its row (``status`` "detached"), so the history stays readable.
+    """
+
+    __tablename__ = "ticket_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="linked")  # linked | detached
+    ticket_status: Mapped[str | None] = mapped_column(String(32))  # the help desk's own
+    ticket_url: Mapped[str | None] = mapped_column(String(500))
+    ticket_updated_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+    # The resolution's public reply went out (or is on its way, in a durable job).
+    resolution_sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("uq_ticket_links_source_external", "source", "external_id", unique=True),
+    )
 
 
 class Reminder(Base):
@@ -277,7 +344,7 @@ class Reminder(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(48))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     target: Mapped[str | None] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -293,7 +360,12 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_status_due", "status", "due_at"),
+        # "Is a job of this kind pending for the incident?" (asked by causes on every
+        # report) reads a few index entries however many jobs the incident has had.
+        Index("ix_reminders_incident_kind_status", "incident_id", "kind", "status"),
+    )
 
 
 class ProcessedEvent(Base):
@@ -305,68 +377,5 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
-class PageIncident(Base):
-    """An incident or maintenance window as the status page shows it.
-
-    Kept apart from ``incidents``: customers read only what was published (the public
-    title as it was then, the statuses and messages chosen to be public), never the
-    internal title or notes. ``updated_at`` changes with every change the page shows, so
-    the page's cache knows when to re-read.
-    """
-
-    __tablename__ = "page_incidents"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # incident | maintenance
-    name: Mapped[str] = mapped_column(String(300))
-    # incident: investigating | identified | monitoring | resolved;
-    # maintenance: scheduled | in_progress | completed
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    impact: Mapped[str] = mapped_column(String(16))  # none | minor | major | critical
-    # Component key -> state while it is open (STATUS_COMPONENTS keys).
-    components: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    resolved_at: Mapped[datetime | None]
-    scheduled_for: Mapped[datetime | None]
-    scheduled_until: Mapped[datetime | None]
-    created_by: Mapped[str | None] = mapped_column(String(32))
-    # The incident's id on Atlassian Statuspage, once pushed there.
-    statuspage_id: Mapped[str | None] = mapped_column(String(64))
-    # The push job bringing it up to date there right now: one at a time, in order.
-    push_job_id: Mapped[int | None] = mapped_column(Integer)
-
-
-class PageUpdate(Base):
-    """One update customers read on the status page, in the words they read."""
-
-    __tablename__ = "page_updates"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    page_incident_id: Mapped[int] = mapped_column(ForeignKey("page_incidents.id"), index=True)
-    # The Slack status update it was published from (unique: published once).
-    status_update_id: Mapped[int | None] = mapped_column(
-        ForeignKey("status_updates.id"), unique=True
-    )
-    status: Mapped[str] = mapped_column(String(16))
-    body: Mapped[str] = mapped_column(Text)
-    components: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime]
-    created_by: Mapped[str | None] = mapped_column(String(32))
-    # When it reached Atlassian Statuspage (None: not configured or not yet).
-    pushed_at: Mapped[datetime | None]
-
-
-class PageSubscriber(Base):
-    """A webhook subscriber: every update is POSTed to ``url`` as signed JSON."""
-
-    __tablename__ = "page_subscribers"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(String(500), unique=True)
-    secret: Mapped[str] = mapped_column(String(64))
-    # Component keys it cares about; empty: all.
-    components: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime]
-    created_by: Mapped[str | None] = mapped_column(String(32))
+# The status page's tables live beside the rest of the schema (one metadata).
+from bot.statuspage_models import PageIncident, PageSubscriber, PageUpdate  # noqa: E402, F401

@@ -14,6 +14,7 @@ from typing import cast
 from bot.jobs.outbox import OutboxNotifier
 from bot.runtime import Runtime
 from bot.services import cadence, report_confirmation, sla
+from bot.services.helpdesk.install import install as install_helpdesk
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
 from bot.services.statuspage import publishing as statuspage
@@ -26,6 +27,7 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     impact.install,
     sla.install,
     statuspage.install,
+    install_helpdesk,
 )
 
 

@@ -14,6 +14,7 @@ from handlers import (
     cadence,
     errors,
     events,
+    helpdesk,
     home,
     impact,
     incidents,
@@ -32,6 +33,7 @@ REGISTRARS = (
     cadence.register,
     impact.register,
     sla.register,
+    helpdesk.register,
     home.register,
     statuspage.register,
 )

@@ -125,6 +125,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     """Routes one request to the dispatcher; every path answers, unknown ones with 404."""
 
     server: FakeSlackServer
+    # Connections are kept alive between calls, as Slack's are; the answer's headers and
+    # body are written apart, so Nagle's algorithm would hold the body back for the ACK.
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         self._route()

@@ -78,10 +78,22 @@ def claim_due(
     """Atomically claim up to ``limit`` due reminders (and ones whose lease ran out)."""
     params = {"now": now, "worker": worker, "limit": limit, "lease_until": now + lease}
     with sessions.begin() as session:
-        rows = session.connection().execute(_CLAIM, params).all()
+        connection = session.connection()
+        # Most wake-ups end by finding nothing (more) due: asking first is a read, where
+        # the claim is a write (on SQLite, a turn at the one write lock every report needs).
+        if connection.execute(_ANY_DUE, params).first() is None:
+            return []
+        rows = connection.execute(_CLAIM, params).all()
     claimed = [ClaimedRow(*row) for row in rows]
     claimed.sort(key=lambda item: (item.due_at, item.id))
     return claimed
+
+
+def _due_condition(now: Any) -> Any:
+    return or_(
+        and_(Reminder.status == "pending", Reminder.due_at <= now),
+        and_(Reminder.status == "claimed", Reminder.lease_until <= now),
+    )
 
 
 def _claim_statement() -> Any:
@@ -90,12 +102,7 @@ def _claim_statement() -> Any:
     now = bindparam("now", type_=Reminder.__table__.c.due_at.type)
     due = (
         select(Reminder.id)
-        .where(
-            or_(
-                and_(Reminder.status == "pending", Reminder.due_at <= now),
-                and_(Reminder.status == "claimed", Reminder.lease_until <= now),
-            )
-        )
+        .where(_due_condition(now))
         .order_by(Reminder.due_at, Reminder.id)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
@@ -135,6 +142,11 @@ def _claim_statement() -> Any:
 
 
 _CLAIM = _claim_statement()
+_ANY_DUE = (
+    select(Reminder.id)
+    .where(_due_condition(bindparam("now", type_=Reminder.__table__.c.due_at.type)))
+    .limit(1)
+)
 
 
 def superseded(

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, text, update
+from sqlalchemy import TextClause, and_, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
+from bot.db import WRITE_GATE_KEY
 from bot.models import Reminder
 
 
@@ -63,10 +64,22 @@ def fold(
     target: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> None:
-    """Schedule into the group's open slot, or merge into the job pending there."""
+    """Schedule into the group's open slot, or merge into the job pending there.
+
+    A job already pending there with this payload, due no later, covers this cause too:
+    it is only read, under a shared lock, instead of being updated. Concurrent causes (a
+    burst of reports on one incident) then hold the slot together instead of queueing on
+    its row until each commits, and the dispatcher still cannot claim it (SKIP LOCKED)
+    before they have committed, so it runs with their changes visible.
+    """
+    slot = f"{group}{OPEN_SLOT}"
+    if _may_read_slot(session):
+        pending = session.execute(_PENDING_IN_SLOT, {"slot": slot}).first()
+        if pending is not None and pending.due_at <= due_at and pending.payload == (payload or {}):
+            return
     values = {
         "kind": kind,
-        "dedupe_key": f"{group}{OPEN_SLOT}",
+        "dedupe_key": slot,
         "due_at": due_at,
         "incident_id": incident_id,
         "report_id": report_id,
@@ -77,6 +90,14 @@ def fold(
         "created_at": now,
     }
     session.execute(_FOLD, values)
+
+
+def _may_read_slot(session: Session) -> bool:
+    """Whether a pending job read now stays unclaimed until this transaction ends: on
+    PostgreSQL by the shared row lock; on SQLite only once this transaction writes (it
+    holds the write gate, which every claim needs)."""
+    connection = session.connection()
+    return connection.dialect.name != "sqlite" or bool(connection.info.get(WRITE_GATE_KEY))
 
 
 def _schedule_statement(on_conflict: str) -> TextClause:
@@ -108,6 +129,11 @@ _SCHEDULED_COLUMNS = (
     "created_at",
 )
 _SCHEDULE = _schedule_statement("DO NOTHING")
+_PENDING_IN_SLOT = (
+    select(Reminder.due_at, Reminder.payload)
+    .where(Reminder.dedupe_key == bindparam("slot"), Reminder.status == "pending")
+    .with_for_update(read=True)
+)
 # Fold: the pending job of a group holds the group's open key (ending OPEN_SLOT) until it
 # is claimed; a cause meanwhile merges into it, keeping the sooner due time. One statement,
 # so concurrent causes (two replicas, parallel handlers) never make two pending jobs.

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from bot import jobs
 from bot.jobs import Job, JobKind, NoPayload, Outcome
@@ -86,49 +86,71 @@ def send_confirmation(rt: Runtime, reminder: Job[NoPayload]) -> Outcome:
 
 
 def load_confirmation(rt: Runtime, report_id: int) -> Confirmation | None:
+    """Everything the DM says in two statements (the report with its incident, counts
+    included; then its features): this runs once per report, so it is kept lean."""
     with rt.sessions() as session:
-        report = session.get(Report, report_id)
-        if report is None:
+        row = session.execute(_CONFIRMATION, {"report_id": report_id}).first()
+        if row is None:
             return None
-        incident = session.get_one(Incident, report.incident_id)
-        earlier = session.scalar(
-            select(func.count(Report.id)).where(
-                Report.incident_id == incident.id,
-                Report.customer_key == report.customer_key,
-                Report.id < report.id,
-            )
+        features = list(session.scalars(_FEATURES, {"report_id": report_id}))
+    return Confirmation(
+        report_id=row.id,
+        agent_id=row.owner_user_id,
+        customer_name=row.customer_name,
+        account_id=row.account_id,
+        vip=bool(row.vip),
+        ticket_ref=row.ticket_ref,
+        ticket_url=row.ticket_url,
+        region=row.region,
+        tier=row.tier,
+        features=features,
+        source_permalink=row.source_permalink,
+        incident_id=row.incident_id,
+        incident_title=row.title,
+        incident_severity=row.severity,
+        incident_status=row.status,
+        channel_id=row.channel_id,
+        is_repeat_customer=bool(row.earlier),
+        earlier_reports_from_customer=int(row.earlier or 0),
+        report_count=int(row.report_count),
+        customer_count=int(row.customer_count),
+    )
+
+
+_Earlier = aliased(Report)
+_CONFIRMATION = (
+    select(
+        Report.id,
+        Report.owner_user_id,
+        Report.customer_name,
+        Report.account_id,
+        Report.vip,
+        Report.ticket_ref,
+        Report.ticket_url,
+        Report.region,
+        Report.tier,
+        Report.source_permalink,
+        Report.incident_id,
+        Incident.title,
+        Incident.severity,
+        Incident.status,
+        Incident.channel_id,
+        Incident.report_count,
+        Incident.customer_count,
+        select(func.count(_Earlier.id))
+        .where(
+            _Earlier.incident_id == Report.incident_id,
+            _Earlier.customer_key == Report.customer_key,
+            _Earlier.id < Report.id,
         )
-        reports, customers = session.execute(
-            select(func.count(Report.id), func.count(func.distinct(Report.customer_key))).where(
-                Report.incident_id == incident.id
-            )
-        ).one()
-        features = list(
-            session.scalars(
-                select(ReportFeature.feature)
-                .where(ReportFeature.report_id == report.id)
-                .order_by(ReportFeature.feature)
-            )
-        )
-        return Confirmation(
-            report_id=report.id,
-            agent_id=report.owner_user_id,
-            customer_name=report.customer_name,
-            account_id=report.account_id,
-            vip=report.vip,
-            ticket_ref=report.ticket_ref,
-            ticket_url=report.ticket_url,
-            region=report.region,
-            tier=report.tier,
-            features=features,
-            source_permalink=report.source_permalink,
-            incident_id=incident.id,
-            incident_title=incident.title,
-            incident_severity=incident.severity,
-            incident_status=incident.status,
-            channel_id=incident.channel_id,
-            is_repeat_customer=bool(earlier),
-            earlier_reports_from_customer=int(earlier or 0),
-            report_count=int(reports),
-            customer_count=int(customers),
-        )
+        .scalar_subquery()
+        .label("earlier"),
+    )
+    .join(Incident, Incident.id == Report.incident_id)
+    .where(Report.id == bindparam("report_id"))
+)
+_FEATURES = (
+    select(ReportFeature.feature)
+    .where(ReportFeature.report_id == bindparam("report_id"))
+    .order_by(ReportFeature.feature)
+)

@@ -64,6 +64,8 @@ class UpdateModalContent:
     next_default: int
     # The status page's part of the form (None: no status page configured).
     status_page: FormDefaults | None = None
+    # A help desk is connected: offer to send the message to the linked tickets' reporters.
+    offer_send_to_reporters: bool = False
 
 
 def reminder_blocks(text: str, incident_id: int, milestone: str) -> list[Block]:
@@ -152,6 +154,8 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
         from bot.slack.statuspage_blocks import status_page_blocks
 
         blocks.extend(status_page_blocks(content.status_page, STATUS_LABELS[content.status]))
+    if content.offer_send_to_reporters:
+        blocks.append(_reporters_block())
     return {
         "type": "modal",
         "callback_id": CadenceIds.update_modal,
@@ -161,6 +165,21 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
         "private_metadata": UpdateModalMetadata(incident_id=content.incident_id).model_dump_json(),
         "blocks": blocks,
     }
+
+
+def _reporters_block() -> Block:
+    element = {
+        "type": "checkboxes",
+        "action_id": CadenceIds.reporters_input,
+        "options": [option("Also send to reporters", "yes")],
+    }
+    return input_block(
+        CadenceIds.reporters_block,
+        "Help-desk tickets",
+        element,
+        optional=True,
+        hint="Linked tickets get the message as a public reply instead of an internal note.",
+    )
 
 
 def update_message_blocks(headline: str, customer_message: str, details: str) -> list[Block]:
@@ -204,6 +223,8 @@ def read_update_state(values: dict[str, Any], metadata: UpdateModalMetadata) -> 
             answers[name] = state.get("value")
     if answers.get("customer_message") is None:
         answers["customer_message"] = ""
+    reporters = (values.get(CadenceIds.reporters_block) or {}).get(CadenceIds.reporters_input)
+    answers["send_to_reporters"] = bool((reporters or {}).get("selected_options"))
     return answers
 
 

@@ -9,6 +9,14 @@ classes live in bot/slack/errors.py.
 
 from __future__ import annotations
 
+import http.client
+import io
+import threading
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlsplit
+from urllib.request import Request
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -22,11 +30,79 @@ from bot.slack.errors import SlackDeliveryError, SlackUnreachable, error_for
 __all__ = ["SlackDeliveryError", "classify", "make_web_client"]
 
 
+class KeepAliveWebClient(WebClient):
+    """slack_sdk's WebClient sending over kept-alive connections, one per thread.
+
+    The stock client opens (and for HTTPS, handshakes) a new connection for every call;
+    a reminder costs one call, so that was most of its price. Only the transport changes:
+    requests, answers, errors (``HTTPError`` for non-2xx, as urllib raises it) and
+    slack_sdk's retry handlers (429, 5xx, resets) are exactly as before. A kept connection
+    the server closed while idle is reopened at once, before anything was answered on it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._connections = threading.local()
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        target = urlsplit(url)
+        if self.proxy is not None or target.scheme not in ("http", "https"):
+            return super()._perform_urllib_http_request_internal(url, req)  # type: ignore[no-any-return]
+        path = target.path + (f"?{target.query}" if target.query else "")
+        headers = dict(req.header_items())
+        for attempt in range(2):
+            connection, reused = self._connection(target.scheme, target.netloc)
+            try:
+                connection.request("POST", path, body=req.data, headers=headers)  # type: ignore[arg-type]
+                response = connection.getresponse()
+                body = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self._drop()
+                if reused and attempt == 0:
+                    continue  # closed while idle: nothing was answered, send it anew
+                raise
+            except Exception:
+                self._drop()
+                raise
+            if response.will_close:
+                self._drop()
+            return self._answer(url, response, body)
+        raise AssertionError("unreachable")
+
+    def _answer(self, url: str, response: http.client.HTTPResponse, body: bytes) -> dict[str, Any]:
+        if not 200 <= response.status < 300:
+            raise HTTPError(url, response.status, response.reason, response.msg, io.BytesIO(body))
+        if response.msg.get_content_type() == "application/gzip":
+            return {"status": response.status, "headers": response.msg, "body": body}
+        charset = response.msg.get_content_charset() or "utf-8"
+        return {"status": response.status, "headers": response.msg, "body": body.decode(charset)}
+
+    def _connection(self, scheme: str, netloc: str) -> tuple[http.client.HTTPConnection, bool]:
+        held = getattr(self._connections, "held", None)
+        if held is not None and held[0] == (scheme, netloc):
+            return held[1], True
+        self._drop()
+        connection: http.client.HTTPConnection
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(netloc, timeout=self.timeout, context=self.ssl)
+        else:
+            connection = http.client.HTTPConnection(netloc, timeout=self.timeout)
+        self._connections.held = ((scheme, netloc), connection)
+        return connection, False
+
+    def _drop(self) -> None:
+        held = getattr(self._connections, "held", None)
+        self._connections.held = None
+        if held is not None:
+            held[1].close()
+
+
 def make_web_client(token: str, base_url: str, *, max_retries: int = 3) -> WebClient:
-    """A WebClient pointed at ``SLACK_API_URL`` that rides out 429s, 5xx and resets."""
+    """A WebClient pointed at ``SLACK_API_URL`` that rides out 429s, 5xx and resets, over
+    kept-alive connections."""
     if not base_url.endswith("/"):
         base_url += "/"
-    return WebClient(
+    return KeepAliveWebClient(
         token=token,
         base_url=base_url,
         timeout=15,

@@ -6,6 +6,8 @@ to act on it) up to ``TICKETS_SHOWN``, and every list ends with "and N more" whe
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -86,3 +88,12 @@ def home_view(parts: HomeSections) -> dict[str, Any]:
     if parts.incident_lines:
         blocks.append(section(bullet_list(parts.incident_lines)))
     return {"type": "home", "blocks": fit_blocks(blocks, VIEW_BLOCK_LIMIT)}
+
+
+def home_digest(view: dict[str, Any], parts: HomeSections) -> str:
+    """What the Home shows, as a digest, leaving out its "updated" line (which changes at
+    every build): equal digests mean republishing would show the person nothing new."""
+    stamp = context(parts.updated)
+    shown = [block for block in view["blocks"] if block != stamp]
+    text = json.dumps(shown, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

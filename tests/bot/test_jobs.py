@@ -3,6 +3,7 @@ payloads, retry policies, the failure protocol, and finishing each job on its ow
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -254,3 +255,35 @@ def test_next_due_is_the_earliest_pending_job_or_lease_end(sessions, clock: Fake
         )
     store.claim_due(sessions, now=now, worker="dead", limit=1, lease=timedelta(minutes=2))
     assert dispatcher.next_due() == now + timedelta(minutes=2)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_causes_folding_into_a_pending_job_do_not_wait_for_each_other_and_it_waits_for_them(
+    sessions,
+) -> None:
+    """A burst of reports on one incident: each folds into the pending refresh. They hold
+    it together (no queueing on its row), and it is claimed only once they committed."""
+    clock = FakeClock()
+    now = clock.now()
+    with sessions.begin() as session:
+        jobs.fold(session, REFRESH, Note(text="same"), due_at=now, now=now, incident_id=None)
+    first, second = sessions(), sessions()
+    first.begin()
+    second.begin()
+    jobs.fold(first, REFRESH, Note(text="same"), due_at=now, now=now)
+    done = threading.Event()
+
+    def fold_again() -> None:
+        jobs.fold(second, REFRESH, Note(text="same"), due_at=now, now=now)
+        done.set()
+
+    threading.Thread(target=fold_again).start()
+    assert done.wait(5), "the second cause queued behind the first"
+    claim = {"now": now, "worker": "w", "limit": 10, "lease": timedelta(minutes=1)}
+    assert store.claim_due(sessions, **claim) == []  # not while causes are in flight
+    first.commit()
+    second.commit()
+    first.close()
+    second.close()
+    assert [row.kind for row in store.claim_due(sessions, **claim)] == ["test.refresh"]
+    assert len(_rows(sessions)) == 1

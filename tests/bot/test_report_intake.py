@@ -7,8 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from bot.db import make_engine
 from bot.models import Report
 from bot.services import incidents, reports
 from bot.services.reports import ReportRejected, ReportSubmission, parse_submission
@@ -196,3 +197,49 @@ def test_concurrent_deliveries_of_one_submission_store_one_report(harness: Harne
     assert len({r.id for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
     assert len(_reports(harness)) == 1
+
+
+def test_counts_kept_on_the_incident_match_its_reports(harness: Harness) -> None:
+    incident = _incident(harness)
+    answers = [
+        reports.attach(harness.rt, _submission(incident, customer_name=name), agent_id="UA")
+        for name in ("Globex", "Initech", "globex ", "Globex")
+    ]
+    assert [(a.report_count, a.customer_count, a.is_repeat_customer) for a in answers] == [
+        (1, 1, False),
+        (2, 2, False),
+        (3, 2, True),
+        (4, 2, True),
+    ]
+    replayed = reports.attach(
+        harness.rt, _submission(incident), agent_id="UA", submission_key="k:1"
+    )
+    again = reports.attach(harness.rt, _submission(incident), agent_id="UA", submission_key="k:1")
+    assert (again.id, again.replayed, again.report_count) == (replayed.id, True, 5)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_report_is_stored_after_the_database_dropped_every_connection(
+    harness: Harness,
+) -> None:
+    """As after a PostgreSQL restart: pooled connections are dead, none is pinged first."""
+    incident = _incident(harness)
+    reports.attach(harness.rt, _submission(incident), agent_id="UA")
+    engine = harness.liaison.engine
+    with engine.connect() as connection:
+        database = connection.exec_driver_sql("SELECT current_database()").scalar_one()
+    admin = make_engine(
+        harness.liaison.engine.url.set(database="postgres").render_as_string(hide_password=False)
+    )
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": database},
+        )
+    admin.dispose()
+    again = _submission(incident, customer_name="Initech")
+    stored = reports.attach(harness.rt, again, agent_id="UA")
+    assert stored.report_count == 2

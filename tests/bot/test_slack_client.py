@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -113,3 +114,24 @@ def test_inviting_a_member_again_is_success(notifier: SlackNotifier, fake_slack:
     notifier.invite("CIN", ["UAMY"])
     notifier.invite("CIN", ["UAMY"])
     assert "UAMY" in fake_slack.channels["CIN"].members
+
+
+def test_calls_share_one_kept_alive_connection_per_thread(
+    notifier: SlackNotifier, fake_slack: FakeSlack
+) -> None:
+    notifier.post("CIN", "one")
+    first = notifier.client._connections.held[1]  # type: ignore[attr-defined]
+    notifier.post("CIN", "two")
+    assert notifier.client._connections.held[1] is first  # type: ignore[attr-defined]
+    assert [m["text"] for m in fake_slack.messages("CIN")] == ["one", "two"]
+
+
+def test_a_kept_connection_closed_meanwhile_is_reopened_and_the_message_sent_once(
+    notifier: SlackNotifier, fake_slack: FakeSlack
+) -> None:
+    notifier.post("CIN", "before")
+    stale = notifier.client._connections.held[1]  # type: ignore[attr-defined]
+    stale.sock.shutdown(socket.SHUT_RDWR)  # as a server closing an idle connection does
+    notifier.post("CIN", "after")
+    assert [m["text"] for m in fake_slack.messages("CIN")] == ["before", "after"]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2

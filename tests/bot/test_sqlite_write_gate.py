@@ -1,8 +1,11 @@
-"""SQLite writers queue on a process-wide gate instead of SQLite's sleep-and-retry loop."""
+"""SQLite writers queue on a gate (threads on a lock, processes on a file lock) instead of
+SQLite's sleep-and-retry loop."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import SqliteWriteGate, make_session_factory
+from bot.db import SqliteWriteGate, make_engine, make_session_factory
 from bot.models import ProcessedEvent
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -95,3 +98,31 @@ def test_many_threads_writing_at_once_all_succeed(gated) -> None:
     assert errors == []
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 240
+
+
+def _try_lock(path: str) -> int:
+    """Exit status of another process taking the lock without waiting (0: it could)."""
+    script = (
+        "import fcntl, sys\n"
+        f"f = open({path!r}, 'a+b')\n"
+        "try:\n    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "except BlockingIOError:\n    sys.exit(1)\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], timeout=30).returncode
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+def test_other_processes_wait_on_a_file_lock_while_a_transaction_writes(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    target = tmp_path / "shared.db"
+    shutil.copy(sqlite_template, target)
+    engine = make_engine(f"sqlite:///{target}")
+    sessions = make_session_factory(engine)
+    lock = f"{target}.write-lock"
+    with sessions.begin() as session:
+        session.add(ProcessedEvent(event_id="held", received_at=NOW))
+        session.flush()
+        assert _try_lock(lock) == 1  # another worker would queue here, not poll SQLite
+    assert _try_lock(lock) == 0
+    engine.dispose()

@@ -1,4 +1,4 @@
-"""The App Home: published on opening and on every change to the person's tickets."""
+"""The App Home: published on opening and, once opened, on changes to the person's tickets."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.ids import HomeIds, SlaActions, SlaIds
 from bot.models import LiaisonAssignment, Report
+from bot.services.sla.schedule import refresh_home
 from tests.handlers.sla_support import (
     attach,
     declare,
@@ -88,8 +89,10 @@ def test_home_is_refreshed_when_tickets_are_attached_answered_handed_over_or_bre
 ) -> None:
     settle = timedelta(seconds=5)  # SLA_HOME_REFRESH_DELAY
     incident = declare(sla)
+    assert _customers(_open_home(sla, "UAGENT")) == []
+    _open_home(sla, "UCOL")
     report_id = attach(sla, incident, customer="Acme Corp")
-    assert "UAGENT" not in sla.fake.homes  # not before the refresh delay
+    assert _customers(sla.fake.homes["UAGENT"]) == []  # not before the refresh delay
     sla.advance(settle)
     assert _customers(sla.fake.homes["UAGENT"]) == ["*Acme Corp*"]
 
@@ -97,7 +100,7 @@ def test_home_is_refreshed_when_tickets_are_attached_answered_handed_over_or_bre
     attach(sla, incident, customer="Initech")
     sla.advance(settle)
     assert _customers(sla.fake.homes["UAGENT"]) == ["*Acme Corp*", "*Globex*", "*Initech*"]
-    assert _publishes(sla, "UAGENT") == 2
+    assert _publishes(sla, "UAGENT") == 3  # opened, then two refreshes
 
     sla.advance(timedelta(minutes=30))  # 10:30:10: the first warnings
     warning = next(m for m in dms(sla, "UAGENT") if "*Acme Corp*" in m["text"])
@@ -187,6 +190,31 @@ def test_a_long_queue_fits_the_home_with_and_n_more(sla: Harness) -> None:
     assert len(_ticket_sections(home)) == 60
     assert "… and 5 more tickets not shown here." in str(home["blocks"])
     assert sla.fake.violations == []
+
+
+@sqlite_only
+def test_a_home_never_opened_is_not_published_in_the_background(sla: Harness) -> None:
+    incident = declare(sla)
+    attach(sla, incident, customer="Acme Corp")
+    sla.advance(timedelta(seconds=5))
+    assert _publishes(sla, "UAGENT") == 0
+    assert _customers(_open_home(sla, "UAGENT")) == ["*Acme Corp*"]  # fresh on opening
+
+
+@sqlite_only
+def test_a_refresh_that_would_show_nothing_new_is_not_published(sla: Harness) -> None:
+    incident = declare(sla)
+    attach(sla, incident, customer="Acme Corp")
+    sla.advance(timedelta(seconds=5))  # its refresh: not published, never opened
+    _open_home(sla, "UAGENT")
+    with sla.session() as session, session.begin():
+        refresh_home(session, ["UAGENT"], now=sla.clock.now(), delay=timedelta(seconds=5))
+    sla.advance(timedelta(seconds=5))
+    assert _publishes(sla, "UAGENT") == 1
+    attach(sla, incident, customer="Globex")
+    sla.advance(timedelta(seconds=5))
+    assert _publishes(sla, "UAGENT") == 2
+    assert _customers(sla.fake.homes["UAGENT"]) == ["*Acme Corp*", "*Globex*"]
 
 
 @sqlite_only

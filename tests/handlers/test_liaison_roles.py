@@ -263,6 +263,8 @@ def _liaison_roles_on_home(harness, user: str) -> str:
 def test_app_home_follows_the_liaison_role(app_factory) -> None:
     settle = timedelta(seconds=5)  # SLA_HOME_REFRESH_DELAY
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
+    for user in ("UANA", "UBEN"):  # only Homes opened before are kept current
+        harness.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"})
     harness.advance(settle)
     assert "Customer Liaison of 1 open incident" in _liaison_roles_on_home(harness, "UANA")
     assert "waiting for you to accept" in _liaison_roles_on_home(harness, "UANA")

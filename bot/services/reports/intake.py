@@ -9,10 +9,10 @@ first time instead of storing a second one, whichever replica it reaches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.lifecycle import Lifecycle, LifecycleEvent
@@ -56,73 +56,107 @@ def attach(
     """
     owner = submission.owner_id or agent_id
     key = check_submission_key(submission_key)
-    if key is not None:
-        stored = _stored(rt, key)
-        if stored is not None:
+    for attempt in (1, 2):
+        try:
+            return _attach(rt, submission, owner=owner, reporter=agent_id, submission_key=key)
+        except IntegrityError:
+            # Another replica stored the same submission a moment ago: that one is the answer.
+            stored = _stored(rt, key) if key is not None else None
+            if stored is None:
+                raise
             return stored
-    check_submission(
-        submission, IntakeRules.from_settings(rt.settings), now=rt.clock.now(), owner_id=owner
-    )
-    assert owner is not None  # checked above: an ownerless report is refused
-    try:
-        return _attach(rt, submission, owner=owner, reporter=agent_id or owner, submission_key=key)
-    except IntegrityError:
-        # Another replica stored the same submission a moment ago: that one is the answer.
-        stored = _stored(rt, key) if key is not None else None
-        if stored is None:
-            raise
-        return stored
+        except DBAPIError as exc:
+            # A pooled connection found the database restarted (connections are not pinged
+            # before each use): the pool is renewed, and the submission tried once more.
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _stored(rt: Runtime, key: str) -> AttachedReport | None:
     with rt.sessions() as session:
-        report = session.scalars(select(Report).where(Report.submission_key == key)).first()
-        if report is None:
-            return None
-        earlier = session.scalar(
-            select(func.count(Report.id)).where(
-                Report.incident_id == report.incident_id,
-                Report.customer_key == report.customer_key,
-                Report.id < report.id,
-            )
+        return _stored_in(session, key)
+
+
+def _stored_in(session: Session, key: str) -> AttachedReport | None:
+    """The report stored under ``key`` before, as attach answered it (counts as of now)."""
+    report_id = session.scalar(select(Report.id).where(Report.submission_key == key))
+    if report_id is None:
+        return None
+    report = session.get_one(Report, report_id)
+    earlier = session.scalar(
+        select(func.count(Report.id)).where(
+            Report.incident_id == report.incident_id,
+            Report.customer_key == report.customer_key,
+            Report.id < report.id,
         )
-        return replace(_attached(session, report, repeat=bool(earlier)), replayed=True)
+    )
+    incident = report.incident
+    return _attached(
+        report,
+        incident,
+        repeat=bool(earlier),
+        counts=(incident.report_count, incident.customer_count),
+        replayed=True,
+    )
+
+
+# A customer's first report on an incident inserts their row, later ones count up: the
+# returned count says whether they reported before, correct under concurrent reports.
+_COUNT_CUSTOMER = text(
+    "INSERT INTO incident_customers (incident_id, customer_key, report_count) "
+    "VALUES (:incident_id, :customer_key, 1) "
+    "ON CONFLICT (incident_id, customer_key) "
+    "DO UPDATE SET report_count = incident_customers.report_count + 1 "
+    "RETURNING report_count"
+)
+# Counted up last, so the incident's row (which every report on it updates) is locked for
+# the shortest time; "still open" is checked by the same statement, after any resolution
+# that committed meanwhile.
+_COUNT_REPORT = text(
+    "UPDATE incidents SET report_count = report_count + 1, "
+    "customer_count = customer_count + :new_customer "
+    "WHERE id = :incident_id AND status = 'open' "
+    "RETURNING report_count, customer_count"
+)
 
 
 def _attach(
     rt: Runtime,
     submission: ReportSubmission,
     *,
-    owner: str,
-    reporter: str,
+    owner: str | None,
+    reporter: str | None,
     submission_key: str | None,
 ) -> AttachedReport:
     now = rt.clock.now()
     with rt.sessions.begin() as session:
-        # Reads first, writes last: on SQLite the write lock is held from the first write.
-        incident = session.get(Incident, submission.incident_id, with_for_update=True)
+        # Reads and checks first, writes last: on SQLite the write lock is held from the
+        # first write to the commit, so nothing slow happens in between.
+        if submission_key is not None:
+            stored = _stored_in(session, submission_key)
+            if stored is not None:
+                return stored
+        check_submission(
+            submission, IntakeRules.from_settings(rt.settings), now=now, owner_id=owner
+        )
+        assert owner is not None  # checked above: an ownerless report is refused
+        reporter = reporter or owner
+        incident = session.get(Incident, submission.incident_id)
         if incident is None:
             raise ReportRejected({"incident_id": "That incident no longer exists."})
         if not incident.is_open:
-            message = f"Incident #{incident.id} was resolved meanwhile; pick an open one."
-            raise ReportRejected({"incident_id": message})
+            raise _resolved(incident.id)
         account = session.get(Account, submission.account_id) if submission.account_id else None
         name = account.name if account else (submission.customer_name or submission.account_id)
         if not name:
             raise ReportRejected({"account_id": "Name the customer or pick their account."})
-        key = (account.account_id if account else name).strip().lower()
-        repeat = bool(
-            session.scalar(
-                select(func.count(Report.id)).where(
-                    Report.incident_id == incident.id, Report.customer_key == key
-                )
-            )
-        )
+        key = (account.account_id if account else name).strip().lower()[:200]
         report = Report(
             incident_id=incident.id,
             account_id=account.account_id if account else None,
             customer_name=name[:200],
-            customer_key=key[:200],
+            customer_key=key,
             ticket_ref=submission.ticket_ref,
             ticket_url=submission.ticket_ref if _is_url(submission.ticket_ref) else None,
             region=(account.region if account and account.region else submission.region),
@@ -149,18 +183,35 @@ def _attach(
             session,
             LifecycleEvent(Lifecycle.report_attached, incident, now, actor=reporter, report=report),
         )
-        attached = _attached(session, report, repeat=repeat)
+        session.flush()
+        ids = {"incident_id": incident.id, "customer_key": key}
+        reports_from_customer = session.execute(_COUNT_CUSTOMER, ids).scalar_one()
+        new_customer = 1 if reports_from_customer == 1 else 0
+        counted = session.execute(
+            _COUNT_REPORT, {"incident_id": incident.id, "new_customer": new_customer}
+        ).first()
+        if counted is None:
+            raise _resolved(incident.id)
+        attached = _attached(
+            report, incident, repeat=not new_customer, counts=(counted[0], counted[1])
+        )
     rt.wake()
     return attached
 
 
-def _attached(session: Session, report: Report, *, repeat: bool) -> AttachedReport:
-    incident = report.incident
-    reports, customers = session.execute(
-        select(func.count(Report.id), func.count(func.distinct(Report.customer_key))).where(
-            Report.incident_id == incident.id
-        )
-    ).one()
+def _resolved(incident_id: int) -> ReportRejected:
+    message = f"Incident #{incident_id} was resolved meanwhile; pick an open one."
+    return ReportRejected({"incident_id": message})
+
+
+def _attached(
+    report: Report,
+    incident: Incident,
+    *,
+    repeat: bool,
+    counts: tuple[int, int],
+    replayed: bool = False,
+) -> AttachedReport:
     return AttachedReport(
         id=report.id,
         incident_id=incident.id,
@@ -169,8 +220,9 @@ def _attached(session: Session, report: Report, *, repeat: bool) -> AttachedRepo
         customer_name=report.customer_name,
         ticket_ref=report.ticket_ref,
         is_repeat_customer=repeat,
-        report_count=int(reports),
-        customer_count=int(customers),
+        report_count=int(counts[0]),
+        customer_count=int(counts[1]),
+        replayed=replayed,
     )
 
 

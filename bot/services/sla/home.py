@@ -1,9 +1,12 @@
 """The App Home tab: each person's ticket queue, their liaison roles and the open incidents.
 
-Published when the person opens the tab and, through a ``sla.home_refresh`` job, whenever
+Published when the person opens the tab and, through a ``sla.home_refresh`` job, when
 their tickets change (attached, answered, handed over, breached) or their liaison roles do
 (asked, accepted, handed off, moved on, incident resolved). A burst of changes for one
-person folds into one publish: the kind is declared ``Fold.first``.
+person folds into one publish (the kind is declared ``Fold.first``, due after
+``SLA_HOME_REFRESH_DELAY``), and a refresh publishes only to someone whose Home was
+published before (whoever never opened it gets a fresh one on opening) and only when it
+would show something new (a digest of the last Home published is kept in ``home_views``).
 """
 
 from __future__ import annotations
@@ -11,19 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, null, select
+from sqlalchemy import TextClause, and_, bindparam, func, null, select, text
 from sqlalchemy.orm import Session
 
 from bot.jobs import Job, NoPayload, Outcome
 from bot.jobs.kinds import Handler
 from bot.lifecycle import Lifecycle, LifecycleEvent
-from bot.models import Incident, LiaisonAssignment, Report
+from bot.models import HomeView, Incident, LiaisonAssignment, UTCDateTime
 from bot.runtime import Runtime
 from bot.services.liaison import current_liaison
 from bot.services.liaison.records import ACTIVE
 from bot.services.sla import tickets
 from bot.services.sla.schedule import refresh_home
-from bot.slack.home_blocks import TICKETS_SHOWN, HomeSections, home_view
+from bot.slack.home_blocks import TICKETS_SHOWN, HomeSections, home_digest, home_view
 
 INCIDENTS_SHOWN = 30
 
@@ -44,7 +47,7 @@ def _incident_lines(
     session: Session, *, liaison: str | None = None, limit: int = INCIDENTS_SHOWN
 ) -> tuple[list[IncidentLine], int]:
     """Open incidents (newest first; only the user's liaison roles if ``liaison``), with
-    report counts computed for the shown incidents only."""
+    the report counts kept on each incident."""
     role_status = LiaisonAssignment.status if liaison is not None else null()
     statement = select(Incident, role_status).where(Incident.status == "open")
     total_statement = select(func.count(Incident.id)).where(Incident.status == "open")
@@ -59,17 +62,6 @@ def _incident_lines(
     shown = session.execute(
         statement.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit)
     ).all()
-    counts: dict[int, tuple[int, int]] = {}
-    if shown:
-        counted = select(
-            Report.incident_id,
-            func.count(Report.id),
-            func.count(func.distinct(Report.customer_key)),
-        ).where(Report.incident_id.in_([incident.id for incident, _ in shown]))
-        for incident_id, reports, customers in session.execute(
-            counted.group_by(Report.incident_id)
-        ):
-            counts[incident_id] = (int(reports), int(customers))
     lines = [
         IncidentLine(
             id=incident.id,
@@ -77,8 +69,8 @@ def _incident_lines(
             severity=incident.severity,
             channel_id=incident.channel_id,
             opened_at=incident.opened_at,
-            report_count=counts.get(incident.id, (0, 0))[0],
-            customer_count=counts.get(incident.id, (0, 0))[1],
+            report_count=incident.report_count,
+            customer_count=incident.customer_count,
             liaison_status=status,
         )
         for incident, status in shown
@@ -88,6 +80,11 @@ def _incident_lines(
 
 def build_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> dict[str, object]:
     """The Home view for ``user_id``, read in one session."""
+    return home_view(home_sections(rt, user_id, notice=notice))
+
+
+def home_sections(rt: Runtime, user_id: str, *, notice: str | None = None) -> HomeSections:
+    """Everything the Home of ``user_id`` shows, read in one session."""
     now = rt.clock.now()
     risk = tickets.at_risk_within(rt)
     render = rt.renderer.render
@@ -98,7 +95,7 @@ def build_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> dict[
     rows = [(tickets.ticket_line(rt, t, show_owner=False), t) for t in queue.tickets]
     breached = sum(1 for t in queue.tickets if t.state(now, risk) == tickets.SlaState.breached)
     hidden = queue.total - len(rows)
-    sections = HomeSections(
+    return HomeSections(
         updated=render("home/updated.j2", now=now),
         notice=notice,
         tickets_intro=render("home/tickets_intro.j2", total=queue.total, breached=breached),
@@ -109,7 +106,6 @@ def build_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> dict[
         incidents_intro=render("home/incidents_intro.j2", total=incidents_total),
         incident_lines=[render("home/incident_line.j2", incident=i) for i in incidents],
     )
-    return home_view(sections)
 
 
 def refresh_liaison_homes(session: Session, event: LifecycleEvent, *, delay: timedelta) -> None:
@@ -126,17 +122,68 @@ def refresh_liaison_homes(session: Session, event: LifecycleEvent, *, delay: tim
 
 
 def publish_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> None:
-    rt.notifier.publish_home(user_id, build_home(rt, user_id, notice=notice))
+    """Publish now (the person opened the tab, or chose from its menu), and remember it.
+
+    The person is recorded as having a Home before it is built, so a change committed
+    while it is being built schedules a refresh (see ``schedule.refresh_home``).
+    """
+    _remember(rt, user_id, None, keep_digest=True)
+    view, digest = _home_and_digest(rt, user_id, notice=notice)
+    rt.notifier.publish_home(user_id, view)
+    _remember(rt, user_id, digest)
+
+
+def republish_home(rt: Runtime, user_id: str) -> bool:
+    """Republish a Home that was published before, if it would now show something new;
+    whether it was published."""
+    with rt.sessions() as session:
+        last = session.execute(
+            select(HomeView.view_hash).where(HomeView.user_id == user_id)
+        ).first()
+    if last is None:
+        return False  # never opened: it is built fresh when it is
+    view, digest = _home_and_digest(rt, user_id)
+    if digest == last.view_hash:
+        return False
+    rt.notifier.publish_home(user_id, view)
+    _remember(rt, user_id, digest)
+    return True
+
+
+def _home_and_digest(
+    rt: Runtime, user_id: str, *, notice: str | None = None
+) -> tuple[dict[str, object], str]:
+    sections = home_sections(rt, user_id, notice=notice)
+    view = home_view(sections)
+    return view, home_digest(view, sections)
+
+
+def _remember(rt: Runtime, user_id: str, digest: str | None, *, keep_digest: bool = False) -> None:
+    values = {"user_id": user_id, "view_hash": digest, "published_at": rt.clock.now()}
+    with rt.sessions.begin() as session:
+        session.execute(_OPENED if keep_digest else _REMEMBER, values)
+
+
+def _upsert(on_conflict: str) -> TextClause:
+    return text(
+        "INSERT INTO home_views (user_id, view_hash, published_at) "
+        f"VALUES (:user_id, :view_hash, :published_at) ON CONFLICT (user_id) {on_conflict}"
+    ).bindparams(bindparam("published_at", type_=UTCDateTime()))
+
+
+_REMEMBER = _upsert(
+    "DO UPDATE SET view_hash = excluded.view_hash, published_at = excluded.published_at"
+)
+_OPENED = _upsert("DO NOTHING")
 
 
 def refresh_home_handler(rt: Runtime) -> Handler:
-    """The ``sla.home_refresh`` handler: publish the user's Home as it stands now (the
-    changes that folded into this job are committed, so the view includes them)."""
+    """The ``sla.home_refresh`` handler: the user's Home as it stands now (the changes
+    that folded into this job are committed, so the view includes them)."""
 
     def handle(reminder: Job[NoPayload]) -> Outcome:
         if not reminder.target:
             return Outcome.obsolete
-        publish_home(rt, reminder.target)
-        return Outcome.sent
+        return Outcome.sent if republish_home(rt, reminder.target) else Outcome.obsolete
 
     return handle

@@ -11,11 +11,12 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import jobs
 from bot.jobs import Fold, JobKind, NoPayload, Payload
-from bot.models import Report
+from bot.models import HomeView, Report
 
 
 class Kind(StrEnum):
@@ -165,7 +166,13 @@ def refresh_home(session: Session, user_ids: list[str], *, now: datetime, delay:
     The kind folds: a change merges into the user's pending refresh, while one already
     running (which may have read before this change committed) gets a successor.
     """
-    for user_id in dict.fromkeys(u for u in user_ids if u):
+    users = list(dict.fromkeys(u for u in user_ids if u))
+    if not users:
+        return
+    # Only Homes published before (opened at least once) are kept current; one never
+    # opened is built fresh on opening, so refreshing it would cost a job for nothing.
+    opened = session.scalars(select(HomeView.user_id).where(HomeView.user_id.in_(users)))
+    for user_id in opened:
         jobs.schedule(
             session, KINDS[Kind.home_refresh], due_at=now + delay, now=now, target=user_id
         )
