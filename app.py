@@ -37,6 +37,7 @@ from bot.services.health import log_startup_health
 from bot.slack.auth import SlackUnreachable, check_bot_token
 from bot.slack.client import make_web_client
 from bot.slack.notifier import SlackNotifier
+from bot.statuspage_web.site import build_site
 from bot.wiring import install_capabilities
 from handlers import register_all
 from handlers.authorization import StartupAuthorization, tokenless_copy
@@ -100,7 +101,10 @@ class Liaison:
             },
         )
         webhooks = install_webhook_sources(WebhookRegistry(), self.rt)
-        return make_edge(probes=probes, webhooks=webhooks, slack=slack)
+        status_page = None
+        if settings.status_page_path:
+            status_page = (settings.status_page_path, build_site(self.rt))
+        return make_edge(probes=probes, webhooks=webhooks, slack=slack, status_page=status_page)
 
     def healthy(self) -> bool:
         with self.engine.connect() as connection:

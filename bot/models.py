@@ -375,3 +375,7 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+
+
+# The status page's tables live beside the rest of the schema (one metadata).
+from bot.statuspage_models import PageIncident, PageSubscriber, PageUpdate  # noqa: E402, F401

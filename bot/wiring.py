@@ -17,6 +17,7 @@ from bot.services import cadence, report_confirmation, sla
 from bot.services.helpdesk.install import install as install_helpdesk
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
+from bot.services.statuspage import publishing as statuspage
 from bot.slack.notifier import Notifier
 
 INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
@@ -25,6 +26,7 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     cadence.install,
     impact.install,
     sla.install,
+    statuspage.install,
     install_helpdesk,
 )
 

@@ -21,6 +21,7 @@ from handlers import (
     liaison,
     reports,
     sla,
+    statuspage,
 )
 from handlers.commands import CommandRouter
 
@@ -34,6 +35,7 @@ REGISTRARS = (
     sla.register,
     helpdesk.register,
     home.register,
+    statuspage.register,
 )
 
 

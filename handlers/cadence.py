@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +22,7 @@ from bot.ids import CadenceIds
 from bot.runtime import Runtime
 from bot.services import cadence, incidents, status_updates
 from bot.services.cadence_plan import Milestone
+from bot.services.statuspage import publishing
 from bot.slack.cadence_blocks import (
     UpdateModalMetadata,
     block_errors,
@@ -29,6 +31,7 @@ from bot.slack.cadence_blocks import (
 )
 from bot.slack.client import SlackDeliveryError
 from bot.slack.payloads import MalformedPayload, parse_view_submission
+from bot.slack.statuspage_blocks import read_status_page_state
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
 from handlers.incidents import announce
@@ -77,7 +80,7 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
 
 def handle_update_command(call: CommandCall) -> None:
     incident = incidents.for_channel(call.rt, call.channel_id)
-    view = build_update_modal(status_updates.draft_update(call.rt, incident.id))
+    view = update_modal(call.rt, incident.id)
     try:
         call.rt.notifier.open_view(call.trigger_id, view)
     except SlackDeliveryError as exc:
@@ -106,6 +109,13 @@ def handle_report_command(milestone: Milestone) -> Any:
     return handle
 
 
+def update_modal(rt: Runtime, incident_id: int) -> dict[str, Any]:
+    """The update form, with the status page's part when a status page is configured."""
+    content = status_updates.draft_update(rt, incident_id)
+    content = replace(content, status_page=publishing.form_defaults(rt, incident_id))
+    return build_update_modal(content)
+
+
 _SLACK_LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>")
 
 
@@ -130,7 +140,7 @@ def open_update_from_button(
     except MalformedPayload as exc:
         tell(respond, f":warning: {exc.message}")
         return
-    view = build_update_modal(status_updates.draft_update(rt, incident_id))
+    view = update_modal(rt, incident_id)
     try:
         rt.notifier.open_view(body.get("trigger_id", ""), view)
     except SlackDeliveryError as exc:
@@ -158,9 +168,12 @@ def ack_update_submission(
     actor = payload.user.id
     try:
         submission = status_updates.parse_update(read_update_state(payload.values, metadata))
+        choice = publishing.parse_choice(rt, read_status_page_state(payload.values))
         posted = status_updates.post_update(
             rt, submission, actor=actor, submission_key=payload.submission_key
         )
+        # Keyed on the stored update: the form delivered again publishes once.
+        publishing.publish(rt, status_update_id=posted.id, choice=choice, actor=actor)
     except FieldErrors as exc:
         ack(response_action="errors", errors=block_errors(exc.errors))
         return

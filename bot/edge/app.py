@@ -15,6 +15,8 @@ from bot.edge.errors import EdgeError, handle_edge_error, handle_http_error, han
 from bot.edge.health import Probe, ProbeResource
 from bot.edge.metrics import EdgeMetrics, MetricsMiddleware, MetricsResource
 from bot.edge.webhooks import WebhookRegistry, WebhookResource
+from bot.statuspage_web.resources import StatusSite
+from bot.statuspage_web.resources import mount as mount_status_page
 
 SLACK_PATH = "/slack/events"
 
@@ -31,6 +33,7 @@ def make_edge(
     webhooks: WebhookRegistry,
     slack: object | None = None,
     metrics: EdgeMetrics | None = None,
+    status_page: tuple[str, StatusSite] | None = None,
 ) -> falcon.App:
     metrics = metrics or EdgeMetrics()
     app = falcon.App(middleware=[MetricsMiddleware(metrics)])
@@ -44,4 +47,6 @@ def make_edge(
     app.add_route("/readyz", ProbeResource(probes.readiness))
     app.add_route("/metrics", MetricsResource(metrics))
     app.add_route("/webhooks/{source}", WebhookResource(webhooks))
+    if status_page is not None:  # (path, site): the public status page
+        mount_status_page(app, status_page[1], status_page[0])
     return app

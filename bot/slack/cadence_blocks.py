@@ -4,7 +4,7 @@ update modal, and the update as posted in the incident channel. Pure functions."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -22,6 +22,9 @@ from bot.slack.blocks import (
     plain,
     section,
 )
+
+if TYPE_CHECKING:
+    from bot.services.statuspage.publishing import FormDefaults
 
 STATUS_LABELS = {
     "investigating": "Investigating",
@@ -59,6 +62,8 @@ class UpdateModalContent:
     message: str
     next_choices: list[NextUpdateChoice]
     next_default: int
+    # The status page's part of the form (None: no status page configured).
+    status_page: FormDefaults | None = None
     # A help desk is connected: offer to send the message to the linked tickets' reporters.
     offer_send_to_reporters: bool = False
 
@@ -145,6 +150,10 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
             hint="The cadence clock restarts from now. Ignored when the status is Resolved.",
         ),
     ]
+    if content.status_page is not None:
+        from bot.slack.statuspage_blocks import status_page_blocks
+
+        blocks.extend(status_page_blocks(content.status_page, STATUS_LABELS[content.status]))
     if content.offer_send_to_reporters:
         blocks.append(_reporters_block())
     return {
@@ -190,6 +199,7 @@ FIELD_BLOCKS: dict[str, str] = {
     "internal_note": CadenceIds.note_block,
     "next_update_seconds": CadenceIds.next_block,
     "incident_id": CadenceIds.message_block,
+    "status_page": "statuspage.publish",
 }
 _STATE_FIELDS: dict[str, tuple[str, str]] = {
     "status": (CadenceIds.status_block, CadenceIds.status_input),

@@ -1,0 +1,345 @@
+"""What publishing sets off, as durable jobs written with the public update:
+
+- ``NOTE``: a one-line note in the incident channel with the page's link;
+- ``PUSH``: the page incident brought up to date on Atlassian Statuspage (when configured);
+- ``WEBHOOK``: the update POSTed as signed JSON to each subscriber, one job per subscriber.
+
+Each runs after the commit and is retried on its own; a failure never blocks Slack. A
+push that fails for good is reported in the incident channel to the liaison.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import jobs
+from bot.integrations.health import CheckResult, Health
+from bot.integrations.http import ClientConfig, IntegrationClient, IntegrationError
+from bot.jobs import Fold, Job, JobKind, NoPayload, Outcome, Payload, RetryPolicy
+from bot.models import Incident, PageIncident, PageSubscriber, PageUpdate
+from bot.runtime import Runtime
+from bot.services.liaison.records import current_liaison
+from bot.services.statuspage.atlassian import StatuspageClient
+
+log = logging.getLogger(__name__)
+
+
+class UpdatePayload(Payload):
+    page_update_id: int
+
+
+class PushPayload(Payload):
+    page_incident_id: int
+
+
+NOTE: JobKind[UpdatePayload] = JobKind("statuspage.note", UpdatePayload)
+PUSH: JobKind[PushPayload] = JobKind(
+    "statuspage.push",
+    PushPayload,
+    fold=Fold.first,
+    retry=RetryPolicy(max_attempts=6),
+)
+WEBHOOK: JobKind[UpdatePayload] = JobKind(
+    "statuspage.webhook", UpdatePayload, retry=RetryPolicy(max_attempts=5)
+)
+AUTO_RESOLVE: JobKind[NoPayload] = JobKind("statuspage.auto_resolve", NoPayload)
+_PENDING = "pending:"  # statuspage_id while a push is creating the incident there
+SIGNATURE_HEADER = "X-Liaison-Signature"
+TIMESTAMP_HEADER = "X-Liaison-Timestamp"
+
+
+def install(rt: Runtime) -> None:
+    rt.dispatcher.declare(NOTE, lambda job: post_note(rt, job))
+    rt.dispatcher.declare(PUSH, lambda job: push(rt, job))
+    rt.dispatcher.declare(WEBHOOK, lambda job: send_webhook(rt, job))
+    rt.health.add(lambda: statuspage_health(rt))
+
+
+def _client(rt: Runtime) -> StatuspageClient:
+    settings = rt.settings
+    return StatuspageClient(
+        settings.statuspage_api_url,
+        settings.statuspage_api_key,
+        settings.statuspage_page_id,
+        settings.statuspage_component_ids,
+    )
+
+
+def statuspage_health(rt: Runtime) -> CheckResult:
+    if not rt.settings.statuspage_configured:
+        return CheckResult("Statuspage", Health.off)
+    client = _client(rt)
+    try:
+        client.check()
+    except IntegrationError as exc:
+        fix = "STATUSPAGE_API_KEY" if exc.status in (401, 403) else "STATUSPAGE_PAGE_ID"
+        if exc.status is None or exc.status >= 500:
+            fix = "STATUSPAGE_API_URL"
+        return CheckResult("Statuspage", Health.failing, f"{exc} (check {fix})")
+    finally:
+        client.close()
+    return CheckResult("Statuspage", Health.ok)
+
+
+def schedule_all(
+    session: Session,
+    rt: Runtime,
+    page: PageIncident,
+    row: PageUpdate,
+    *,
+    now: datetime,
+    note_channel: str | None,
+) -> None:
+    """In the publishing transaction: the note, the push and the subscribers' webhooks."""
+    payload = UpdatePayload(page_update_id=row.id)
+    if note_channel:
+        jobs.schedule(
+            session, NOTE, payload, key=str(row.id), due_at=now, now=now,
+            incident_id=page.incident_id, target=note_channel,
+        )  # fmt: skip
+    if rt.settings.statuspage_configured:
+        jobs.schedule(
+            session, PUSH, PushPayload(page_incident_id=page.id), due_at=now, now=now,
+            incident_id=page.incident_id, target=f"page{page.id}",
+        )  # fmt: skip
+    subscribers = session.scalars(select(PageSubscriber)).all()
+    affected = set(row.components)
+    wanted = [str(s.id) for s in subscribers if not s.components or affected & set(s.components)]
+    if wanted:
+        jobs.fan_out(
+            session, WEBHOOK, wanted, payload, key=str(row.id), now=now,
+            incident_id=page.incident_id,
+        )  # fmt: skip
+
+
+def post_note(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
+    with rt.sessions() as session:
+        row = session.get(PageUpdate, job.payload.page_update_id)
+        if row is None or not job.target:
+            return Outcome.obsolete
+        page = session.get(PageIncident, row.page_incident_id)
+        assert page is not None
+        text = rt.renderer.render(
+            "statuspage/published_note.j2",
+            status=row.status,
+            name=page.name,
+            link=page_link(rt, page.id),
+        )
+    rt.notifier.post(job.target, text)
+    return Outcome.sent
+
+
+def page_link(rt: Runtime, page_incident_id: int) -> str:
+    base = rt.settings.status_page_url.rstrip("/")
+    return f"{base}/incidents/{page_incident_id}" if base else ""
+
+
+def push(rt: Runtime, job: Job[PushPayload]) -> Outcome:
+    """Bring the page incident up to date on Statuspage: create it, then each update."""
+    if not rt.settings.statuspage_configured:
+        return Outcome.obsolete
+    client = _client(rt)
+    page_id = job.payload.page_incident_id
+    if not _lease(rt, page_id, job.id):
+        client.close()
+        raise IntegrationError(
+            "Statuspage", "update an incident", permanent=False, retry_after=5,
+            detail="another push is sending its updates",
+        )  # fmt: skip
+    try:
+        return _push(rt, client, job)
+    except IntegrationError as exc:
+        if exc.permanent or job.last_attempt:
+            _report_failure(rt, page_id, str(exc))
+        raise
+    finally:
+        _release(rt, page_id, job.id)
+        client.close()
+
+
+def _lease(rt: Runtime, page_id: int, job_id: int) -> bool:
+    """One push per page incident at a time (a job reclaimed after a crash keeps its
+    lease), so two replicas never send the same update and updates arrive in order."""
+    with rt.sessions.begin() as session:
+        result = session.execute(
+            update(PageIncident)
+            .where(
+                PageIncident.id == page_id,
+                (PageIncident.push_job_id.is_(None)) | (PageIncident.push_job_id == job_id),
+            )
+            .values(push_job_id=job_id)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+
+def _release(rt: Runtime, page_id: int, job_id: int) -> None:
+    with rt.sessions.begin() as session:
+        session.execute(
+            update(PageIncident)
+            .where(PageIncident.id == page_id, PageIncident.push_job_id == job_id)
+            .values(push_job_id=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _push(rt: Runtime, client: StatuspageClient, job: Job[PushPayload]) -> Outcome:
+    page_id = job.payload.page_incident_id
+    mine = f"{_PENDING}{job.id}"
+    with rt.sessions() as session:
+        page = session.get(PageIncident, page_id)
+        if page is None:
+            return Outcome.obsolete
+        remote, name, kind = page.statuspage_id, page.name, page.kind
+        scheduled = (
+            (page.scheduled_for.isoformat(), page.scheduled_until.isoformat())
+            if page.scheduled_for and page.scheduled_until
+            else None
+        )
+        pending = [
+            (u.id, u.status, u.body, dict(u.components))
+            for u in session.scalars(
+                select(PageUpdate)
+                .where(PageUpdate.page_incident_id == page_id, PageUpdate.pushed_at.is_(None))
+                .order_by(PageUpdate.id)
+            )
+        ]
+    if not pending:
+        return Outcome.obsolete
+    # The lease (``_lease``) makes this the only push of the incident running now, so a
+    # creation left unfinished by any earlier attempt is ours to finish: look for what it
+    # may have created (by our id in its metadata) before creating it.
+    unfinished = remote is not None and remote.startswith(_PENDING)
+    if remote is None:
+        _claim_creation(rt, page_id, mine)
+    if remote is None or unfinished:
+        earlier = unfinished or job.reclaimed
+        found = client.find(page_id, maintenance=kind == "maintenance") if earlier else None
+        update_id, status, body, states = pending[0]
+        if found is not None:
+            remote = str(found["id"])
+        else:
+            remote = client.create(
+                local_id=page_id, name=name, status=status, body=body, states=states,
+                scheduled=scheduled,
+            )  # fmt: skip
+        _mark(rt, page_id, update_id, remote)
+        pending = pending[1:]
+    assert remote is not None
+    for update_id, status, body, states in pending:
+        latest = client.latest_update(remote) if job.reclaimed else None
+        if not (latest and latest.get("body") == body and latest.get("status") == status):
+            client.update(remote, name=name, status=status, body=body, states=states)
+        _mark(rt, page_id, update_id, remote)
+    return Outcome.sent
+
+
+def _claim_creation(rt: Runtime, page_id: int, mine: str) -> None:
+    """Mark the creation as started before the POST, so a crash after it is noticed."""
+    with rt.sessions.begin() as session:
+        session.execute(
+            update(PageIncident)
+            .where(PageIncident.id == page_id, PageIncident.statuspage_id.is_(None))
+            .values(statuspage_id=mine)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _mark(rt: Runtime, page_id: int, update_id: int, remote: str) -> None:
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        page = session.get(PageIncident, page_id)
+        row = session.get(PageUpdate, update_id)
+        if page is not None:
+            page.statuspage_id = remote
+        if row is not None:
+            row.pushed_at = now
+
+
+def _report_failure(rt: Runtime, page_id: int, error: str) -> None:
+    """Tell the liaison (in the incident channel) that Statuspage did not get the update."""
+    with rt.sessions() as session:
+        page = session.get(PageIncident, page_id)
+        incident = session.get(Incident, page.incident_id) if page and page.incident_id else None
+        if incident is None or not incident.channel_id:
+            log.error("Status page incident %s not pushed to Statuspage: %s", page_id, error)
+            return
+        liaison = current_liaison(session, incident.id)
+        channel = incident.channel_id
+        text = rt.renderer.render(
+            "statuspage/push_failed.j2",
+            liaison=liaison.user_id if liaison else None,
+            name=page.name if page else "",
+            error=error,
+        )
+    try:
+        rt.notifier.post(channel, text)
+    except Exception:  # the failure is recorded on the job either way
+        log.exception("Could not report the failed Statuspage push in %s", channel)
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>`` of HMAC-SHA256 over ``<timestamp>.<body>`` with the subscriber's secret."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
+def webhook_body(page: PageIncident, row: PageUpdate, link: str) -> dict[str, object]:
+    return {
+        "incident": {
+            "id": str(page.id),
+            "name": page.name,
+            "status": page.status,
+            "impact": page.impact,
+            "shortlink": link,
+        },
+        "incident_update": {
+            "id": str(row.id),
+            "status": row.status,
+            "body": row.body,
+            "created_at": row.created_at.isoformat(),
+            "components": row.components,
+        },
+    }
+
+
+def send_webhook(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
+    with rt.sessions() as session:
+        row = session.get(PageUpdate, job.payload.page_update_id)
+        subscriber = session.get(PageSubscriber, int(job.target or 0))
+        if row is None or subscriber is None:
+            return Outcome.obsolete
+        page = session.get(PageIncident, row.page_incident_id)
+        assert page is not None
+        body = json.dumps(webhook_body(page, row, page_link(rt, page.id))).encode()
+        url, secret = subscriber.url, subscriber.secret
+    timestamp = str(int(rt.clock.now().timestamp()))
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    client = IntegrationClient(
+        ClientConfig(system="Status page subscriber", base_url=origin, headers={}, attempts=1)
+    )
+    try:
+        client.request(
+            "POST",
+            path,
+            what=f"deliver update {row.id}",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: signature(secret, timestamp, body),
+            },
+        )
+    finally:
+        client.close()
+    return Outcome.sent

@@ -1,0 +1,69 @@
+"""Webhook subscribers get every public update once, signed, scoped to their components."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from bot.devtools.fake_service import Answer, FakeService
+from tests.handlers.cadence_support import sqlite_only
+from tests.statuspage.support import SETTINGS, declare, publish
+
+pytestmark = sqlite_only
+
+
+class Receiver(FakeService):
+    name = "receiver"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.route("POST", r"/hook/(?P<name>\w+)", lambda request: Answer(204))
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as fake:
+        yield fake  # type: ignore[misc]
+
+
+def secret_from(reply: str) -> str:
+    match = re.search(r"secret \(shown only now\): `([0-9a-f]+)`", reply)
+    assert match, reply
+    return match.group(1)
+
+
+def test_subscribers_get_signed_updates_for_their_components(app_factory, receiver) -> None:
+    harness = app_factory(**SETTINGS)
+    harness.command(f"statuspage subscribe {receiver.url}/hook/all", channel="CGENERAL")
+    secret = secret_from(harness.last_reply())
+    harness.command(f"statuspage subscribe <{receiver.url}/hook/web> web", channel="CGENERAL")
+    declare(harness, "sev1")
+    publish(harness, "Payments fail.", components={"api": "major_outage"})
+    harness.advance(timedelta(minutes=1))
+
+    [call] = receiver.calls_to("POST", "/hook/all")
+    assert receiver.calls_to("POST", "/hook/web") == []  # not about its component
+    body = call.json
+    assert body["incident_update"]["body"] == "Payments fail."
+    assert body["incident_update"]["components"] == {"api": "major_outage"}
+    timestamp = call.headers["x-liaison-timestamp"]
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + call.body, hashlib.sha256)
+    assert call.headers["x-liaison-signature"] == f"sha256={expected.hexdigest()}"
+
+    harness.command("statuspage subscribers", channel="CGENERAL")
+    assert "/hook/web (web)" in harness.last_reply()
+    harness.command(f"statuspage unsubscribe {receiver.url}/hook/all", channel="CGENERAL")
+    publish(harness, "Still failing.", status="identified")
+    harness.advance(timedelta(minutes=1))
+    assert len(receiver.calls_to("POST", "/hook/all")) == 1
+
+
+def test_a_subscriber_address_must_be_http(app_factory) -> None:
+    harness = app_factory(**SETTINGS)
+    harness.command("statuspage subscribe javascript:alert(1)", channel="CGENERAL")
+    assert "http(s) address" in harness.last_reply()
