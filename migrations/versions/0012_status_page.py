@@ -1,7 +1,7 @@
 """status page: page incidents and maintenance windows, their public updates, subscribers
 
 Revision ID: 0012_status_page
-Revises: 0008_public_title
+Revises: 0010_helpdesk
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_status_page"
-down_revision = "0008_public_title"
+down_revision = "0010_helpdesk"
 branch_labels = None
 depends_on = None
 
