@@ -116,3 +116,11 @@ class SlaIds(StrEnum):
 
 class HomeIds(StrEnum):
     ticket_menu = "home.ticket_menu"
+
+
+# --- After the incident ------------------------------------------------------------------
+
+
+class FollowupIds(StrEnum):
+    board_menu = "followup.board_menu"
+    board_block = "followup.board"

@@ -14,6 +14,7 @@ from typing import cast
 from bot.jobs.outbox import OutboxNotifier
 from bot.runtime import Runtime
 from bot.services import cadence, report_confirmation, sla
+from bot.services.followup.install import install as install_followup
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
 from bot.slack.notifier import Notifier
@@ -24,6 +25,7 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     cadence.install,
     impact.install,
     sla.install,
+    install_followup,
 )
 
 

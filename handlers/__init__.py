@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, events, home, impact, incidents, liaison, reports, sla
+from handlers import cadence, events, followup, home, impact, incidents, liaison, reports, sla
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -20,6 +20,7 @@ REGISTRARS = (
     impact.register,
     sla.register,
     home.register,
+    followup.register,
 )
 
 

@@ -1,0 +1,67 @@
+"""``/liaison followups`` (the incident's follow-up board) and the menu on each customer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.ids import FollowupIds
+from bot.runtime import Runtime
+from bot.services import incidents
+from bot.services.followup import board as followups
+from bot.services.followup.present import board_message
+from bot.slack.followup_blocks import BoardMenu, parse_board_value
+from handlers.boundary import read_press, tell
+from handlers.commands import CommandCall, CommandRouter
+from handlers.failures import describe_failure
+
+log = logging.getLogger(__name__)
+
+
+def handle_followups_command(call: CommandCall) -> None:
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    message = board_message(call.rt, incident.id)
+    call.reply(message.text, message.blocks)
+
+
+def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
+    commands.add(
+        "followups",
+        handle_followups_command,
+        usage="followups",
+        summary="Show the incident's follow-up board: customers to tell after resolution.",
+    )
+
+    def handle_board_menu(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        press = read_press(rt, body, respond)
+        if press is None:
+            return
+        parsed = parse_board_value((action.get("selected_option") or {}).get("value", ""))
+        if parsed is None:
+            tell(respond, ":warning: That menu choice is not one Liaison knows.")
+            return
+        choice, followup_id = parsed
+        user = press.user.id
+        try:
+            if choice is BoardMenu.told:
+                line = followups.mark_told_by_id(rt, followup_id, by=user, how="board")
+                what = "told"
+            elif choice is BoardMenu.again:
+                line = followups.mark_further_reply_by_id(rt, followup_id, at=rt.clock.now())
+                what = "again"
+            else:
+                line = followups.record_reaction(rt, followup_id, reaction=choice, by=user)
+                what = "reaction"
+            notice = rt.renderer.render("followup/marked.j2", what=what, line=line)
+            message = board_message(rt, followups.incident_of(rt, followup_id), notice=notice)
+        except Exception as exc:
+            tell(respond, describe_failure(rt.renderer, exc))
+            return
+        respond(text=message.text, blocks=message.blocks, replace_original=True)
+
+    app.action(FollowupIds.board_menu)(handle_board_menu)

@@ -1,0 +1,106 @@
+"""After resolution: the follow-up board, marking customers told, reactions, the reminder."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.ids import FollowupIds, SlaActions
+from bot.models import Followup
+from bot.services.followup import board as followups
+from tests.handlers.sla_support import attach, declare, dms, press, report, sqlite_only
+from tests.harness import Harness
+
+
+def _board_reply(harness: Harness) -> dict[str, Any]:
+    call = harness.fake.calls_to("response_url")[-1]
+    return call.params
+
+
+def _sections(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    return [block for block in reply["blocks"] if block["type"] == "section"]
+
+
+def _menu_value(reply: dict[str, Any], customer: str, label: str) -> str:
+    for block in _sections(reply):
+        if f"*{customer}*" in block["text"]["text"] and "accessory" in block:
+            for opt in block["accessory"]["options"]:
+                if opt["text"]["text"] == label:
+                    return opt["value"]
+    raise AssertionError(f"no {label!r} for {customer} on the board")
+
+
+def _pick(harness: Harness, value: str, user: str = "UAGENT") -> None:
+    harness.block_action(
+        FollowupIds.board_menu,
+        user=user,
+        channel="CSUPPORT",
+        extra={"type": "overflow", "selected_option": {"value": value}},
+    )
+
+
+def _lines(harness: Harness, incident_id: int) -> dict[str, Followup]:
+    with harness.session() as session:
+        rows = session.scalars(select(Followup).where(Followup.incident_id == incident_id))
+        return {row.customer_name: row for row in rows}
+
+
+def test_resolution_fills_the_board_and_owners_mark_customers_told(sla: Harness) -> None:
+    incident = declare(sla)
+    first = attach(sla, incident, customer="Acme Corp", ticket="SF-1")
+    attach(sla, incident, customer="Acme Corp", ticket="SF-2", owner="UCOL")
+    attach(sla, incident, customer="Globex", ticket="SF-3", tier="enterprise")
+
+    sla.command("followups", channel="CSUPPORT", user="UIC")
+    assert "is not resolved yet" in sla.last_reply()
+
+    sla.command("resolve Rolled back", channel="CSUPPORT", user="UIC")
+    sla.command("followups", channel="CSUPPORT", user="UIC")
+    board = _board_reply(sla)
+    assert board["text"].startswith(":clipboard: *Follow-ups of incident #1 Checkout failing*")
+    assert "2 to tell, 0 told" in board["text"]
+    acme = next(b for b in _sections(board) if "*Acme Corp*" in b["text"]["text"])
+    # One line per customer, with both tickets and both owners.
+    assert "SF-1" in acme["text"]["text"] and "SF-2" in acme["text"]["text"]
+    assert "<@UAGENT>" in acme["text"]["text"] and "<@UCOL>" in acme["text"]["text"]
+
+    _pick(sla, _menu_value(board, "Acme Corp", "Mark told"), user="UCOL")
+    board = _board_reply(sla)
+    assert "Marked *Acme Corp* as told" in str(board["blocks"])
+    assert "1 to tell, 1 told" in board["text"]
+    assert report(sla, first).customer_notified_at is not None
+    assert _lines(sla, incident)["Acme Corp"].told_how == "board"
+
+    # The resolution DM's button tells the rest; Acme stays told by the board.
+    [digest] = [m for m in dms(sla, "UAGENT") if "is resolved" in m["text"]]
+    assert "Globex" in digest["text"]
+    press(sla, SlaActions.customers_told, digest, dm_of="UAGENT")
+    lines = _lines(sla, incident)
+    assert lines["Globex"].state == "told" and lines["Globex"].told_how == "dm"
+    assert lines["Acme Corp"].told_by == "UCOL"
+
+    sla.command("followups", channel="CSUPPORT", user="UIC")
+    board = _board_reply(sla)
+    _pick(sla, _menu_value(board, "Globex", "Customer satisfied"))
+    assert "Recorded that *Globex* was satisfied" in str(_board_reply(sla)["blocks"])
+    assert _lines(sla, incident)["Globex"].reaction == "satisfied"
+
+
+@sqlite_only
+def test_the_liaison_is_reminded_while_customers_are_untold(sla: Harness) -> None:
+    incident = declare(sla)
+    attach(sla, incident, customer="Acme Corp")
+    sla.command("resolve Rolled back", channel="CSUPPORT", user="UIC")
+
+    sla.advance(timedelta(hours=3, minutes=59))
+    assert not [m for m in sla.fake.messages("CSUPPORT") if "still waiting" in m["text"]]
+    sla.advance(timedelta(minutes=1))
+    [reminder] = [m for m in sla.fake.messages("CSUPPORT") if "still waiting" in m["text"]]
+    assert "1 customer of incident #1 *Checkout failing* is still waiting" in reminder["text"]
+    assert "*Acme Corp*" in reminder["text"]
+
+    followups.mark_told(sla.rt, incident, "acme corp", "UAGENT", "helpdesk")
+    sla.advance(timedelta(hours=4))
+    assert len([m for m in sla.fake.messages("CSUPPORT") if "still waiting" in m["text"]]) == 1
