@@ -104,3 +104,28 @@ def test_the_liaison_is_reminded_while_customers_are_untold(sla: Harness) -> Non
     followups.mark_told(sla.rt, incident, "acme corp", "UAGENT", "helpdesk")
     sla.advance(timedelta(hours=4))
     assert len([m for m in sla.fake.messages("CSUPPORT") if "still waiting" in m["text"]]) == 1
+
+
+@sqlite_only
+def test_credits_owed_are_listed_with_the_wording_for_the_customer(app_factory) -> None:
+    from bot.services import reports
+    from bot.services.reports import ReportSubmission
+    from tests import followup_facts as facts
+    from tests.handlers.sla_support import setup_people
+
+    harness = app_factory(sla_escalation="UMGR", sla_credits="premium=10%>1h,25%>4h")
+    setup_people(harness)
+    with harness.rt.sessions.begin() as session:
+        facts.account(session, "A1", "Acme Corp", "premium")
+    incident = declare(harness)
+    submission = ReportSubmission(
+        incident_id=incident, account_id="A1", customer_name="Acme Corp", summary="down"
+    )
+    reports.attach(harness.rt, submission, agent_id="UAGENT")
+    harness.clock.advance(timedelta(hours=1, minutes=30))
+    harness.command("resolve Rolled back", channel="CSUPPORT", user="UIC")
+    harness.command("followups", channel="CSUPPORT", user="UIC")
+    text = str(_board_reply(harness)["blocks"])
+    assert "*Acme Corp* · credit 10%" in text
+    assert "qualifies for a service credit of 10% of your monthly fee" in text
+    assert "*Acme Corp* (premium): 10% of the monthly fee, down for 1h 30m (over 1h)" in text

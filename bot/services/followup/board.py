@@ -252,8 +252,8 @@ def load_board(session: Session, incident: Incident) -> Board:
     rows = session.execute(
         select(SlaCredit.account_id, SlaCredit.percent).where(SlaCredit.incident_id == incident.id)
     )
-    # A Result has keys(), so dict(result) would read it as a mapping: build from tuples.
-    credits = dict(row.tuple() for row in rows)
+    # A Result has keys(), so dict(result) would read it as a mapping.
+    credits = dict(rows.tuples().all())
     return Board(
         incident_id=incident.id,
         title=incident.title,
