@@ -32,6 +32,7 @@ from bot.slack.payloads import MalformedPayload, parse_view_submission
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
 from handlers.failures import describe_failure
+from handlers.followup import handle_prelim_draft
 from handlers.incidents import announce
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,8 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
     commands.add(
         "prelim",
         handle_report_command(Milestone.prelim),
-        usage="prelim <link>",
-        summary="Record the preliminary incident report as delivered.",
+        usage="prelim <link> | prelim draft",
+        summary="Record the preliminary incident report as delivered, or draft it.",
     )
     commands.add(
         "pir",
@@ -93,6 +94,9 @@ def handle_assessed_command(call: CommandCall) -> None:
 
 def handle_report_command(milestone: Milestone) -> Any:
     def handle(call: CommandCall) -> None:
+        if milestone is Milestone.prelim and call.args.lower() == "draft":
+            handle_prelim_draft(call)
+            return
         if not call.args:
             raise InvalidInput("Give the report's link.")
         recorded = cadence.record_report(

@@ -11,6 +11,7 @@ from bot.ids import FollowupIds
 from bot.runtime import Runtime
 from bot.services import incidents
 from bot.services.followup import board as followups
+from bot.services.followup.draft import draft_prelim
 from bot.services.followup.present import board_message
 from bot.slack.followup_blocks import BoardMenu, parse_board_value
 from handlers.boundary import read_press, tell
@@ -65,3 +66,18 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         respond(text=message.text, blocks=message.blocks, replace_original=True)
 
     app.action(FollowupIds.board_menu)(handle_board_menu)
+
+
+def handle_prelim_draft(call: CommandCall) -> None:
+    """``/liaison prelim draft``: the drafted report, uploaded to the incident channel."""
+    rt = call.rt
+    incident = incidents.for_channel(rt, call.channel_id)
+    facts, markdown = draft_prelim(rt, incident.id)
+    comment = rt.renderer.render("followup/prelim_drafted.j2", incident_id=facts.incident_id)
+    rt.notifier.upload(
+        call.channel_id,
+        filename=f"incident-{facts.incident_id}-preliminary-report.md",
+        content=markdown.encode("utf-8"),
+        title=f"Preliminary report draft: incident #{facts.incident_id}",
+        initial_comment=comment,
+    )
