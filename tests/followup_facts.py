@@ -109,7 +109,7 @@ def followup(session: Session, incident_id: int, customer: str, **values: Any) -
             incident_id=incident_id,
             customer_key=customer.lower(),
             customer_name=customer,
-            reasons="reported",
+            reasons=values.pop("reasons", "reported"),
             state=values.pop("state", "to_tell"),
             created_at=values.pop("created_at", T0),
             **values,
