@@ -8,7 +8,18 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, events, followup, home, impact, incidents, liaison, reports, sla
+from handlers import (
+    cadence,
+    events,
+    followup,
+    home,
+    impact,
+    incidents,
+    liaison,
+    metrics,
+    reports,
+    sla,
+)
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -21,6 +32,7 @@ REGISTRARS = (
     sla.register,
     home.register,
     followup.register,
+    metrics.register,
 )
 
 

@@ -48,6 +48,8 @@ class HomeSections:
     liaison_lines: list[str]
     incidents_intro: str
     incident_lines: list[str]
+    # Support managers' Metrics section (bot/services/metrics/home.py); None for others.
+    metrics: list[str] | None = None
 
 
 def ticket_menu(ticket: Ticket) -> Block:
@@ -85,4 +87,6 @@ def home_view(parts: HomeSections) -> dict[str, Any]:
     blocks += [divider(), header("Open incidents"), section(parts.incidents_intro)]
     if parts.incident_lines:
         blocks.append(section(bullet_list(parts.incident_lines)))
+    if parts.metrics:
+        blocks += [divider(), header("Metrics"), *(section(text) for text in parts.metrics)]
     return {"type": "home", "blocks": fit_blocks(blocks, VIEW_BLOCK_LIMIT)}

@@ -21,6 +21,7 @@ from bot.models import Incident, LiaisonAssignment, Report
 from bot.runtime import Runtime
 from bot.services.liaison import current_liaison
 from bot.services.liaison.records import ACTIVE
+from bot.services.metrics.home import home_metrics
 from bot.services.sla import tickets
 from bot.services.sla.schedule import refresh_home
 from bot.slack.home_blocks import TICKETS_SHOWN, HomeSections, home_view
@@ -108,6 +109,7 @@ def build_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> dict[
         liaison_lines=[render("home/incident_line.j2", incident=i) for i in liaison],
         incidents_intro=render("home/incidents_intro.j2", total=incidents_total),
         incident_lines=[render("home/incident_line.j2", incident=i) for i in incidents],
+        metrics=home_metrics(rt, user_id),
     )
     return home_view(sections)
 
