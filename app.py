@@ -4,6 +4,8 @@ python app.py                      serve Slack (HTTP, or Socket Mode with SLACK_
 python app.py demo                 run a scripted incident against an in-process fake Slack
 python app.py migrate              bring the database schema up to date
 python app.py import-accounts F    load the customer accounts directory from a CSV file
+python app.py export --since D     write incidents, reports, updates, follow-ups and credits
+                                   as CSV (--out DIR, default the current directory)
 """
 
 from __future__ import annotations
@@ -200,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="run a scripted incident against a fake Slack")
     importer = sub.add_parser("import-accounts", help="load the accounts directory from CSV")
     importer.add_argument("csv_path")
+    exporter = sub.add_parser("export", help="write stored facts as CSV for BI tools")
+    exporter.add_argument("--since", required=True, help="first day to export, YYYY-MM-DD")
+    exporter.add_argument("--out", default=".", help="directory for the CSV files")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -231,6 +236,10 @@ def _run(args: Any, settings: Settings) -> int:
         from bot.cli import import_accounts_command
 
         return import_accounts_command(settings, args.csv_path, SystemClock())
+    if args.command == "export":
+        from bot.cli_export import export_command
+
+        return export_command(settings, args.since, args.out)
     if args.command == "demo":
         from bot.demo import run_demo
 
