@@ -17,6 +17,7 @@ from bot.services import cadence, report_confirmation, sla
 from bot.services.followup.install import install as install_followup
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
+from bot.services.metrics import digest as metrics_digest
 from bot.slack.notifier import Notifier
 
 INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
@@ -26,6 +27,7 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     impact.install,
     sla.install,
     install_followup,
+    metrics_digest.install,
 )
 
 

@@ -52,3 +52,19 @@ def test_the_home_shows_metrics_to_support_managers_only(sla: Harness) -> None:
     assert "'Metrics'" in manager and "*Incidents:* 1 (sev2 1)" in manager
     sla.event({"type": "app_home_opened", "user": "UAGENT", "channel": "D1", "tab": "home"})
     assert "'Metrics'" not in str(sla.fake.homes["UAGENT"]["blocks"])
+
+
+@sqlite_only
+def test_the_weekly_digest_is_posted_when_configured(app_factory) -> None:
+    # The clock starts on Monday 23 November 2026, 10:00 UTC; the digest is due Monday 09:00.
+    harness = app_factory(metrics_digest_channel="CLEADS", metrics_digest_schedule="mon 09:00")
+    harness.fake.add_channel("CLEADS", "support-leads")
+    _incident(harness, "CINC1", "sev2", 30)
+    harness.advance(timedelta(days=6, hours=22))
+    assert not [m for m in harness.fake.messages("CLEADS") if "Support metrics" in m["text"]]
+    harness.advance(timedelta(hours=1))
+    [digest] = [m for m in harness.fake.messages("CLEADS") if "Support metrics" in m["text"]]
+    assert "*Support metrics: last 7 days*" in digest["text"]
+    assert "*Incidents:* 1 (sev2 1)" in digest["text"]
+    harness.advance(timedelta(days=7))
+    assert len([m for m in harness.fake.messages("CLEADS") if "Support metrics" in m["text"]]) == 2
