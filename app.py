@@ -28,6 +28,7 @@ from bot.db import DatabaseNotMigrated, ensure_migrated, make_engine, make_sessi
 from bot.dispatcher import ReminderDispatcher
 from bot.edge.app import EdgeProbes, make_edge
 from bot.edge.health import database_probe, scheduler_probe, slack_auth_probe
+from bot.edge.metrics import EdgeMetrics
 from bot.edge.sources import install_webhook_sources
 from bot.edge.webhooks import WebhookRegistry
 from bot.lifecycle import LifecycleHooks
@@ -35,6 +36,7 @@ from bot.logs import configure_logging
 from bot.rendering import Renderer, TemplateConfigError
 from bot.runtime import Runtime
 from bot.scheduler import ReminderScheduler
+from bot.services.metrics.prometheus import StoredFactsCollector
 from bot.slack.auth import SlackUnreachable, check_bot_token
 from bot.slack.client import make_web_client
 from bot.slack.notifier import Notifier
@@ -101,7 +103,8 @@ class Liaison:
             },
         )
         webhooks = install_webhook_sources(WebhookRegistry(), self.rt)
-        return make_edge(probes=probes, webhooks=webhooks, slack=slack)
+        metrics = EdgeMetrics(collectors=[StoredFactsCollector(self.rt)])
+        return make_edge(probes=probes, webhooks=webhooks, slack=slack, metrics=metrics)
 
     def healthy(self) -> bool:
         with self.engine.connect() as connection:
