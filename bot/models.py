@@ -169,6 +169,18 @@ class Report(Base):
             "account_id",
             "vip",
         ),
+        # Metrics: the first contact per incident, and ticket SLA compliance per tier, are
+        # read from these indexes alone (see bot/services/metrics/compute.py).
+        Index("ix_reports_incident_first_contact", "incident_id", "first_contact_at"),
+        Index(
+            "ix_reports_incident_sla",
+            "incident_id",
+            "sla_policy",
+            "tier",
+            "first_response_due_at",
+            "breached_at",
+            "responded_at",
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""after the incident: follow-up board, SLA credits owed, severity changes
+"""after the incident: follow-up board, SLA credits owed, severity changes, and indexes
+that let the metrics read first contacts and ticket SLAs per incident from indexes alone
 
 Revision ID: 0013_followups
 Revises: 0008_public_title
@@ -84,9 +85,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_severity_changes")),
     )
     op.create_index(op.f("ix_severity_changes_incident_id"), "severity_changes", ["incident_id"])
+    op.create_index(
+        "ix_reports_incident_first_contact", "reports", ["incident_id", "first_contact_at"]
+    )
+    op.create_index(
+        "ix_reports_incident_sla",
+        "reports",
+        ["incident_id", "sla_policy", "tier", "first_response_due_at", "breached_at",
+         "responded_at"],
+    )  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reports_incident_sla", table_name="reports")
+    op.drop_index("ix_reports_incident_first_contact", table_name="reports")
     op.drop_table("severity_changes")
     op.drop_table("sla_credits")
     op.drop_table("followups")

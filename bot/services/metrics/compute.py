@@ -65,13 +65,21 @@ def compute(session: Session, window: Window, severity: str | None, now: datetim
         .where(LiaisonAssignment.incident_id.in_(select(ids.c.id)))
         .group_by(LiaisonAssignment.incident_id),
     )
-    seen = func.coalesce(Report.first_contact_at, Report.created_at)
+    # Two index-only aggregates (first report; first contact where an agent gave one)
+    # rather than one over coalesce(), which would read every report row.
     first_seen = _per_incident(
         session,
-        select(Report.incident_id, func.min(seen))
+        select(Report.incident_id, func.min(Report.created_at))
         .where(Report.incident_id.in_(select(ids.c.id)))
         .group_by(Report.incident_id),
     )
+    for incident_id, contact in _per_incident(
+        session,
+        select(Report.incident_id, func.min(Report.first_contact_at))
+        .where(Report.incident_id.in_(select(ids.c.id)), Report.first_contact_at.is_not(None))
+        .group_by(Report.incident_id),
+    ).items():
+        first_seen[incident_id] = min(contact, first_seen.get(incident_id, contact))
     updates: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for incident_id, posted, due in session.execute(
         select(StatusUpdate.incident_id, StatusUpdate.posted_at, StatusUpdate.next_update_at)
