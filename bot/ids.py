@@ -123,4 +123,5 @@ class HomeIds(StrEnum):
 
 class FollowupIds(StrEnum):
     board_menu = "followup.board_menu"
+    home_menu = "followup.home_menu"
     board_block = "followup.board"

@@ -13,6 +13,8 @@ from bot.services import incidents
 from bot.services.followup import board as followups
 from bot.services.followup.draft import draft_prelim
 from bot.services.followup.present import board_message
+from bot.services.sla.home import publish_home
+from bot.slack.client import SlackDeliveryError
 from bot.slack.followup_blocks import BoardMenu, parse_board_value
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
@@ -65,7 +67,25 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
             return
         respond(text=message.text, blocks=message.blocks, replace_original=True)
 
+    def handle_home_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """*Mark told* on the App Home: the outcome is a notice on the republished Home."""
+        ack()
+        user = (body.get("user") or {}).get("id")
+        parsed = parse_board_value((action.get("selected_option") or {}).get("value", ""))
+        if not user or parsed is None or parsed[0] is not BoardMenu.told:
+            return
+        try:
+            line = followups.mark_told_by_id(rt, parsed[1], by=user, how="home")
+            notice = rt.renderer.render("followup/marked.j2", what="told", line=line)
+        except Exception as exc:  # domain errors and failures alike become the notice
+            notice = describe_failure(rt.renderer, exc)
+        try:
+            publish_home(rt, user, notice=notice)
+        except SlackDeliveryError as exc:
+            log.warning("Could not publish the App Home of %s: %s", user, exc.error)
+
     app.action(FollowupIds.board_menu)(handle_board_menu)
+    app.action(FollowupIds.home_menu)(handle_home_menu)
 
 
 def handle_prelim_draft(call: CommandCall) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.ids import FollowupIds, SlaActions
@@ -129,3 +130,65 @@ def test_credits_owed_are_listed_with_the_wording_for_the_customer(app_factory) 
     assert "*Acme Corp* · credit 10%" in text
     assert "qualifies for a service credit of 10% of your monthly fee" in text
     assert "*Acme Corp* (premium): 10% of the monthly fee, down for 1h 30m (over 1h)" in text
+
+
+@sqlite_only
+def test_owners_mark_customers_told_from_the_app_home(sla: Harness) -> None:
+    incident = declare(sla)
+    attach(sla, incident, customer="Acme Corp", ticket="SF-1")
+    attach(sla, incident, customer="Acme Corp", ticket="SF-2")
+    attach(sla, incident, customer="Globex", ticket="SF-3", owner="UCOL")
+    sla.command("resolve Rolled back", channel="CSUPPORT", user="UIC")
+
+    sla.event({"type": "app_home_opened", "user": "UAGENT", "channel": "D1", "tab": "home"})
+    home = sla.fake.homes["UAGENT"]
+    lines = [
+        b for b in home["blocks"]
+        if b.get("accessory", {}).get("action_id") == FollowupIds.home_menu
+    ]  # fmt: skip
+    assert [b["text"]["text"].split(" · ")[0] for b in lines] == [
+        ":hourglass_flowing_sand: *Acme Corp*"
+    ]
+    value = lines[0]["accessory"]["options"][0]["value"]
+    sla.block_action(
+        FollowupIds.home_menu,
+        user="UAGENT",
+        view={"id": "VHOME", "type": "home"},
+        extra={"type": "overflow", "selected_option": {"value": value}},
+    )
+    home = sla.fake.homes["UAGENT"]
+    assert "Marked *Acme Corp* as told" in str(home["blocks"])
+    assert "Customers to tell" not in str(home["blocks"])
+    assert _lines(sla, incident)["Acme Corp"].told_how == "home"
+
+
+@sqlite_only
+def test_the_help_desk_marks_told_by_account_and_records_later_replies(sla: Harness) -> None:
+    from bot.errors import InvalidTransition, NotFound
+    from bot.services import reports
+    from bot.services.reports import ReportSubmission
+    from tests import followup_facts as facts
+
+    with sla.rt.sessions.begin() as session:
+        facts.account(session, "A1", "Acme Corp", "premium")
+    incident = declare(sla)
+    reports.attach(
+        sla.rt,
+        ReportSubmission(incident_id=incident, account_id="A1", customer_name="Acme Corp",
+                         summary="down"),
+        agent_id="UAGENT",
+    )  # fmt: skip
+    attach(sla, incident, customer="Globex")
+    sla.command("resolve Rolled back", channel="CSUPPORT", user="UIC")
+    told_at = sla.clock.now()
+    line = followups.mark_told(sla.rt, incident, "A1", "UHELPDESK", "helpdesk")
+    assert (line.state, line.told_by, line.told_how) == ("told", "UHELPDESK", "helpdesk")
+    assert followups.record_further_reply(sla.rt, incident, "A1", at=told_at) is False
+    assert followups.record_further_reply(sla.rt, incident, "A1", at=told_at + timedelta(hours=1))
+    globex = _lines(sla, incident)["Globex"]
+    with pytest.raises(InvalidTransition):
+        followups.record_reaction(sla.rt, globex.id, reaction="satisfied", by="UAGENT")
+    skipped = followups.mark_not_needed(sla.rt, globex.id, by="UAGENT", reason="Churned")
+    assert skipped.state == "not_needed"
+    with pytest.raises(NotFound):
+        followups.mark_told(sla.rt, incident, "Initech", "UAGENT", "helpdesk")

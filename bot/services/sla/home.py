@@ -19,6 +19,7 @@ from bot.jobs.kinds import Handler
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, LiaisonAssignment, Report
 from bot.runtime import Runtime
+from bot.services.followup.home import customers_to_tell
 from bot.services.liaison import current_liaison
 from bot.services.liaison.records import ACTIVE
 from bot.services.metrics.home import home_metrics
@@ -110,6 +111,7 @@ def build_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> dict[
         incidents_intro=render("home/incidents_intro.j2", total=incidents_total),
         incident_lines=[render("home/incident_line.j2", incident=i) for i in incidents],
         metrics=home_metrics(rt, user_id),
+        to_tell=customers_to_tell(rt, user_id),
     )
     return home_view(sections)
 
