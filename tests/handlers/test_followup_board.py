@@ -185,6 +185,8 @@ def test_the_help_desk_marks_told_by_account_and_records_later_replies(sla: Harn
     assert (line.state, line.told_by, line.told_how) == ("told", "UHELPDESK", "helpdesk")
     assert followups.record_further_reply(sla.rt, incident, "A1", at=told_at) is False
     assert followups.record_further_reply(sla.rt, incident, "A1", at=told_at + timedelta(hours=1))
+    rated = followups.record_rating(sla.rt, incident, "A1", reaction="neutral", note="slow")
+    assert (rated.reaction, rated.told_by) == ("neutral", "UHELPDESK")
     globex = _lines(sla, incident)["Globex"]
     with pytest.raises(InvalidTransition):
         followups.record_reaction(sla.rt, globex.id, reaction="satisfied", by="UAGENT")

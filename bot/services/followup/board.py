@@ -349,3 +349,12 @@ def mark_further_reply_by_id(rt: Runtime, followup_id: int, *, at: datetime) -> 
 def incident_of(rt: Runtime, followup_id: int) -> int:
     with rt.sessions() as session:
         return _by_id(session, followup_id).incident_id
+
+
+def record_rating(
+    rt: Runtime, incident_id: int, customer: str, *, reaction: str, note: str | None = None
+) -> BoardLine:
+    """A satisfaction rating the help desk sent for a linked ticket (customer key or
+    account id), recorded as the customer's reaction; they count as told by then."""
+    line = mark_told(rt, incident_id, customer, "helpdesk", "helpdesk")
+    return record_reaction(rt, line.id, reaction=reaction, by="helpdesk", note=note)
