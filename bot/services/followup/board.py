@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, InvalidTransition, NotFound
@@ -93,7 +94,7 @@ def fill(session: Session, incident_id: int, *, now: datetime) -> int:
         line.customer_key: line
         for line in session.scalars(select(Followup).where(Followup.incident_id == incident_id))
     }
-    grouped: dict[str, list[tuple[object, ...]]] = {}
+    grouped: dict[str, list[Row[Any]]] = {}
     for row in reports:
         grouped.setdefault(row.customer_key, []).append(row)
     added = 0
