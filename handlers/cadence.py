@@ -54,8 +54,9 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
     commands.add(
         "prelim",
         handle_report_command(Milestone.prelim),
-        usage="prelim <link> | prelim draft",
-        summary="Record the preliminary incident report as delivered, or draft it.",
+        usage="prelim <link>",
+        summary="Record the preliminary incident report as delivered "
+        "(`prelim draft` drafts it from what Liaison recorded).",
     )
     commands.add(
         "pir",
