@@ -140,19 +140,20 @@ def _per_incident(ids: Any, window: Window) -> Select[Any]:
         .group_by(StatusUpdate.incident_id)
         .subquery()
     )
-    # Two index-only aggregates (first report; first contact where an agent gave one)
-    # rather than one over coalesce(), which would read every report row.
+    # The first report and the first contact of each incident are looked up one incident
+    # at a time: each is one seek in its index (incident_id, time), where a grouped query
+    # would read every report of the period.
     reported = (
-        select(Report.incident_id, func.min(Report.created_at).label("at"))
-        .where(Report.incident_id.in_(ids))
-        .group_by(Report.incident_id)
-        .subquery()
+        select(func.min(Report.created_at))
+        .where(Report.incident_id == Incident.id)
+        .correlate(Incident)
+        .scalar_subquery()
     )
     contacted = (
-        select(Report.incident_id, func.min(Report.first_contact_at).label("at"))
-        .where(Report.incident_id.in_(ids), Report.first_contact_at.is_not(None))
-        .group_by(Report.incident_id)
-        .subquery()
+        select(func.min(Report.first_contact_at))
+        .where(Report.incident_id == Incident.id, Report.first_contact_at.is_not(None))
+        .correlate(Incident)
+        .scalar_subquery()
     )
     start = literal(window.start, UTCDateTime())
     return (
@@ -164,13 +165,11 @@ def _per_incident(ids: Any, window: Window) -> Select[Any]:
             seconds_between(Incident.opened_at, updated.c.at).label("first_update"),
             seconds_between(Incident.opened_at, Incident.assessed_at).label("assessment"),
             seconds_between(Incident.opened_at, Incident.resolved_at).label("from_opening"),
-            seconds_between(reported.c.at, Incident.resolved_at).label("from_report"),
-            seconds_between(contacted.c.at, Incident.resolved_at).label("from_contact"),
+            seconds_between(reported, Incident.resolved_at).label("from_report"),
+            seconds_between(contacted, Incident.resolved_at).label("from_contact"),
         )
         .outerjoin(accepted, accepted.c.incident_id == Incident.id)
         .outerjoin(updated, updated.c.incident_id == Incident.id)
-        .outerjoin(reported, reported.c.incident_id == Incident.id)
-        .outerjoin(contacted, contacted.c.incident_id == Incident.id)
         .where(Incident.id.in_(ids))
     )
 
