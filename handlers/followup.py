@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.errors import LiaisonError
 from bot.ids import FollowupIds
 from bot.runtime import Runtime
 from bot.services import incidents
@@ -18,7 +19,6 @@ from bot.slack.client import SlackDeliveryError
 from bot.slack.followup_blocks import BoardMenu, parse_board_value
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +50,18 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
             return
         choice, followup_id = parsed
         user = press.user.id
-        try:
-            if choice is BoardMenu.told:
-                line = followups.mark_told_by_id(rt, followup_id, by=user, how="board")
-                what = "told"
-            elif choice is BoardMenu.again:
-                line = followups.mark_further_reply_by_id(rt, followup_id, at=rt.clock.now())
-                what = "again"
-            else:
-                line = followups.record_reaction(rt, followup_id, reaction=choice, by=user)
-                what = "reaction"
-            notice = rt.renderer.render("followup/marked.j2", what=what, line=line)
-            message = board_message(rt, followups.incident_of(rt, followup_id), notice=notice)
-        except Exception as exc:
-            tell(respond, describe_failure(rt.renderer, exc))
-            return
+        # Domain errors (already told, gone) are answered by handlers/errors.py.
+        if choice is BoardMenu.told:
+            line = followups.mark_told_by_id(rt, followup_id, by=user, how="board")
+            what = "told"
+        elif choice is BoardMenu.again:
+            line = followups.mark_further_reply_by_id(rt, followup_id, at=rt.clock.now())
+            what = "again"
+        else:
+            line = followups.record_reaction(rt, followup_id, reaction=choice, by=user)
+            what = "reaction"
+        notice = rt.renderer.render("followup/marked.j2", what=what, line=line)
+        message = board_message(rt, followups.incident_of(rt, followup_id), notice=notice)
         respond(text=message.text, blocks=message.blocks, replace_original=True)
 
     def handle_home_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -77,8 +74,8 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         try:
             line = followups.mark_told_by_id(rt, parsed[1], by=user, how="home")
             notice = rt.renderer.render("followup/marked.j2", what="told", line=line)
-        except Exception as exc:  # domain errors and failures alike become the notice
-            notice = describe_failure(rt.renderer, exc)
+        except LiaisonError as exc:  # why nothing changed; other failures: handlers/errors.py
+            notice = f":warning: {exc.message}"
         try:
             publish_home(rt, user, notice=notice)
         except SlackDeliveryError as exc:
