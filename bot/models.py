@@ -169,6 +169,9 @@ class Report(Base):
     responded_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     customer_notified_at: Mapped[datetime | None]
+    # How the customer was told of the resolution when it was not by hand: "zendesk",
+    # "salesforce" (the help desk's public reply); None when a person told them.
+    customer_notified_via: Mapped[str | None] = mapped_column(String(32))
     # Where the report came from, source-neutral (``slack:view:<view id>``,
     # ``zendesk:ticket:<id>:<updated_at>``): unique, so a replayed submission stores nothing.
     submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -272,6 +275,41 @@ class StatusUpdate(Base):
     # The submission that posted it (``slack:view:<view id>``): unique, so the update form
     # submitted again (a Slack retry, a double click reaching two replicas) posts once.
     submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The form's "also send to reporters": linked help-desk tickets get it as a public
+    # reply instead of an internal note.
+    send_to_reporters: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+
+
+class TicketLink(Base):
+    """A help-desk ticket (Zendesk, Salesforce case, generic) and the report it became.
+
+    One row per ticket, unique on (source, external id), so redelivered webhooks and two
+    replicas find the same row. ``ticket_updated_at`` is the newest ticket version applied:
+    an older delivery arriving late never overwrites it. A ticket unlinked from its
+    incident keeps its row (``status`` "detached"), so the history stays readable.
+    """
+
+    __tablename__ = "ticket_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="linked")  # linked | detached
+    ticket_status: Mapped[str | None] = mapped_column(String(32))  # the help desk's own
+    ticket_url: Mapped[str | None] = mapped_column(String(500))
+    ticket_updated_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+    # The resolution's public reply went out (or is on its way, in a durable job).
+    resolution_sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("uq_ticket_links_source_external", "source", "external_id", unique=True),
+    )
 
 
 class Reminder(Base):
@@ -317,77 +355,7 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
-class Followup(Base):
-    """One customer to tell after an incident is resolved: a line of the follow-up board.
-
-    One row per customer (``customer_key``, as on reports), however many tickets they
-    filed. ``state`` is ``to_tell``, ``told`` or ``not_needed``; who told them, when and how
-    (``dm``, ``home``, ``board``, ``helpdesk``) are kept, so "customers told within a day"
-    is a query, not a counter. The reaction and a later agent reply feed CSAT and FCR.
-    """
-
-    __tablename__ = "followups"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    customer_key: Mapped[str] = mapped_column(String(200))
-    customer_name: Mapped[str] = mapped_column(String(200))
-    account_id: Mapped[str | None] = mapped_column(String(64))
-    # Why they are on the board: comma-separated ``reported``, ``vip``, ``sla_breach``.
-    reasons: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="to_tell")
-    told_by: Mapped[str | None] = mapped_column(String(32))
-    told_at: Mapped[datetime | None]
-    told_how: Mapped[str | None] = mapped_column(String(16))
-    not_needed_reason: Mapped[str | None] = mapped_column(Text)
-    # satisfied | neutral | dissatisfied, recorded after the customer was told.
-    reaction: Mapped[str | None] = mapped_column(String(16))
-    reaction_note: Mapped[str | None] = mapped_column(Text)
-    reaction_at: Mapped[datetime | None]
-    # An agent had to reply again after the customer was told: not a first-contact resolution.
-    further_reply_at: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-
-    __table_args__ = (
-        Index("uq_followups_incident_customer", "incident_id", "customer_key", unique=True),
-        Index("ix_followups_state_told", "state", "told_at"),
-    )
-
-
-class SlaCredit(Base):
-    """A contractual credit owed to a directory account for one incident (``SLA_CREDITS``).
-
-    Stored when the incident resolves, so a later change of the terms does not rewrite what
-    was owed; recomputed if the incident is reopened and resolved again.
-    """
-
-    __tablename__ = "sla_credits"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    account_id: Mapped[str] = mapped_column(String(64))
-    account_name: Mapped[str] = mapped_column(String(200))
-    tier: Mapped[str] = mapped_column(String(32))
-    percent: Mapped[int] = mapped_column(Integer)
-    threshold_seconds: Mapped[int] = mapped_column(Integer)
-    visible_seconds: Mapped[int] = mapped_column(Integer)
-    visible_start: Mapped[datetime]
-    visible_end: Mapped[datetime]
-    created_at: Mapped[datetime] = mapped_column(index=True)
-
-    __table_args__ = (
-        Index("uq_sla_credits_incident_account", "incident_id", "account_id", unique=True),
-    )
-
-
-class SeverityChange(Base):
-    """A change of an incident's severity, for the drafted report's timeline."""
-
-    __tablename__ = "severity_changes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    previous: Mapped[str] = mapped_column(String(8))
-    severity: Mapped[str] = mapped_column(String(8))
-    changed_by: Mapped[str | None] = mapped_column(String(32))
-    changed_at: Mapped[datetime]
+# The follow-up capability's tables (board, credits, severity changes) live in
+# bot/followup_models.py, this module being at its size limit; importing them here
+# registers them on Base.metadata wherever the models are used.
+from bot.followup_models import Followup, SeverityChange, SlaCredit  # noqa: E402, F401

@@ -183,6 +183,15 @@ def users_list(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     return {"members": page, "cache_ts": 0, "response_metadata": {"next_cursor": cursor}}
 
 
+def users_lookup_by_email(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    require(params, "email", error="users_not_found")
+    wanted = str(params["email"]).strip().lower()
+    for user in ws.users.values():
+        if user.email and user.email.lower() == wanted:
+            return {"user": user.to_api(ws.team_id)}
+    raise ApiError("users_not_found")
+
+
 def usergroups_users_list(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     require(params, "usergroup", error="no_such_subteam")
     group = ws.usergroups.get(str(params["usergroup"]))
@@ -205,5 +214,6 @@ HANDLERS = {
     "conversations.history": conversations_history,
     "users.info": users_info,
     "users.list": users_list,
+    "users.lookupByEmail": users_lookup_by_email,
     "usergroups.users.list": usergroups_users_list,
 }

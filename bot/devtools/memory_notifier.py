@@ -79,6 +79,7 @@ class InMemoryNotifier:
     users: dict[str, SlackUser] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)  # lower-cased email -> user id
     # What was sent, as Slack would keep it.
     calls: list[Call] = field(default_factory=list, init=False, repr=False)
     messages: dict[str, list[Message]] = field(
@@ -109,8 +110,11 @@ class InMemoryNotifier:
         tz: str = "UTC",
         deleted: bool = False,
         is_bot: bool = False,
+        email: str | None = None,
     ) -> None:
         self.users[user_id] = SlackUser(user_id, name or user_id, tz, deleted, is_bot)
+        if email:
+            self.emails[email.strip().lower()] = user_id
 
     def add_usergroup(self, usergroup_id: str, members: list[str]) -> None:
         self.usergroups[usergroup_id] = list(members)
@@ -277,6 +281,11 @@ class InMemoryNotifier:
             if user_id not in self.users:
                 raise UserGone("users.info", "user_not_found")
             return self.users[user_id]
+
+    def user_id_by_email(self, email: str) -> str | None:
+        with self._lock:
+            self._record("user_id_by_email", email=email)
+            return self.emails.get(email.strip().lower())
 
     def usergroup_members(self, usergroup_id: str) -> list[str]:
         with self._lock:

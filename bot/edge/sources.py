@@ -7,9 +7,19 @@ and is added to the registry here, given the runtime it calls services with.
 from __future__ import annotations
 
 from bot.edge.webhooks import WebhookRegistry
+from bot.integrations.generic import inbound as generic
+from bot.integrations.salesforce import inbound as salesforce
+from bot.integrations.zendesk import inbound as zendesk
 from bot.runtime import Runtime
 
 
 def install_webhook_sources(registry: WebhookRegistry, rt: Runtime) -> WebhookRegistry:
-    """Register every configured source (none yet; help desks and on-call plug in here)."""
+    """Register every configured source (each is off until its settings are filled)."""
+    settings = rt.settings
+    if settings.zendesk_enabled:
+        registry.register(zendesk.webhook_source(rt))
+    if settings.salesforce_enabled:
+        registry.register(salesforce.webhook_source(rt))
+    if settings.generic_webhook_secret.get_secret_value():
+        registry.register(generic.webhook_source(rt))
     return registry

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 
 from bot.slack.client import classify
-from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel
+from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel, SlackDeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,8 @@ class Notifier(Protocol):
     def channel_info(self, channel: str) -> dict[str, Any]: ...
 
     def user(self, user_id: str) -> SlackUser: ...
+
+    def user_id_by_email(self, email: str) -> str | None: ...
 
     def usergroup_members(self, usergroup_id: str) -> list[str]: ...
 
@@ -246,6 +248,15 @@ class SlackNotifier:
             deleted=bool(data.get("deleted")),
             is_bot=bool(data.get("is_bot")),
         )
+
+    def user_id_by_email(self, email: str) -> str | None:
+        """The Slack user with this email (users.lookupByEmail), or None when nobody has it."""
+        try:
+            return str(self._call("users.lookupByEmail", email=email)["user"]["id"])
+        except SlackDeliveryError as exc:
+            if exc.error == "users_not_found":
+                return None
+            raise
 
     def usergroup_members(self, usergroup_id: str) -> list[str]:
         return list(self._call("usergroups.users.list", usergroup=usergroup_id).get("users", []))
