@@ -4,6 +4,8 @@ python app.py                      serve Slack (HTTP, or Socket Mode with SLACK_
 python app.py demo                 run a scripted incident against an in-process fake Slack
 python app.py migrate              bring the database schema up to date
 python app.py import-accounts F    load the customer accounts directory from a CSV file
+python app.py export --since D     write incidents, reports, updates, follow-ups and credits
+                                   as CSV (--out DIR, default the current directory)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.db import DatabaseNotMigrated, ensure_migrated, make_engine, make_sessi
 from bot.dispatcher import ReminderDispatcher
 from bot.edge.app import EdgeProbes, make_edge
 from bot.edge.health import database_probe, scheduler_probe, slack_auth_probe
+from bot.edge.metrics import EdgeMetrics
 from bot.edge.sources import install_webhook_sources
 from bot.edge.webhooks import WebhookRegistry
 from bot.lifecycle import LifecycleHooks
@@ -34,6 +37,7 @@ from bot.rendering import Renderer, TemplateConfigError
 from bot.runtime import Runtime
 from bot.scheduler import ReminderScheduler
 from bot.services.health import log_startup_health
+from bot.services.metrics.prometheus import StoredFactsCollector
 from bot.slack.auth import SlackUnreachable, check_bot_token
 from bot.slack.client import make_web_client
 from bot.slack.notifier import SlackNotifier
@@ -104,7 +108,14 @@ class Liaison:
         status_page = None
         if settings.status_page_path:
             status_page = (settings.status_page_path, build_site(self.rt))
-        return make_edge(probes=probes, webhooks=webhooks, slack=slack, status_page=status_page)
+        metrics = EdgeMetrics(collectors=[StoredFactsCollector(self.rt)])
+        return make_edge(
+            probes=probes,
+            webhooks=webhooks,
+            slack=slack,
+            status_page=status_page,
+            metrics=metrics,
+        )
 
     def healthy(self) -> bool:
         with self.engine.connect() as connection:
@@ -206,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="run a scripted incident against a fake Slack")
     importer = sub.add_parser("import-accounts", help="load the accounts directory from CSV")
     importer.add_argument("csv_path")
+    exporter = sub.add_parser("export", help="write stored facts as CSV for BI tools")
+    exporter.add_argument("--since", required=True, help="first day to export, YYYY-MM-DD")
+    exporter.add_argument("--out", default=".", help="directory for the CSV files")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -242,6 +256,10 @@ def _run(args: Any, settings: Settings) -> int:
         from bot.cli import import_accounts_command
 
         return import_accounts_command(settings, args.csv_path, SystemClock())
+    if args.command == "export":
+        from bot.cli_export import export_command
+
+        return export_command(settings, args.since, args.out)
     if args.command == "demo":
         from bot.demo import run_demo
 

@@ -118,3 +118,12 @@ class SlaIds(StrEnum):
 
 class HomeIds(StrEnum):
     ticket_menu = "home.ticket_menu"
+
+
+# --- After the incident ------------------------------------------------------------------
+
+
+class FollowupIds(StrEnum):
+    board_menu = "followup.board_menu"
+    home_menu = "followup.home_menu"
+    board_block = "followup.board"

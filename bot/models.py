@@ -202,6 +202,18 @@ class Report(Base):
             "vip",
             "platform",
         ),
+        # Metrics: the first contact per incident, and ticket SLA compliance per tier, are
+        # read from these indexes alone (see bot/services/metrics/compute.py).
+        Index("ix_reports_incident_first_contact", "incident_id", "first_contact_at"),
+        Index(
+            "ix_reports_incident_sla",
+            "incident_id",
+            "sla_policy",
+            "tier",
+            "first_response_due_at",
+            "breached_at",
+            "responded_at",
+        ),
     )
 
 
@@ -378,4 +390,8 @@ class ProcessedEvent(Base):
 
 
 # The status page's tables live beside the rest of the schema (one metadata).
+# The follow-up capability's tables (board, credits, severity changes) live in
+# bot/followup_models.py, this module being at its size limit; importing them here
+# registers them on Base.metadata wherever the models are used.
+from bot.followup_models import Followup, SeverityChange, SlaCredit  # noqa: E402, F401
 from bot.statuspage_models import PageIncident, PageSubscriber, PageUpdate  # noqa: E402, F401

@@ -37,6 +37,8 @@ from bot.text import plural
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
 SAMPLES_FILE = "_samples.json"
 PLAIN_SUFFIX = ".txt.j2"
+# Markdown documents (drafted reports) are plain text too: Markdown, not mrkdwn.
+PLAIN_SUFFIXES = (PLAIN_SUFFIX, ".md.j2")
 
 
 class MemoryBytecodeCache(BytecodeCache):
@@ -159,7 +161,7 @@ class Renderer:
         return self._env_for(name).get_template(name).render(**context).strip()
 
     def _env_for(self, name: str) -> Environment:
-        return self._plain_env if name.endswith(PLAIN_SUFFIX) else self._env
+        return self._plain_env if name.endswith(PLAIN_SUFFIXES) else self._env
 
     def template_names(self) -> list[str]:
         return sorted(n for n in self._env.list_templates() if n.endswith(".j2"))

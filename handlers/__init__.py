@@ -14,11 +14,13 @@ from handlers import (
     cadence,
     errors,
     events,
+    followup,
     helpdesk,
     home,
     impact,
     incidents,
     liaison,
+    metrics,
     reports,
     sla,
     statuspage,
@@ -36,6 +38,8 @@ REGISTRARS = (
     helpdesk.register,
     home.register,
     statuspage.register,
+    followup.register,
+    metrics.register,
 )
 
 

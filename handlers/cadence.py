@@ -34,6 +34,7 @@ from bot.slack.payloads import MalformedPayload, parse_view_submission
 from bot.slack.statuspage_blocks import read_status_page_state
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
+from handlers.followup import handle_prelim_draft
 from handlers.incidents import announce
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         "prelim",
         handle_report_command(Milestone.prelim),
         usage="prelim <link>",
-        summary="Record the preliminary incident report as delivered.",
+        summary="Record the preliminary incident report as delivered "
+        "(`prelim draft` drafts it from what Liaison recorded).",
     )
     commands.add(
         "pir",
@@ -95,6 +97,9 @@ def handle_assessed_command(call: CommandCall) -> None:
 
 def handle_report_command(milestone: Milestone) -> Any:
     def handle(call: CommandCall) -> None:
+        if milestone is Milestone.prelim and call.args.lower() == "draft":
+            handle_prelim_draft(call)
+            return
         if not call.args:
             raise InvalidInput("Give the report's link.")
         recorded = cadence.record_report(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import falcon
@@ -22,10 +23,16 @@ UNMATCHED = "unmatched"
 
 
 class EdgeMetrics:
-    def __init__(self) -> None:
+    """``collectors`` are custom collectors read at scrape time (figures from the
+    database), added to every scrape whether or not the multiprocess mode is on."""
+
+    def __init__(self, collectors: Sequence[Any] = ()) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
+        self._collectors = tuple(collectors)
         self._registry = CollectorRegistry()
+        for collector in self._collectors:
+            self._registry.register(collector)
         self.requests = Counter(
             "liaison_http_requests",
             "HTTP requests answered by the edge",
@@ -50,6 +57,8 @@ class EdgeMetrics:
         if os.environ.get(MULTIPROC_ENV):
             registry = CollectorRegistry()
             MultiProcessCollector(registry)
+            for collector in self._collectors:
+                registry.register(collector)
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self._registry), CONTENT_TYPE_LATEST
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.ids import HomeIds
+from bot.ids import FollowupIds, HomeIds
 from bot.services.sla.tickets import Ticket
 from bot.slack.blocks import (
     VIEW_BLOCK_LIMIT,
@@ -50,6 +50,10 @@ class HomeSections:
     liaison_lines: list[str]
     incidents_intro: str
     incident_lines: list[str]
+    # Support managers' Metrics section (bot/services/metrics/home.py); None for others.
+    metrics: list[str] | None = None
+    # Customers of resolved incidents this person still has to tell: (line, follow-up id).
+    to_tell: list[tuple[str, int]] | None = None
 
 
 def ticket_menu(ticket: Ticket) -> Block:
@@ -71,6 +75,12 @@ def parse_menu_value(value: str) -> tuple[TicketMenu, int] | None:
     return TicketMenu(choice), int(report_id)
 
 
+def to_tell_menu(followup_id: int) -> Block:
+    """The menu on a customer to tell (values as on the follow-up board's menu)."""
+    told = option("Mark told", f"told:{followup_id}")
+    return {"type": "overflow", "action_id": FollowupIds.home_menu, "options": [told]}
+
+
 def home_view(parts: HomeSections) -> dict[str, Any]:
     blocks: list[Block] = [header("Your tickets")]
     if parts.notice:
@@ -81,12 +91,17 @@ def home_view(parts: HomeSections) -> dict[str, Any]:
         blocks.append(section(text, accessory=ticket_menu(ticket)))
     if parts.tickets_more:
         blocks.append(context(parts.tickets_more))
+    if parts.to_tell:
+        blocks += [divider(), header("Customers to tell")]
+        blocks += [section(text, accessory=to_tell_menu(id_)) for text, id_ in parts.to_tell]
     blocks += [divider(), header("Incidents where you are liaison"), section(parts.liaison_intro)]
     if parts.liaison_lines:
         blocks.append(section(bullet_list(parts.liaison_lines)))
     blocks += [divider(), header("Open incidents"), section(parts.incidents_intro)]
     if parts.incident_lines:
         blocks.append(section(bullet_list(parts.incident_lines)))
+    if parts.metrics:
+        blocks += [divider(), header("Metrics"), *(section(text) for text in parts.metrics)]
     return {"type": "home", "blocks": fit_blocks(blocks, VIEW_BLOCK_LIMIT)}
 
 

@@ -19,6 +19,7 @@ from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, Report
 from bot.rendering import slack_date
 from bot.runtime import Runtime
+from bot.services.followup import board as followup_board
 from bot.services.sla import tickets
 from bot.services.sla.delivery import is_escalation_contact
 from bot.services.sla.schedule import (
@@ -212,6 +213,7 @@ def mark_customers_told(rt: Runtime, *, incident_id: int, actor: str) -> Custome
             .execution_options(synchronize_session=False)
         )
         customer_keys = list(result.scalars())
+        followup_board.record_told(session, incident_id, customer_keys, by=actor, how="dm", now=now)
         if not customer_keys:
             raise InvalidTransition(
                 f"You have no customers of incident #{incident_id} left to tell: they were "

@@ -22,8 +22,10 @@ from bot.jobs.kinds import Handler
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import HomeView, Incident, LiaisonAssignment, UTCDateTime
 from bot.runtime import Runtime
+from bot.services.followup.home import customers_to_tell
 from bot.services.liaison import current_liaison
 from bot.services.liaison.records import ACTIVE
+from bot.services.metrics.home import home_metrics
 from bot.services.sla import tickets
 from bot.services.sla.schedule import refresh_home
 from bot.slack.home_blocks import TICKETS_SHOWN, HomeSections, home_digest, home_view
@@ -105,6 +107,8 @@ def home_sections(rt: Runtime, user_id: str, *, notice: str | None = None) -> Ho
         liaison_lines=[render("home/incident_line.j2", incident=i) for i in liaison],
         incidents_intro=render("home/incidents_intro.j2", total=incidents_total),
         incident_lines=[render("home/incident_line.j2", incident=i) for i in incidents],
+        metrics=home_metrics(rt, user_id),
+        to_tell=customers_to_tell(rt, user_id),
     )
 
 

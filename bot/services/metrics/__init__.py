@@ -1,0 +1,1 @@
+"""Support metrics computed by queries over stored facts (no counters kept in memory)."""
