@@ -24,6 +24,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 from bot.account_partitions import AccountPartition, parse_partitions
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import format_duration, parse_duration
+from bot.integrations.oncall_settings import OnCallSettings
 from bot.serving_config import ServingSettings
 from bot.sla_policy import SlaPolicy, parse_escalation, parse_policies, policy_tiers
 
@@ -69,7 +70,7 @@ class ConfigError(RuntimeError):
     """Configuration that cannot work; the message names the setting and the fix."""
 
 
-class Settings(ServingSettings):
+class Settings(ServingSettings, OnCallSettings):
     """All of Liaison's configuration. Field names map to upper-case environment variables.
 
     The HTTP edge, start-up and logging settings are declared in bot/serving_config.py."""

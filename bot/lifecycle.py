@@ -35,6 +35,8 @@ class Lifecycle(StrEnum):
     report_breached = "report_breached"
     # Someone was asked to be, became, or stopped being the Customer Liaison (``users``).
     liaison_changed = "liaison_changed"
+    # A status update was posted (``status_update_id``): other systems can carry it on.
+    update_posted = "update_posted"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class LifecycleEvent:
     previous_severity: str | None = None
     report: Report | None = None
     users: tuple[str, ...] = ()
+    status_update_id: int | None = None
 
 
 Subscriber = Callable[[Session, LifecycleEvent], None]

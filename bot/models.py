@@ -277,3 +277,80 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class PagerDutyIncident(Base):
+    """A PagerDuty incident Liaison follows, and the Liaison incident it is linked to.
+
+    The row holds the latest state PagerDuty told us (by ``last_event_at``, so an older
+    event delivered late changes nothing); jobs bring the Liaison incident in line with it.
+    """
+
+    __tablename__ = "pagerduty_incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # origin: it opened (or will open) the Liaison incident; escalation: support paged it.
+    role: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    service_id: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    # triggered | acknowledged | resolved
+    status: Mapped[str] = mapped_column(String(16))
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(32))
+    # The priority whose severity was last applied: a severity set by hand in Slack stays
+    # until PagerDuty's priority changes again.
+    applied_priority: Mapped[str | None] = mapped_column(String(32))
+    html_url: Mapped[str | None] = mapped_column(String(500))
+    incident_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    assignees: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    # When the channel was told of the acknowledgement (told once).
+    acknowledged_told_at: Mapped[datetime | None]
+    conference_url: Mapped[str | None] = mapped_column(String(500))
+    conference_number: Mapped[str | None] = mapped_column(String(100))
+    last_event_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+
+class PagerDutyEscalation(Base):
+    """A page sent to a service's on-call through the Events API (one per incident and
+    service: the dedup key makes PagerDuty page once however often it is asked)."""
+
+    __tablename__ = "pagerduty_escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    service: Mapped[str] = mapped_column(String(200))
+    dedup_key: Mapped[str] = mapped_column(String(255), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    paged_by: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime]
+    paged_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("uq_pagerduty_escalations_incident_service", "incident_id", "service", unique=True),
+    )
+
+
+class JiraIssue(Base):
+    """A Jira issue made for an incident's customer impact (key set once it exists)."""
+
+    __tablename__ = "jira_issues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    issue_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    url: Mapped[str | None] = mapped_column(String(500))
+    requested_by: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime]
+    created_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None]
+    released_version: Mapped[str | None] = mapped_column(String(200))
+    released_at: Mapped[datetime | None]

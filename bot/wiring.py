@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from bot.services import cadence, report_confirmation, sla
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
+from bot.services.oncall.install import install as install_oncall
 from bot.slack.notifier import Notifier
 
 INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
@@ -24,6 +25,7 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     cadence.install,
     impact.install,
     sla.install,
+    install_oncall,
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, events, home, impact, incidents, liaison, reports, sla
+from handlers import cadence, events, home, impact, incidents, liaison, oncall, reports, sla
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -19,6 +19,7 @@ REGISTRARS = (
     cadence.register,
     impact.register,
     sla.register,
+    oncall.register,
     home.register,
 )
 

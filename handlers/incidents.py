@@ -12,6 +12,7 @@ from bot.runtime import Runtime
 from bot.services import incident_titles, incidents
 from bot.slack.client import SlackDeliveryError
 from bot.slack.mentions import to_plain_text
+from handlers import oncall
 from handlers.commands import CommandCall, CommandRouter
 
 log = logging.getLogger(__name__)
@@ -76,14 +77,14 @@ def handle_declare(call: CommandCall) -> None:
 
 def handle_status(call: CommandCall) -> None:
     incident = incidents.for_channel(call.rt, call.channel_id)
-    call.reply(
-        call.rt.renderer.render(
-            "incidents/status.j2",
-            incident=incident,
-            age=_age(call, incident),
-            public_title=incident_titles.customer_title(call.rt.renderer, incident),
-        )
+    text = call.rt.renderer.render(
+        "incidents/status.j2",
+        incident=incident,
+        age=_age(call, incident),
+        public_title=incident_titles.customer_title(call.rt.renderer, incident),
     )
+    extra = oncall.status_lines(call.rt, incident.id)
+    call.reply(f"{text}\n{extra}" if extra else text)
 
 
 def handle_title(call: CommandCall) -> None:

@@ -26,6 +26,7 @@ from bot.durations import format_duration
 from bot.errors import FieldErrors, InvalidTransition, NotFound
 from bot.inbound import CleanText, OptionalCleanText, RowId
 from bot.jobs import Job, JobKind, Payload
+from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, Report, ReportFeature, StatusUpdate
 from bot.rendering import Mrkdwn
 from bot.runtime import Runtime
@@ -295,6 +296,12 @@ def _post_update(
             due_at=now,
             now=now,
             incident_id=incident.id,
+        )
+        rt.hooks.emit(
+            session,
+            LifecycleEvent(
+                Lifecycle.update_posted, incident, now, actor=actor, status_update_id=update.id
+            ),
         )
         posted = PostedUpdate(
             id=update.id,

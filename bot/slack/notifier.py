@@ -155,6 +155,23 @@ class Notifier:
             if exc.error != "already_in_channel":
                 raise
 
+    def create_channel(self, name: str) -> str:
+        """Create a public channel (the bot is its first member); its id."""
+        return str(self._call("conversations.create", name=name)["channel"]["id"])
+
+    def user_id_by_email(self, email: str) -> str | None:
+        """The Slack user with this email, or None when nobody has it."""
+        try:
+            data = self._call("users.lookupByEmail", email=email)
+        except SlackDeliveryError as exc:
+            if exc.error == "users_not_found":
+                return None
+            raise
+        return str(data["user"]["id"])
+
+    def add_bookmark(self, channel: str, title: str, link: str) -> None:
+        self._call("bookmarks.add", channel_id=channel, title=title[:100], type="link", link=link)
+
     def set_topic(self, channel: str, topic: str) -> None:
         self._call("conversations.setTopic", channel=channel, topic=topic[:250])
 
