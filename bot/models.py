@@ -352,5 +352,7 @@ class JiraIssue(Base):
     created_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(100))
     resolved_at: Mapped[datetime | None]
+    # Fix versions as Jira last named them, to match a later jira:version_released.
+    fix_versions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     released_version: Mapped[str | None] = mapped_column(String(200))
     released_at: Mapped[datetime | None]

@@ -14,6 +14,7 @@ from typing import cast
 from bot.jobs.outbox import OutboxNotifier
 from bot.runtime import Runtime
 from bot.services import cadence, report_confirmation, sla
+from bot.services.backlog.install import install as install_backlog
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
 from bot.services.oncall.install import install as install_oncall
@@ -26,6 +27,7 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     impact.install,
     sla.install,
     install_oncall,
+    install_backlog,
 )
 
 

@@ -1,4 +1,5 @@
-"""``/liaison escalate``: page a PagerDuty service's on-call for this channel's incident."""
+"""``/liaison escalate``: page a PagerDuty service's on-call for this channel's incident;
+``/liaison jira``: put the incident's customer impact in the engineers' backlog."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from slack_bolt import App
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.services import incidents
+from bot.services.backlog import issues
 from bot.services.oncall import escalate
 from bot.services.oncall.messages import status_context
 from handlers.commands import CommandCall, CommandRouter
@@ -18,6 +20,32 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         handle_escalate,
         usage="escalate [service] [note]",
         summary="Page a service's on-call through PagerDuty with the customer impact.",
+    )
+    commands.add(
+        "jira",
+        handle_jira,
+        usage="jira [new]",
+        summary="Create a Jira issue with this incident's customer impact.",
+    )
+
+
+def handle_jira(call: CommandCall) -> None:
+    incident = incidents.for_channel(call.rt, call.channel_id)
+    again = call.args.strip().lower() == "new"
+    request = issues.request_issue(
+        call.rt, incident_id=incident.id, actor=call.user_id, again=again
+    )
+    renderer = call.rt.renderer
+    if request.created:
+        call.reply(renderer.render("backlog/issue_requested.j2", incident_id=incident.id))
+        return
+    call.reply(
+        renderer.render(
+            "backlog/issue_exists.j2",
+            incident_id=incident.id,
+            key=request.existing_key,
+            url=request.existing_url,
+        )
     )
 
 

@@ -93,6 +93,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=True),
         sa.Column("resolution", sa.String(length=100), nullable=True),
         sa.Column("resolved_at", sa.DateTime(), nullable=True),
+        sa.Column("fix_versions", sa.JSON(), nullable=False),
         sa.Column("released_version", sa.String(length=200), nullable=True),
         sa.Column("released_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(

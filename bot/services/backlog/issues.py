@@ -1,0 +1,124 @@
+"""``/liaison jira``: a Jira issue carrying the incident's customer impact.
+
+The request is a row written with its job; the job creates the issue (description in
+Atlassian Document Format: totals, leading segments, VIPs, sample reports, ticket links,
+the incident channel), stores its key and link, and posts the link in the channel. An
+incident that already has an issue asks before a second is made (``/liaison jira new``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from bot import jobs
+from bot.errors import InvalidInput, NotFound
+from bot.integrations.jira import adf
+from bot.integrations.jira.client import JiraClient
+from bot.jobs import Job, Outcome
+from bot.models import Incident, JiraIssue
+from bot.runtime import Runtime
+from bot.services.backlog.kinds import CREATE, CreatePayload
+from bot.services.oncall.facts import ImpactFacts, impact_facts
+from bot.services.oncall.kinds import NOTICE, Notice
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    incident_id: int
+    created: bool  # False: an issue exists (or is being made) and nothing was requested
+    existing_key: str | None = None
+    existing_url: str | None = None
+
+
+def request_issue(rt: Runtime, *, incident_id: int, actor: str, again: bool) -> IssueRequest:
+    if not rt.settings.jira_enabled:
+        raise InvalidInput(
+            "Jira is not set up: the operator sets JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN "
+            "and JIRA_PROJECT."
+        )
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        incident = session.get(Incident, incident_id, with_for_update=True)
+        if incident is None:
+            raise NotFound(f"Incident #{incident_id} does not exist.")
+        existing = session.scalars(
+            select(JiraIssue).where(JiraIssue.incident_id == incident_id).order_by(JiraIssue.id)
+        ).first()
+        if existing is not None and not again:
+            return IssueRequest(incident_id, False, existing.issue_key, existing.url)
+        row = JiraIssue(incident_id=incident_id, requested_by=actor, requested_at=now)
+        session.add(row)
+        session.flush()
+        jobs.schedule(
+            session, CREATE, CreatePayload(jira_issue_id=row.id), key=str(row.id),
+            due_at=now, now=now, incident_id=incident_id,
+        )  # fmt: skip
+    rt.wake()
+    return IssueRequest(incident_id, True)
+
+
+def describe(facts: ImpactFacts, channel_url: str | None) -> dict[str, Any]:
+    """The issue description: the customer impact as engineers planning a fix read it."""
+    totals = (
+        f"{facts.reports} customer report{'s' if facts.reports != 1 else ''} from "
+        f"{facts.customers} customer{'s' if facts.customers != 1 else ''}; severity "
+        f"{facts.severity}."
+    )
+    segments = facts.leading_segments
+    return adf.document(
+        adf.heading("Customer impact"),
+        adf.paragraph(totals),
+        adf.paragraph("Leading segments: ", ", ".join(segments)) if segments else None,
+        adf.paragraph("VIP customers: ", ", ".join(facts.vips)) if facts.vips else None,
+        adf.heading("Sample reports") if facts.samples else None,
+        adf.bullets(facts.samples) if facts.samples else None,
+        adf.heading("Tickets") if facts.tickets else None,
+        adf.bullets(adf.text(ref, href=url) for ref, url in facts.tickets)
+        if facts.tickets
+        else None,
+        adf.paragraph(
+            "Incident channel: ",
+            adf.text(f"#{facts.channel_name or facts.channel_id}", href=channel_url),
+        )
+        if facts.channel_id
+        else None,
+        adf.paragraph(f"Liaison incident #{facts.incident_id}."),
+    )
+
+
+def create_issue(rt: Runtime, client: JiraClient, job: Job[CreatePayload]) -> Outcome:
+    settings = rt.settings
+    with rt.sessions() as session:
+        row = session.get(JiraIssue, job.payload.jira_issue_id)
+        incident = session.get(Incident, job.incident_id) if job.incident_id else None
+        if row is None or incident is None or row.issue_key:
+            return Outcome.obsolete
+        facts = impact_facts(session, incident)
+    channel_url = (
+        f"https://slack.com/app_redirect?channel={facts.channel_id}" if facts.channel_id else None
+    )
+    fields: dict[str, Any] = {
+        "project": {"key": settings.jira_project},
+        "issuetype": {"name": settings.jira_issue_type},
+        "summary": f"Customer impact: {facts.title} (incident #{facts.incident_id})"[:255],
+        "description": describe(facts, channel_url),
+        "labels": [*settings.jira_labels, f"liaison-incident-{facts.incident_id}"],
+    }
+    if settings.jira_customers_field:
+        fields[settings.jira_customers_field] = facts.customers
+    created = client.create_issue(fields)
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        stored = session.get(JiraIssue, job.payload.jira_issue_id)
+        if stored is not None:
+            stored.issue_key, stored.url, stored.created_at = created.key, created.url, now
+        context = {"key": created.key, "url": created.url}
+        jobs.schedule(
+            session, NOTICE, Notice(template="backlog/issue_created.j2", context=context),
+            key=f"jira:{created.key}", due_at=now, now=now, incident_id=job.incident_id,
+        )  # fmt: skip
+    rt.wake()
+    return Outcome.sent
