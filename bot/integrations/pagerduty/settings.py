@@ -70,7 +70,7 @@ class PagerDutySettings(BaseSettings):
 
     @field_validator("pagerduty_priority_severities")
     @classmethod
-    def _known_severities(cls, value: dict[str, str]) -> dict[str, str]:
+    def _pagerduty_severities_are_known(cls, value: dict[str, str]) -> dict[str, str]:
         bad = [f"{k}={v}" for k, v in value.items() if not _SEVERITY.match(v.lower())]
         if bad:
             raise ValueError(f"{', '.join(bad)}: severities are sev1..sev4")
@@ -78,14 +78,14 @@ class PagerDutySettings(BaseSettings):
 
     @field_validator("pagerduty_default_severity")
     @classmethod
-    def _known_default(cls, value: str) -> str:
+    def _pagerduty_default_is_known(cls, value: str) -> str:
         if not _SEVERITY.match(value.lower()):
             raise ValueError(f"{value!r} is not a severity (sev1..sev4)")
         return value.lower()
 
     @field_validator("pagerduty_channel_name", "conference_bridge_url")
     @classmethod
-    def _known_fields(cls, value: str) -> str:
+    def _pagerduty_templates_use_known_fields(cls, value: str) -> str:
         try:
             value.format(number=1, title="t")
         except (KeyError, IndexError, ValueError) as exc:
