@@ -116,3 +116,14 @@ class SlaIds(StrEnum):
 
 class HomeIds(StrEnum):
     ticket_menu = "home.ticket_menu"
+
+
+# --- On-call and backlog -----------------------------------------------------------------
+
+
+class OnCallActions(StrEnum):
+    """Buttons on the full impact summary: page a service's on-call, file a Jira issue."""
+
+    escalate = "oncall.escalate"
+    jira = "backlog.create_issue"
+    block = "oncall.actions"

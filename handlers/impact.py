@@ -19,6 +19,7 @@ from bot.services.impact import periodic, summary
 from bot.slack.blocks import fit_blocks, section
 from bot.slack.client import SlackDeliveryError
 from bot.slack.impact_blocks import SlackMessage, full_summary_message, parse_hint_value
+from bot.slack.oncall_blocks import summary_actions
 from handlers.boundary import read_press
 from handlers.commands import CommandCall, CommandRouter
 from handlers.failures import describe_failure
@@ -131,5 +132,6 @@ def _incident(call: CommandCall, number: int | None) -> incidents.IncidentSnapsh
 def _full(rt: Runtime, incident_id: int) -> SlackMessage:
     shown = rt.settings.impact_segments_shown
     return full_summary_message(
-        summary.summarize(rt, incident_id), rt.renderer, segments_shown=shown
-    )
+        summary.summarize(rt, incident_id), rt.renderer, segments_shown=shown,
+        extra_actions=summary_actions(rt.settings, incident_id),
+    )  # fmt: skip

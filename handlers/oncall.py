@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
 
-from bot.errors import InvalidInput
+from slack_bolt import Ack, App, Respond
+
+from bot.errors import InvalidInput, LiaisonError
+from bot.ids import OnCallActions
 from bot.runtime import Runtime
 from bot.services import incidents
 from bot.services.backlog import issues
 from bot.services.oncall import escalate
 from bot.services.oncall.messages import status_context
+from bot.slack.oncall_blocks import parse_escalate_value
+from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
 
 
@@ -28,6 +33,52 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         summary="Create a Jira issue with this incident's customer impact.",
     )
 
+    def handle_escalate_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        escalate_from_summary(rt, body, respond)
+
+    def handle_jira_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        jira_from_summary(rt, body, respond)
+
+    app.action(OnCallActions.escalate)(handle_escalate_button)
+    app.action(OnCallActions.jira)(handle_jira_button)
+
+
+def escalate_from_summary(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+    """The summary's page button: the same path as ``/liaison escalate <service>``."""
+    press = read_press(rt, body, respond)
+    if press is None:
+        return
+    parsed = parse_escalate_value(press.action.value)
+    if parsed is None:
+        tell(respond, ":warning: This button is from an old message; use `/liaison escalate`.")
+        return
+    incident_id, service = parsed
+    try:
+        result = escalate.escalate(
+            rt, incident_id=incident_id, service=service, note=None, actor=press.user.id
+        )
+    except LiaisonError as exc:
+        tell(respond, f":warning: {exc.message}")
+        return
+    tell(respond, _escalation_text(rt, result))
+
+
+def jira_from_summary(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+    press = read_press(rt, body, respond)
+    if press is None:
+        return
+    try:
+        incident_id = press.row_id()
+        request = issues.request_issue(
+            rt, incident_id=incident_id, actor=press.user.id, again=False
+        )
+    except LiaisonError as exc:
+        tell(respond, f":warning: {exc.message}")
+        return
+    tell(respond, _jira_text(rt, request))
+
 
 def handle_jira(call: CommandCall) -> None:
     incident = incidents.for_channel(call.rt, call.channel_id)
@@ -35,17 +86,17 @@ def handle_jira(call: CommandCall) -> None:
     request = issues.request_issue(
         call.rt, incident_id=incident.id, actor=call.user_id, again=again
     )
-    renderer = call.rt.renderer
+    call.reply(_jira_text(call.rt, request))
+
+
+def _jira_text(rt: Runtime, request: issues.IssueRequest) -> str:
     if request.created:
-        call.reply(renderer.render("backlog/issue_requested.j2", incident_id=incident.id))
-        return
-    call.reply(
-        renderer.render(
-            "backlog/issue_exists.j2",
-            incident_id=incident.id,
-            key=request.existing_key,
-            url=request.existing_url,
-        )
+        return rt.renderer.render("backlog/issue_requested.j2", incident_id=request.incident_id)
+    return rt.renderer.render(
+        "backlog/issue_exists.j2",
+        incident_id=request.incident_id,
+        key=request.existing_key,
+        url=request.existing_url,
     )
 
 
@@ -59,23 +110,23 @@ def handle_escalate(call: CommandCall) -> None:
     result = escalate.escalate(
         call.rt, incident_id=incident.id, service=service, note=note, actor=call.user_id
     )
-    renderer = call.rt.renderer
+    call.reply(_escalation_text(call.rt, result))
+
+
+def _escalation_text(rt: Runtime, result: escalate.Escalation) -> str:
     if result.created:
-        call.reply(
-            renderer.render(
-                "oncall/escalation_requested.j2", service=result.service, incident_id=incident.id
-            )
-        )
-        return
-    call.reply(
-        renderer.render(
-            "oncall/escalation_exists.j2",
+        return rt.renderer.render(
+            "oncall/escalation_requested.j2",
             service=result.service,
-            incident_id=incident.id,
-            paged_by=result.paged_by,
-            paged_at=result.paged_at,
-            acknowledged_by=result.acknowledged_by,
+            incident_id=result.incident_id,
         )
+    return rt.renderer.render(
+        "oncall/escalation_exists.j2",
+        service=result.service,
+        incident_id=result.incident_id,
+        paged_by=result.paged_by,
+        paged_at=result.paged_at,
+        acknowledged_by=result.acknowledged_by,
     )
 
 

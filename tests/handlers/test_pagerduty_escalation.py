@@ -140,3 +140,53 @@ def test_a_rate_limited_update_is_retried_after_the_delay_pagerduty_asked_for(
     assert incident.status_updates == []
     harness.advance(timedelta(seconds=61))
     assert incident.status_updates == ["Cause found."]
+
+
+@sqlite_only
+def test_the_full_summary_carries_the_page_and_jira_buttons_and_pressing_twice_pages_once(
+    app_factory, fake_pd: FakePagerDuty
+) -> None:
+    from bot.ids import OnCallActions
+    from bot.services.reports import ReportSubmission, attach
+
+    harness = pagerduty_app(
+        app_factory, fake_pd, jira_url="http://jira.invalid", jira_email="a@example.com",
+        jira_api_token="t", jira_project="OPS",
+    )  # fmt: skip
+    harness.channel_created("CINC", "inc-sev2-checkout")
+    attach(
+        harness.rt,
+        ReportSubmission(incident_id=1, customer_name="Acme", summary="Acme cannot pay"),
+        agent_id="UAGENT",
+    )
+    harness.command("impact", channel="CINC")
+    blocks = harness.fake.calls_to("response_url")[-1].params.get("blocks") or []
+    buttons = [
+        element
+        for block in blocks
+        if block.get("block_id") == OnCallActions.block
+        for element in block["elements"]
+    ]
+    assert [b["text"]["text"] for b in buttons] == ["Page checkout on-call", "Create Jira issue"]
+    page_value = buttons[0]["value"]
+    for stamp in ("1.1", "2.2"):
+        harness.block_action(
+            OnCallActions.escalate, value=page_value, channel="CINC",
+            message={"ts": "111.1"}, extra={"action_ts": stamp},
+        )  # fmt: skip
+    assert len(fake_pd.calls_to("POST", "/v2/enqueue")) == 1
+    assert "was already paged" in harness.last_reply()
+
+
+@sqlite_only
+def test_the_conference_bridge_setting_reaches_channels_opened_by_hand(app_factory) -> None:
+    from tests.handlers.liaison_helpers import liaison_app
+
+    harness = liaison_app(
+        app_factory, "UANA", conference_bridge_url="https://meet.example.com/inc-{number}"
+    )
+    harness.channel_created("CINC", "inc-sev2-checkout")
+    assert harness.fake.bookmarks["CINC"][0]["link"] == "https://meet.example.com/inc-1"
+    assert any("Conference bridge" in t for t in _texts(harness, "CINC"))
+    harness.command("status", channel="CINC")
+    assert "https://meet.example.com/inc-1" in harness.last_reply()

@@ -32,7 +32,7 @@ class ConferenceBridge(_Loose):
 class IncidentData(_Loose):
     """The incident object a v3 incident event carries in ``event.data``."""
 
-    id: str = Field(min_length=1, max_length=64)
+    id: str = Field(min_length=1, max_length=32)  # it is the jobs' target (32 characters)
     type: str = "incident"
     number: int | None = None
     title: str = ""

@@ -9,7 +9,7 @@ from bot.integrations.pagerduty.client import PagerDutyClient
 from bot.lifecycle import Lifecycle
 from bot.runtime import Runtime
 from bot.services.oncall import escalate, messages, sync, updates_out
-from bot.services.oncall.kinds import ANNOUNCE, NOTICE, PAGE, RESOLVE, SYNC, UPDATE
+from bot.services.oncall.kinds import ANNOUNCE, BRIDGE, NOTICE, PAGE, RESOLVE, SYNC, UPDATE
 
 
 def enabled(rt: Runtime) -> bool:
@@ -22,9 +22,12 @@ def enabled(rt: Runtime) -> bool:
 
 
 def install(rt: Runtime) -> None:
+    settings = rt.settings
+    if settings.conference_bridge_url:
+        rt.hooks.subscribe(Lifecycle.opened, partial(messages.schedule_bridge, rt))
+        rt.dispatcher.declare(BRIDGE, partial(messages.post_bridge, rt))
     if not enabled(rt):
         return
-    settings = rt.settings
     client = PagerDutyClient.from_settings(settings)
     api = settings.pagerduty_api_enabled
     directory = messages.ResponderDirectory(rt, client.user_email if api else None)

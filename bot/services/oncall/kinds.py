@@ -43,3 +43,5 @@ PAGE: JobKind[NoPayload] = JobKind(
 UPDATE: JobKind[UpdatePayload] = JobKind("pagerduty.update", UpdatePayload)
 # Resolve the linked PagerDuty incident (target: its id); resolving twice is harmless.
 RESOLVE: JobKind[NoPayload] = JobKind("pagerduty.resolve", NoPayload, repeat_safe=True)
+# Bookmark and post CONFERENCE_BRIDGE_URL in a new incident's channel (one per incident).
+BRIDGE: JobKind[NoPayload] = JobKind("oncall.bridge", NoPayload)

@@ -93,6 +93,41 @@ def announce(rt: Runtime, directory: ResponderDirectory, job: Job[Any]) -> Outco
     return Outcome.sent
 
 
+def schedule_bridge(rt: Runtime, session: Any, event: Any) -> None:
+    """Lifecycle ``opened``: the bridge of CONFERENCE_BRIDGE_URL for the new incident."""
+    from bot import jobs
+    from bot.services.oncall.kinds import BRIDGE
+
+    jobs.schedule(
+        session, BRIDGE, key=str(event.incident.id), due_at=event.now, now=event.now,
+        incident_id=event.incident.id,
+    )  # fmt: skip
+
+
+def post_bridge(rt: Runtime, job: Job[Any]) -> Outcome:
+    """Bookmark the bridge and say it in the channel; a PagerDuty incident's own details
+    message does both (with PagerDuty's bridge when it has one)."""
+    with rt.sessions() as session:
+        incident = session.get(Incident, job.incident_id) if job.incident_id else None
+        if incident is None or not incident.channel_id:
+            return Outcome.obsolete
+        origin = session.scalars(
+            select(PagerDutyIncident.id).where(
+                PagerDutyIncident.incident_id == incident.id, PagerDutyIncident.role == "origin"
+            )
+        ).first()
+        if origin is not None:
+            return Outcome.obsolete
+        bridge = bridge_for(rt, None, incident.id)
+        channel = incident.channel_id
+    if not bridge.url:
+        return Outcome.obsolete
+    if not job.reclaimed:
+        rt.notifier.add_bookmark(channel, "Conference bridge", bridge.url)
+    rt.notifier.post(channel, rt.renderer.render("oncall/bridge.j2", bridge=bridge))
+    return Outcome.sent
+
+
 def post_notice(rt: Runtime, job: Job[Notice]) -> Outcome:
     with rt.sessions() as session:
         incident = session.get(Incident, job.incident_id) if job.incident_id else None
