@@ -112,6 +112,15 @@ def main() -> int:
         answers: list[float] = []
         with LocalServer(liaison.wsgi()) as server:
             url = server.url.rstrip("/") + "/webhooks/pagerduty"
+            channel_at: dict[str, float] = {}
+            liaison_at: dict[str, float] = {}
+            watcher = threading.Thread(
+                target=_watch,
+                args=(liaison.rt.sessions, posted, args.incidents, channel_at, liaison_at),
+                kwargs={"deadline": args.seconds + 600},
+                daemon=True,
+            )
+            watcher.start()
             start = time.perf_counter()
             gap = args.seconds / max(1, args.incidents)
             for n, incident in enumerate(incidents):
@@ -136,7 +145,7 @@ def main() -> int:
                     response.read()
                 answers.append(time.perf_counter() - sent)
                 posted[incident.id] = sent
-            channel_at, liaison_at = _watch(liaison.rt.sessions, posted, deadline=600)
+            watcher.join()
             waker.stop()
         executor.shutdown(wait=True)
 
@@ -153,12 +162,18 @@ def main() -> int:
     return 0
 
 
-def _watch(sessions, posted: dict[str, float], *, deadline: float):  # type: ignore[no-untyped-def]
-    """Poll until every incident has its channel and its liaison (or the deadline)."""
-    channel_at: dict[str, float] = {}
-    liaison_at: dict[str, float] = {}
+def _watch(  # type: ignore[no-untyped-def]
+    sessions,
+    posted: dict[str, float],
+    expected: int,
+    channel_at: dict[str, float],
+    liaison_at: dict[str, float],
+    *,
+    deadline: float,
+) -> None:
+    """Poll, while the storm is posted, until every incident has its channel and liaison."""
     give_up = time.perf_counter() + deadline
-    while time.perf_counter() < give_up and len(liaison_at) < len(posted):
+    while time.perf_counter() < give_up and len(liaison_at) < expected:
         with sessions() as session:
             rows = session.execute(
                 select(PagerDutyIncident.external_id, PagerDutyIncident.incident_id)
@@ -171,7 +186,6 @@ def _watch(sessions, posted: dict[str, float], *, deadline: float):  # type: ign
                 if incident_id in assigned:
                     liaison_at.setdefault(external_id, now)
         time.sleep(0.05)  # polling interval of the measurement, not of the app
-    return channel_at, liaison_at
 
 
 def _summary(values: list[float]) -> str:
