@@ -126,5 +126,10 @@ def test_a_rejected_token_is_recorded_as_a_permanent_failure(
     from bot.models import Reminder
 
     with harness.session() as session:
-        job = session.scalars(select(Reminder).where(Reminder.kind == "jira.create_issue")).one()
+        job = session.scalars(select(Reminder).where(Reminder.kind == "jira.create_issue")).first()
     assert job.status == "failed" and "HTTP 401" in (job.last_error or "")
+    told = [m.get("text", "") for m in harness.fake.messages("CINC")]
+    assert any("could not be created" in t and "HTTP 401" in t for t in told)
+    harness.command("jira", channel="CINC")
+    assert "Creating a Jira issue" in harness.last_reply()  # tried again, not "already has"
+    assert len(fake_jira.calls_to("POST", "/rest/api/3/issue")) == 2

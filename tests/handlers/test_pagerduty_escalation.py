@@ -190,3 +190,18 @@ def test_the_conference_bridge_setting_reaches_channels_opened_by_hand(app_facto
     assert any("Conference bridge" in t for t in _texts(harness, "CINC"))
     harness.command("status", channel="CINC")
     assert "https://meet.example.com/inc-1" in harness.last_reply()
+
+
+@sqlite_only
+def test_a_refused_page_is_told_in_the_channel_and_can_be_tried_again(
+    app_factory, fake_pd: FakePagerDuty
+) -> None:
+    harness = pagerduty_app(app_factory, fake_pd, pagerduty_routing_keys={"checkout": "WRONG"})
+    harness.channel_created("CINC", "inc-sev2-checkout")
+    harness.command("escalate checkout", channel="CINC")
+    assert fake_pd.pages() == []
+    failed = [t for t in _texts(harness, "CINC") if "did not go through" in t]
+    assert len(failed) == 1 and "Invalid routing key" in failed[0]
+    harness.command("escalate checkout", channel="CINC")
+    assert "Paging the on-call" in harness.last_reply()
+    assert len(fake_pd.calls_to("POST", "/v2/enqueue")) == 2

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot import jobs
 from bot.errors import InvalidInput, NotFound
+from bot.integrations.http import IntegrationError
 from bot.integrations.jira import adf
 from bot.integrations.jira.client import JiraClient
 from bot.jobs import Job, Outcome
@@ -52,9 +53,11 @@ def request_issue(rt: Runtime, *, incident_id: int, actor: str, again: bool) -> 
         row = JiraIssue(incident_id=incident_id, requested_by=actor, requested_at=now)
         session.add(row)
         session.flush()
+        # No key: the row is the request (a failed one is removed, and on SQLite its id
+        # may come back for the next request).
         jobs.schedule(
-            session, CREATE, CreatePayload(jira_issue_id=row.id), key=str(row.id),
-            due_at=now, now=now, incident_id=incident_id,
+            session, CREATE, CreatePayload(jira_issue_id=row.id), due_at=now, now=now,
+            incident_id=incident_id,
         )  # fmt: skip
     rt.wake()
     return IssueRequest(incident_id, True)
@@ -109,7 +112,12 @@ def create_issue(rt: Runtime, client: JiraClient, job: Job[CreatePayload]) -> Ou
     }
     if settings.jira_customers_field:
         fields[settings.jira_customers_field] = facts.customers
-    created = client.create_issue(fields)
+    try:
+        created = client.create_issue(fields)
+    except IntegrationError as exc:
+        if exc.permanent or job.last_attempt:
+            _tell_failed(rt, job, reason=str(exc))
+        raise
     now = rt.clock.now()
     with rt.sessions.begin() as session:
         stored = session.get(JiraIssue, job.payload.jira_issue_id)
@@ -122,3 +130,20 @@ def create_issue(rt: Runtime, client: JiraClient, job: Job[CreatePayload]) -> Ou
         )  # fmt: skip
     rt.wake()
     return Outcome.sent
+
+
+def _tell_failed(rt: Runtime, job: Job[CreatePayload], *, reason: str) -> None:
+    """No issue was made: say so in the channel, and let ``/liaison jira`` try again."""
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        row = session.get(JiraIssue, job.payload.jira_issue_id)
+        actor = row.requested_by if row is not None else None
+        if row is not None and row.issue_key is None:
+            session.delete(row)
+        jobs.schedule(
+            session, NOTICE,
+            Notice(template="backlog/issue_failed.j2",
+                   context={"actor": actor, "reason": reason[:300]}),
+            key=f"jira-failed:{job.id}", due_at=now, now=now, incident_id=job.incident_id,
+        )  # fmt: skip
+    rt.wake()

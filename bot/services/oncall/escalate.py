@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import jobs
 from bot.errors import InvalidInput, NotFound
+from bot.integrations.http import IntegrationError
 from bot.integrations.pagerduty.client import Page, PagerDutyClient
 from bot.jobs import Job, Outcome
 from bot.models import Incident, PagerDutyEscalation
@@ -94,10 +95,11 @@ def escalate(
             )
             session.add(row)
             session.flush()
+            # No key: the escalation row is what is unique (a failed page's row is removed,
+            # and on SQLite its id may come back for the next press).
             jobs.schedule(
-                session, PAGE, key=str(row.id), due_at=now, now=now,
-                incident_id=incident_id, target=str(row.id),
-            )  # fmt: skip
+                session, PAGE, due_at=now, now=now, incident_id=incident_id, target=str(row.id)
+            )
             view = _view(row, created=True)
     except IntegrityError:  # pressed twice at once: the other press made the escalation
         with rt.sessions() as session:
@@ -124,16 +126,21 @@ def page(rt: Runtime, client: PagerDutyClient, job: Job[Any]) -> Outcome:
         service, note, actor, key = row.service, row.note, row.paged_by, row.dedup_key
     if routing_key is None:
         return Outcome.obsolete  # the service was removed from the settings meanwhile
-    client.trigger(
-        Page(
-            routing_key=routing_key,
-            dedup_key=key,
-            summary=summary,
-            source="Liaison",
-            severity=_SEVERITY_OF.get(facts.severity, "error"),
-            custom_details=details,
+    try:
+        client.trigger(
+            Page(
+                routing_key=routing_key,
+                dedup_key=key,
+                summary=summary,
+                source="Liaison",
+                severity=_SEVERITY_OF.get(facts.severity, "error"),
+                custom_details=details,
+            )
         )
-    )
+    except IntegrationError as exc:
+        if exc.permanent or job.last_attempt:  # nobody was paged: say so, never silently
+            _tell_failed(rt, job, service=service, actor=actor, reason=str(exc))
+        raise
     now = rt.clock.now()
     with rt.sessions.begin() as session:
         stored = session.get(PagerDutyEscalation, int(str(job.target)))
@@ -142,10 +149,24 @@ def page(rt: Runtime, client: PagerDutyClient, job: Job[Any]) -> Outcome:
         context = {"actor": actor, "service": service, "note": note}
         jobs.schedule(
             session, NOTICE, Notice(template="oncall/paged.j2", context=context),
-            key=f"paged:{job.target}", due_at=now, now=now, incident_id=job.incident_id,
+            key=f"paged:{job.id}", due_at=now, now=now, incident_id=job.incident_id,
         )  # fmt: skip
     rt.wake()
     return Outcome.sent
+
+
+def _tell_failed(rt: Runtime, job: Job[Any], *, service: str, actor: str, reason: str) -> None:
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        stored = session.get(PagerDutyEscalation, int(str(job.target)))
+        if stored is not None:  # a later press may page again
+            session.delete(stored)
+        context = {"actor": actor, "service": service, "reason": reason[:300]}
+        jobs.schedule(
+            session, NOTICE, Notice(template="oncall/page_failed.j2", context=context),
+            key=f"page-failed:{job.id}", due_at=now, now=now, incident_id=job.incident_id,
+        )  # fmt: skip
+    rt.wake()
 
 
 def _existing(session: Any, incident_id: int, service: str) -> PagerDutyEscalation | None:
