@@ -345,6 +345,8 @@ class JiraIssue(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # impact: the customer impact for the fix; pir: the post-incident report's ticket.
+    purpose: Mapped[str] = mapped_column(String(16), default="impact")
     issue_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     url: Mapped[str | None] = mapped_column(String(500))
     requested_by: Mapped[str] = mapped_column(String(32))

@@ -29,8 +29,9 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
     commands.add(
         "jira",
         handle_jira,
-        usage="jira [new]",
-        summary="Create a Jira issue with this incident's customer impact.",
+        usage="jira [new|pir]",
+        summary="Create a Jira issue with this incident's customer impact (`pir`: the "
+        "post-incident report's ticket with its facts).",
     )
 
     def handle_escalate_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -82,21 +83,32 @@ def jira_from_summary(rt: Runtime, body: dict[str, Any], respond: Respond) -> No
 
 def handle_jira(call: CommandCall) -> None:
     incident = incidents.for_channel(call.rt, call.channel_id)
-    again = call.args.strip().lower() == "new"
+    word = call.args.strip().lower()
+    if word not in ("", "new", "pir"):
+        raise InvalidInput("Use `/liaison jira`, `/liaison jira new` or `/liaison jira pir`.")
     request = issues.request_issue(
-        call.rt, incident_id=incident.id, actor=call.user_id, again=again
+        call.rt,
+        incident_id=incident.id,
+        actor=call.user_id,
+        again=word == "new",
+        purpose="pir" if word == "pir" else "impact",
     )
     call.reply(_jira_text(call.rt, request))
 
 
 def _jira_text(rt: Runtime, request: issues.IssueRequest) -> str:
     if request.created:
-        return rt.renderer.render("backlog/issue_requested.j2", incident_id=request.incident_id)
+        return rt.renderer.render(
+            "backlog/issue_requested.j2",
+            incident_id=request.incident_id,
+            pir=request.purpose == "pir",
+        )
     return rt.renderer.render(
         "backlog/issue_exists.j2",
         incident_id=request.incident_id,
         key=request.existing_key,
         url=request.existing_url,
+        pir=request.purpose == "pir",
     )
 
 

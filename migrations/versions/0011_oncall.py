@@ -86,6 +86,7 @@ def upgrade() -> None:
         "jira_issues",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
         sa.Column("issue_key", sa.String(length=64), nullable=True),
         sa.Column("url", sa.String(length=500), nullable=True),
         sa.Column("requested_by", sa.String(length=32), nullable=False),

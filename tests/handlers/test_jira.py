@@ -133,3 +133,23 @@ def test_a_rejected_token_is_recorded_as_a_permanent_failure(
     harness.command("jira", channel="CINC")
     assert "Creating a Jira issue" in harness.last_reply()  # tried again, not "already has"
     assert len(fake_jira.calls_to("POST", "/rest/api/3/issue")) == 2
+
+
+@sqlite_only
+def test_the_post_incident_report_ticket_carries_the_incidents_facts(
+    jira: Harness, fake_jira: FakeJira
+) -> None:
+    jira.command("resolve Rolled back the release", channel="CINC")
+    jira.command("jira pir", channel="CINC")
+    assert "post-incident report of incident #1" in jira.last_reply()
+    fields = fake_jira.issues["OPS-1"]
+    assert fields["issuetype"] == {"name": "Task"}
+    assert fields["summary"].startswith("Post-incident report:")
+    description = json.dumps(fields["description"])
+    assert "Rolled back the release" in description and "Customer reports: 2" in description
+    assert any(
+        "Post-incident report ticket" in m.get("text", "") for m in jira.fake.messages("CINC")
+    )
+    jira.command("jira pir", channel="CINC")
+    assert "already has a post-incident report ticket" in jira.last_reply()
+    assert _deliver(jira, webhook("jira:issue_updated", key="OPS-1", resolution="Done")) == 200

@@ -24,6 +24,8 @@ class JiraSettings(BaseSettings):
     jira_api_token: str = ""
     jira_project: str = ""
     jira_issue_type: str = "Bug"
+    # Issue type of the post-incident report ticket (`/liaison jira pir`).
+    jira_pir_issue_type: str = "Task"
     # Secret of the Jira admin webhook (X-Hub-Signature); empty: the webhook is refused.
     jira_webhook_secret: str = ""
     jira_labels: Annotated[list[str], NoDecode, BeforeValidator(_csv)] = [

@@ -27,7 +27,9 @@ def receive(rt: Runtime, delivery: Delivery) -> bool:
     with rt.sessions.begin() as session:
         if delivery.issue is not None:
             row = session.scalars(
-                select(JiraIssue).where(JiraIssue.issue_key == delivery.issue.key).with_for_update()
+                select(JiraIssue)
+                .where(JiraIssue.issue_key == delivery.issue.key, JiraIssue.purpose == "impact")
+                .with_for_update()
             ).one_or_none()
             if row is None:
                 return False
@@ -43,7 +45,9 @@ def receive(rt: Runtime, delivery: Delivery) -> bool:
         elif delivery.webhook_event == "jira:version_released" and delivery.version is not None:
             name = delivery.version.name
             for row in session.scalars(
-                select(JiraIssue).where(JiraIssue.released_at.is_(None)).with_for_update()
+                select(JiraIssue)
+                .where(JiraIssue.released_at.is_(None), JiraIssue.purpose == "impact")
+                .with_for_update()
             ).all():
                 if name in (row.fix_versions or []):
                     row.released_at, row.released_version = now, name
