@@ -88,9 +88,17 @@ def test_adf_drops_empty_nodes_and_links_text() -> None:
 
 def test_the_pagerduty_health_check_names_the_setting_to_fix(fake_pd: FakePagerDuty) -> None:
     good = PagerDutyClient.from_settings(
-        _settings(pagerduty_api_url=fake_pd.url, pagerduty_api_token=fake_pd.token)
+        _settings(
+            pagerduty_api_url=fake_pd.url,
+            pagerduty_api_token=fake_pd.token,
+            pagerduty_from_email="liaison@example.com",
+        )
     )
     assert good.check().health is Health.ok
+    no_from = PagerDutyClient.from_settings(
+        _settings(pagerduty_api_url=fake_pd.url, pagerduty_api_token=fake_pd.token)
+    ).check()
+    assert no_from.health is Health.failing and "PAGERDUTY_FROM_EMAIL" in no_from.detail
     bad = PagerDutyClient.from_settings(
         _settings(pagerduty_api_url=fake_pd.url, pagerduty_api_token="revoked")
     )

@@ -35,9 +35,12 @@ class Page:
 class PagerDutyClient:
     """Thread-safe; one per process, built from the settings by the capability's install."""
 
-    def __init__(self, rest: IntegrationClient, events: IntegrationClient) -> None:
+    def __init__(
+        self, rest: IntegrationClient, events: IntegrationClient, *, from_email: str = ""
+    ) -> None:
         self._rest = rest
         self._events = events
+        self._from_email = from_email
 
     @classmethod
     def from_settings(cls, settings: PagerDutySettings) -> PagerDutyClient:
@@ -55,7 +58,7 @@ class PagerDutyClient:
                 system=f"{SYSTEM} Events", base_url=settings.pagerduty_events_url, headers={}
             )
         )
-        return cls(rest, events)
+        return cls(rest, events, from_email=settings.pagerduty_from_email)
 
     def close(self) -> None:
         self._rest.close()
@@ -132,4 +135,11 @@ class PagerDutyClient:
                 else ("check PAGERDUTY_API_URL")
             )
             return CheckResult(SYSTEM, Health.failing, f"{exc} — {hint}")
-        return CheckResult(SYSTEM, Health.ok, "API key accepted")
+        if not self._from_email:
+            return CheckResult(
+                SYSTEM,
+                Health.failing,
+                "API key accepted, but PAGERDUTY_FROM_EMAIL is not set: PagerDuty refuses "
+                "status updates, notes and resolutions without it",
+            )
+        return CheckResult(SYSTEM, Health.ok, f"API key accepted; writing as {self._from_email}")

@@ -4,26 +4,27 @@ notices the sync and escalation jobs schedule (acknowledged, resolved, paged...)
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot import jobs
 from bot.jobs import Job, Outcome
+from bot.lifecycle import LifecycleEvent
 from bot.models import Incident, PagerDutyIncident
 from bot.runtime import Runtime
-from bot.services.oncall.kinds import Notice
-
-log = logging.getLogger(__name__)
+from bot.services.oncall.kinds import BRIDGE, Notice
 
 
 class ResponderDirectory:
     """Who a PagerDuty user is in Slack: their email (PagerDuty REST) looked up in Slack."""
 
-    def __init__(self, rt: Runtime, user_email: Any) -> None:
+    def __init__(self, rt: Runtime, user_email: Callable[[str], str | None] | None) -> None:
         self._rt = rt
-        self._email = user_email  # Callable[[str], str | None], None without an API key
+        self._email = user_email  # None without an API key: nobody can be looked up
 
     def slack_ids(self, pagerduty_user_ids: list[str]) -> list[str]:
         found: list[str] = []
@@ -93,11 +94,8 @@ def announce(rt: Runtime, directory: ResponderDirectory, job: Job[Any]) -> Outco
     return Outcome.sent
 
 
-def schedule_bridge(rt: Runtime, session: Any, event: Any) -> None:
+def schedule_bridge(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
     """Lifecycle ``opened``: the bridge of CONFERENCE_BRIDGE_URL for the new incident."""
-    from bot import jobs
-    from bot.services.oncall.kinds import BRIDGE
-
     jobs.schedule(
         session, BRIDGE, key=str(event.incident.id), due_at=event.now, now=event.now,
         incident_id=event.incident.id,
