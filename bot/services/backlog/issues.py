@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot import jobs
 from bot.errors import InvalidInput, NotFound
@@ -110,7 +111,7 @@ class Timeline:
     resolution_note: str | None
 
 
-def _timeline(session: Any, incident: Incident) -> Timeline:
+def _timeline(session: Session, incident: Incident) -> Timeline:
     updates = session.scalar(
         select(func.count(StatusUpdate.id)).where(StatusUpdate.incident_id == incident.id)
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot import jobs
 from bot.errors import InvalidInput, NotFound
@@ -169,7 +170,7 @@ def _tell_failed(rt: Runtime, job: Job[Any], *, service: str, actor: str, reason
     rt.wake()
 
 
-def _existing(session: Any, incident_id: int, service: str) -> PagerDutyEscalation | None:
+def _existing(session: Session, incident_id: int, service: str) -> PagerDutyEscalation | None:
     return session.scalars(
         select(PagerDutyEscalation).where(
             PagerDutyEscalation.incident_id == incident_id,

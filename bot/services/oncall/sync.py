@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import jobs
 from bot.errors import InvalidTransition
@@ -241,7 +242,7 @@ def _notice(
     rt.wake()
 
 
-def _row(session: Any, external_id: str) -> PagerDutyIncident:
+def _row(session: Session, external_id: str) -> PagerDutyIncident:
     return session.scalars(
         select(PagerDutyIncident).where(PagerDutyIncident.external_id == external_id)
     ).one()
