@@ -35,7 +35,7 @@ from bot.runtime import Runtime
 from bot.scheduler import ReminderScheduler
 from bot.slack.auth import SlackUnreachable, check_bot_token
 from bot.slack.client import make_web_client
-from bot.slack.notifier import Notifier
+from bot.slack.notifier import SlackNotifier
 from bot.wiring import install_capabilities
 from handlers import register_all
 from handlers.authorization import StartupAuthorization, tokenless_copy
@@ -128,7 +128,7 @@ def build(
         settings=settings,
         clock=clock,
         sessions=sessions,
-        notifier=Notifier(client),
+        notifier=SlackNotifier(client),
         renderer=renderer,
         hooks=LifecycleHooks(),
         dispatcher=ReminderDispatcher(

@@ -5,10 +5,23 @@ Each module covers one capability's surfaces and exposes ``register(app, rt, com
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import cadence, events, home, impact, incidents, liaison, oncall, reports, sla
+from handlers import (
+    cadence,
+    errors,
+    events,
+    home,
+    impact,
+    incidents,
+    liaison,
+    oncall,
+    reports,
+    sla,
+)
 from handlers.commands import CommandRouter
 
 REGISTRARS = (
@@ -25,9 +38,15 @@ REGISTRARS = (
 
 
 def register_all(app: App, rt: Runtime) -> CommandRouter:
-    """Wire every listener and the ``/liaison`` router onto the Bolt app."""
+    """Wire every listener, the ``/liaison`` router and the one error handler onto the app.
+
+    Listeners are registered through ``errors.GuardedApp`` so that whatever they raise is
+    answered by handlers/errors.py, before their ack or after it.
+    """
+    errors.register(app, rt)
+    guarded: Any = errors.GuardedApp(app, rt)
     commands = CommandRouter(rt)
     for register in REGISTRARS:
-        register(app, rt, commands)
-    app.command("/liaison")(commands.handle)
+        register(guarded, rt, commands)
+    guarded.command("/liaison")(commands.handle)
     return commands

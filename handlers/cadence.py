@@ -31,7 +31,6 @@ from bot.slack.client import SlackDeliveryError
 from bot.slack.payloads import MalformedPayload, parse_view_submission
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 from handlers.incidents import announce
 
 log = logging.getLogger(__name__)
@@ -131,15 +130,11 @@ def open_update_from_button(
     except MalformedPayload as exc:
         tell(respond, f":warning: {exc.message}")
         return
+    view = build_update_modal(status_updates.draft_update(rt, incident_id))
     try:
-        view = build_update_modal(status_updates.draft_update(rt, incident_id))
         rt.notifier.open_view(body.get("trigger_id", ""), view)
-    except Exception as exc:
-        text = (
-            rt.renderer.render("cadence/modal_failed.j2", error=exc.error)
-            if isinstance(exc, SlackDeliveryError)
-            else describe_failure(rt.renderer, exc)
-        )
+    except SlackDeliveryError as exc:
+        text = rt.renderer.render("cadence/modal_failed.j2", error=exc.error)
         respond(text=text, response_type="ephemeral", replace_original=False)
 
 
@@ -168,10 +163,6 @@ def ack_update_submission(
         )
     except FieldErrors as exc:
         ack(response_action="errors", errors=block_errors(exc.errors))
-        return
-    except Exception as exc:
-        message = describe_failure(rt.renderer, exc)
-        ack(response_action="errors", errors={CadenceIds.message_block: message})
         return
     ack()
     if posted.resolved is not None and posted.resolved.channel_id:

@@ -17,7 +17,6 @@ from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
-from handlers.failures import describe_failure
 
 
 @dataclass(frozen=True)
@@ -123,5 +122,4 @@ class CommandRouter:
                     "common/bad_arguments.j2", problem=exc.message, usage=subcommand.usage
                 )
             )
-        except Exception as exc:
-            call.reply(describe_failure(self._rt.renderer, exc))
+        # Anything else is answered by the one error handler (handlers/errors.py).

@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.errors import LiaisonError
 from bot.ids import HomeIds
 from bot.runtime import Runtime
 from bot.services.sla import actions as sla_actions
@@ -19,7 +20,6 @@ from bot.slack.client import SlackDeliveryError
 from bot.slack.home_blocks import TicketMenu, parse_menu_value
 from bot.slack.sla_blocks import HandoverMetadata
 from handlers.commands import CommandRouter
-from handlers.failures import describe_failure
 from handlers.sla import handover_view
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,8 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
                 metadata = HandoverMetadata(report_id=ticket.id, from_home=True)
                 rt.notifier.open_view(body["trigger_id"], handover_view(rt, ticket, metadata))
                 return
-        except Exception as exc:  # domain errors and failures alike become the notice
-            notice = describe_failure(rt.renderer, exc)
+        except LiaisonError as exc:  # why nothing changed; other failures: handlers/errors.py
+            notice = f":warning: {exc.message}"
         try:
             publish_home(rt, user, notice=notice)
         except SlackDeliveryError as exc:

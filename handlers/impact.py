@@ -18,11 +18,11 @@ from bot.services import incidents
 from bot.services.impact import periodic, summary
 from bot.slack.blocks import fit_blocks, section
 from bot.slack.client import SlackDeliveryError
+from bot.slack.errors import ChannelNotFound
 from bot.slack.impact_blocks import SlackMessage, full_summary_message, parse_hint_value
 from bot.slack.oncall_blocks import summary_actions
 from handlers.boundary import read_press
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,6 @@ def raise_severity_from_hint(rt: Runtime, body: dict[str, Any], respond: Respond
         text = rt.renderer.render("impact/already_raised.j2", problem=exc.message)
         respond(text=text, response_type="ephemeral", replace_original=False)
         return
-    except Exception as exc:
-        respond(
-            text=describe_failure(rt.renderer, exc),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return
     text = rt.renderer.render(
         "incidents/severity_changed.j2",
         incident=changed.incident,
@@ -105,7 +98,7 @@ def raise_severity_from_hint(rt: Runtime, body: dict[str, Any], respond: Respond
     channel = changed.incident.channel_id
     try:
         if not channel:
-            raise SlackDeliveryError("chat.postMessage", "channel_not_found", permanent=True)
+            raise ChannelNotFound("chat.postMessage", "channel_not_found")
         rt.notifier.post(channel, text)
     except SlackDeliveryError as exc:
         log.warning("Could not announce the severity change in %s: %s", channel, exc.error)

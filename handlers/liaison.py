@@ -21,7 +21,6 @@ from bot.slack.mentions import parse_user_mention
 from bot.slack.payloads import MalformedPayload, parse_view_submission, read_picked_user
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -117,25 +116,13 @@ def _pressed_assignment(
         return None
 
 
-def _tell(rt: Runtime, respond: Respond, exc: BaseException) -> None:
-    """Explain privately to the person who clicked (never replacing the message)."""
-    respond(
-        text=describe_failure(rt.renderer, exc),
-        response_type="ephemeral",
-        replace_original=False,
-    )
-
-
 def handle_accept(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+    """Accept the role; a refusal (someone else's role, too late) is told by handlers/errors.py."""
     pressed = _pressed_assignment(rt, body, respond)
     if pressed is None:
         return
     assignment_id, user_id = pressed
-    try:
-        accepted = actions.accept(rt, assignment_id=assignment_id, user_id=user_id)
-    except Exception as exc:
-        _tell(rt, respond, exc)
-        return
+    accepted = actions.accept(rt, assignment_id=assignment_id, user_id=user_id)
     channel, ts = _clicked_message(body)
     if not channel or not ts or ts == accepted.assignment.announcement_ts:
         return  # the announcement itself was clicked: the service already updated it
@@ -158,16 +145,13 @@ def handle_hand_off_button(rt: Runtime, body: dict[str, Any], respond: Respond) 
     if pressed is None:
         return
     assignment_id, user_id = pressed
-    try:
-        view = actions.prepare_hand_off(rt, assignment_id=assignment_id, user_id=user_id)
-        intro = rt.renderer.render(
-            "liaison/hand_off_intro.j2",
-            incident={"id": view.incident_id, "title": view.incident_title},
-        )
-        metadata = HandOffMetadata(assignment_id=view.id).model_dump_json()
-        rt.notifier.open_view(body.get("trigger_id", ""), hand_off_modal(intro, metadata))
-    except Exception as exc:
-        _tell(rt, respond, exc)
+    view = actions.prepare_hand_off(rt, assignment_id=assignment_id, user_id=user_id)
+    intro = rt.renderer.render(
+        "liaison/hand_off_intro.j2",
+        incident={"id": view.incident_id, "title": view.incident_title},
+    )
+    metadata = HandOffMetadata(assignment_id=view.id).model_dump_json()
+    rt.notifier.open_view(body.get("trigger_id", ""), hand_off_modal(intro, metadata))
 
 
 def handle_hand_off_submission(
@@ -204,9 +188,6 @@ def handle_hand_off_submission(
         errors = {_HAND_OFF_FIELDS.get(k, k): v for k, v in exc.errors.items()}
         ack(response_action="errors", errors=errors)
         return
-    except LiaisonError as exc:
-        ack(response_action="errors", errors={LiaisonIds.hand_off_user_block: exc.message})
-        return
     ack()
     try:
         actions.hand_off(
@@ -216,15 +197,12 @@ def handle_hand_off_submission(
             to_user=target,
             note=note,
         )
-    except Exception as exc:
-        problem = (
-            exc.message if isinstance(exc, LiaisonError) else describe_failure(rt.renderer, exc)
-        )
+    except LiaisonError as exc:  # changed meanwhile; other failures: handlers/errors.py
         text = rt.renderer.render(
             "liaison/hand_off_failed.j2",
             incident_id=request.incident_id,
             target=target,
-            problem=Mrkdwn(problem),
+            problem=Mrkdwn(exc.message),
         )
         try:
             rt.notifier.dm(user_id, text)

@@ -12,7 +12,6 @@ The confirmation DM is a durable reminder written with the report
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,7 +37,6 @@ from bot.slack.report_modal import (
     summary_from_message,
 )
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +51,7 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
 
     def handle_attach_shortcut(ack: Ack, shortcut: dict[str, Any], respond: Respond) -> None:
         ack()
-        try:
-            open_report_from_message(rt, shortcut, respond)
-        except Exception as exc:
-            respond(
-                text=describe_failure(rt.renderer, exc),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+        open_report_from_message(rt, shortcut, respond)
 
     def handle_account_search(ack: Ack, payload: dict[str, Any]) -> None:
         typed = str(payload.get("value") or "")
@@ -173,20 +164,7 @@ def ack_report_submission(
     except FieldErrors as exc:
         ack(response_action="errors", errors=block_errors(exc, blocks))
         return
-    except Exception as exc:
-        ack(response_action="errors", errors={ReportIds.summary_block: _inline_failure(rt, exc)})
-        return
     ack()
-
-
-def _inline_failure(rt: Runtime, exc: Exception) -> str:
-    """Plain text for a modal error; logged with an id the agent can quote."""
-    error_id = uuid.uuid4().hex[:8]
-    if isinstance(exc, SQLAlchemyError):
-        log.error("Database error %s while attaching a report", error_id, exc_info=exc)
-        return rt.renderer.render("reports/database_error_inline.j2", error_id=error_id)
-    log.error("Unexpected error %s while attaching a report", error_id, exc_info=exc)
-    return rt.renderer.render("reports/internal_error_inline.j2", error_id=error_id)
 
 
 def _choices(rt: Runtime, open_incidents: Sequence[IncidentSnapshot]) -> ReportChoices:

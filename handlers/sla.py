@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 
-from bot.errors import InvalidInput, LiaisonError
+from bot.errors import InvalidInput
 from bot.ids import SlaActions, SlaIds
 from bot.runtime import Runtime
 from bot.services import incidents
@@ -31,7 +31,6 @@ from bot.slack.sla_blocks import (
 )
 from handlers.boundary import read_press
 from handlers.commands import CommandCall, CommandRouter
-from handlers.failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +83,7 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         if pressed is None:
             return
         report_id, actor = pressed
-        try:
-            ticket = sla_actions.mark_responded(rt, report_id=report_id, actor=actor)
-        except Exception as exc:
-            ephemeral(respond, describe_failure(rt.renderer, exc))
-            return
+        ticket = sla_actions.mark_responded(rt, report_id=report_id, actor=actor)
         now = rt.clock.now()
         settle(
             body,
@@ -106,16 +101,13 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         if pressed is None:
             return
         report_id, actor = pressed
-        try:
-            ticket = sla_actions.check_can_hand_over(rt, report_id=report_id, actor=actor)
-            metadata = HandoverMetadata(
-                report_id=ticket.id,
-                channel=(body.get("channel") or {}).get("id"),
-                message_ts=(body.get("message") or {}).get("ts"),
-            )
-            rt.notifier.open_view(body.get("trigger_id", ""), handover_view(rt, ticket, metadata))
-        except Exception as exc:
-            ephemeral(respond, describe_failure(rt.renderer, exc))
+        ticket = sla_actions.check_can_hand_over(rt, report_id=report_id, actor=actor)
+        metadata = HandoverMetadata(
+            report_id=ticket.id,
+            channel=(body.get("channel") or {}).get("id"),
+            message_ts=(body.get("message") or {}).get("ts"),
+        )
+        rt.notifier.open_view(body.get("trigger_id", ""), handover_view(rt, ticket, metadata))
 
     def handle_customers_told(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -123,11 +115,7 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         if pressed is None:
             return
         incident_id, actor = pressed
-        try:
-            told = sla_actions.mark_customers_told(rt, incident_id=incident_id, actor=actor)
-        except Exception as exc:
-            ephemeral(respond, describe_failure(rt.renderer, exc))
-            return
+        told = sla_actions.mark_customers_told(rt, incident_id=incident_id, actor=actor)
         note = rt.renderer.render(
             "sla/customers_told.j2",
             count=told.count,
@@ -165,13 +153,9 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         if problem:
             ack(response_action="errors", errors={SlaIds.handover_user_block: problem})
             return
-        try:
-            handed = sla_actions.hand_over(
-                rt, report_id=metadata.report_id, actor=actor, new_owner=new_owner, note=note
-            )
-        except LiaisonError as exc:
-            ack(response_action="errors", errors={SlaIds.handover_user_block: exc.message})
-            return
+        handed = sla_actions.hand_over(
+            rt, report_id=metadata.report_id, actor=actor, new_owner=new_owner, note=note
+        )  # refused: inline on the field it names (handlers/errors.py)
         ack()
         note_text = rt.renderer.render(
             "sla/handed_over.j2",

@@ -137,7 +137,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _route(self) -> None:
         url = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        expected = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(expected)
+        if len(body) < expected:
+            # The client died mid-request (a process killed while sending): a real server
+            # never acts on half a request, so neither is it recorded nor answered.
+            self.close_connection = True
+            return
         kind, _, rest = url.path.strip("/").partition("/")
         dispatcher = self.server.dispatcher
         if kind == "upload" and rest:

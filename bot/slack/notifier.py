@@ -1,19 +1,23 @@
 """The port through which services and scheduled jobs talk to Slack.
 
-Every call goes through ``_call`` so that failures surface as SlackDeliveryError with a
-permanent/transient verdict, whatever the method. Nothing here knows about Bolt.
+``Notifier`` is the port: what Liaison asks of Slack, in its own words. ``SlackNotifier``
+implements it with slack_sdk's WebClient; bot/devtools/memory_notifier.py implements it in
+memory so flows can be tested without HTTP. Every failure surfaces as one of the typed
+errors of bot/slack/errors.py, whatever the method. Nothing here knows about Bolt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
-from bot.slack.client import SlackDeliveryError, classify
+from bot.slack.client import classify
+from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel, NoUserWithEmail
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +43,87 @@ class SlackUser:
     is_bot: bool
 
 
-class Notifier:
-    """Thin, typed wrapper over the Web API methods Liaison uses."""
+class Notifier(Protocol):
+    """What services and reminder handlers may ask of Slack.
+
+    Every method raises a ``SlackDeliveryError`` subclass when Slack refuses or cannot be
+    reached; ``post`` and ``upload`` join a public channel the app is not in yet, ``invite``
+    and ``pin`` treat "already so" as success.
+    """
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> PostedMessage: ...
+
+    def dm(
+        self,
+        user_id: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        metadata: dict[str, Any] | None = None,
+    ) -> PostedMessage: ...
+
+    def find_job_message(
+        self, channel: str, job_key: str, since: datetime
+    ) -> PostedMessage | None: ...
+
+    def update(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None: ...
+
+    def ephemeral(
+        self, channel: str, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None: ...
+
+    def permalink(self, channel: str, ts: str) -> str | None: ...
+
+    def join(self, channel: str) -> None: ...
+
+    def invite(self, channel: str, user_ids: list[str]) -> None: ...
+
+    def set_topic(self, channel: str, topic: str) -> None: ...
+
+    def create_channel(self, name: str) -> str: ...
+
+    def user_id_by_email(self, email: str) -> str | None: ...
+
+    def add_bookmark(self, channel: str, title: str, link: str) -> None: ...
+
+    def pin(self, channel: str, ts: str) -> None: ...
+
+    def channel_info(self, channel: str) -> dict[str, Any]: ...
+
+    def user(self, user_id: str) -> SlackUser: ...
+
+    def usergroup_members(self, usergroup_id: str) -> list[str]: ...
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str: ...
+
+    def update_view(self, view_id: str, view: dict[str, Any]) -> None: ...
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
+
+    def upload(
+        self,
+        channel: str,
+        *,
+        filename: str,
+        content: bytes,
+        title: str,
+        initial_comment: str | None = None,
+        alt_text: str | None = None,
+    ) -> str | None: ...
+
+
+class SlackNotifier:
+    """The Notifier over the Web API: a thin, typed wrapper of the methods Liaison uses."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
@@ -81,9 +164,7 @@ class Notifier:
         }
         try:
             data = self._call("chat.postMessage", unfurl_links=False, **arguments)
-        except SlackDeliveryError as exc:
-            if exc.error != "not_in_channel":
-                raise
+        except NotInChannel:
             self.join(channel)
             data = self._call("chat.postMessage", unfurl_links=False, **arguments)
         return PostedMessage(channel=data.get("channel", channel), ts=data["ts"])
@@ -149,11 +230,8 @@ class Notifier:
 
     def invite(self, channel: str, user_ids: list[str]) -> None:
         """Invite users; being in the channel already is success, not an error."""
-        try:
+        with contextlib.suppress(AlreadyInChannel):
             self._call("conversations.invite", channel=channel, users=",".join(user_ids))
-        except SlackDeliveryError as exc:
-            if exc.error != "already_in_channel":
-                raise
 
     def create_channel(self, name: str) -> str:
         """Create a public channel (the bot is its first member); its id."""
@@ -163,10 +241,8 @@ class Notifier:
         """The Slack user with this email, or None when nobody has it."""
         try:
             data = self._call("users.lookupByEmail", email=email)
-        except SlackDeliveryError as exc:
-            if exc.error == "users_not_found":
-                return None
-            raise
+        except NoUserWithEmail:
+            return None
         return str(data["user"]["id"])
 
     def add_bookmark(self, channel: str, title: str, link: str) -> None:
@@ -176,11 +252,8 @@ class Notifier:
         self._call("conversations.setTopic", channel=channel, topic=topic[:250])
 
     def pin(self, channel: str, ts: str) -> None:
-        try:
+        with contextlib.suppress(AlreadyPinned):
             self._call("pins.add", channel=channel, timestamp=ts)
-        except SlackDeliveryError as exc:
-            if exc.error != "already_pinned":
-                raise
 
     def channel_info(self, channel: str) -> dict[str, Any]:
         return self._call("conversations.info", channel=channel).get("channel", {})
@@ -234,9 +307,7 @@ class Notifier:
         )
         try:
             response = self._upload(arguments)
-        except SlackDeliveryError as exc:
-            if exc.error != "not_in_channel":
-                raise
+        except NotInChannel:
             self.join(channel)
             response = self._upload(arguments)
         file = response.get("file") or {}

@@ -1,5 +1,6 @@
 """The update cadence end to end: nudges, channel reminders, escalation, and updates posted
-through the modal, with the clock moved across several intervals."""
+through the modal, with the clock moved across several intervals. Who is nudged and
+escalated to, in its variations, is covered by tests/bot/test_flows_cadence.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.ids import CadenceIds
-from bot.models import Incident, LiaisonAssignment, StatusUpdate
+from bot.models import Incident, StatusUpdate
 from bot.services.reports import ReportSubmission, attach
 from tests.handlers.cadence_support import (
     CHANNEL,
@@ -193,57 +194,6 @@ def test_the_assessment_is_due_five_minutes_after_the_first_report(harness: Harn
     assert reminders_in_channel(harness, "impact assessment") == []
     harness.command("assessed", channel=CHANNEL, user="UIC")
     assert "already recorded" in harness.last_reply()
-
-
-@sqlite_only
-def test_an_incident_opened_as_major_is_assessed_from_its_opening(app_factory) -> None:
-    harness = app_factory(liaison_escalation="UESC")
-    harness.fake.add_user("UESC", "oncall-lead")
-    declare(harness, severity="sev2")
-    harness.advance(timedelta(minutes=5))
-    [due] = reminders_in_channel(harness, "impact assessment")
-    assert "The impact assessment for *incident #1* is due now" in due
-    assert "the clock started when it opened" in due
-    harness.advance(timedelta(minutes=5))
-    [escalation] = [m["text"] for m in dms(harness, "UESC") if "*Escalation" in m["text"]]
-    assert "The impact assessment is overdue by 5m" in escalation
-
-
-@sqlite_only
-def test_nudges_go_to_the_current_liaison(harness: Harness) -> None:
-    harness.fake.add_user("ULIA", "liaison")
-    declare(harness)
-    with harness.rt.sessions.begin() as session:
-        session.add(
-            LiaisonAssignment(
-                incident_id=1, user_id="ULIA", status="accepted", assigned_by="auto",
-                assigned_at=harness.clock.now(), attempt=1,
-            )
-        )  # fmt: skip
-    harness.advance(timedelta(minutes=13))
-    assert [m for m in dms(harness, "ULIA") if "status update" in m["text"]]
-    harness.advance(timedelta(minutes=2))
-    assert not [m for m in dms(harness, "UIC") if "status update" in m["text"]]
-    assert reminders_in_channel(harness)[-1].startswith(":alarm_clock: <@ULIA> A status update")
-
-
-@sqlite_only
-def test_escalation_to_a_user_group_tells_each_member_once(app_factory) -> None:
-    harness = app_factory(liaison_escalation="SONCALL")
-    harness.fake.add_user("UON1", "first")
-    harness.fake.add_user("UON2", "second")
-    harness.fake.add_usergroup("SONCALL", "oncall", ["UON1", "UON2"])
-    declare(harness)
-    harness.advance(timedelta(minutes=15))
-    harness.fake.fail("chat.postMessage", "internal_error", times=1)
-    stats = harness.advance(timedelta(minutes=15))  # 10:30: one DM (or the reminder) fails
-    assert stats.retried == 1
-    harness.advance(timedelta(seconds=30))  # the backoff
-    for member in ("UON1", "UON2"):
-        texts = [m["text"] for m in dms(harness, member)]
-        assert len([t for t in texts if "A status update is overdue by" in t]) == 1
-        assert len([t for t in texts if "The impact assessment is overdue" in t]) == 1
-    assert len(reminders_in_channel(harness)) == 2
 
 
 @sqlite_only

@@ -1,4 +1,8 @@
-"""The live impact summary in the incident channel: one pinned message, edited, debounced."""
+"""The live impact summary in the incident channel: one pinned message, edited, debounced.
+
+The debounce under a stream of reports and Slack failures while editing are fast flow
+tests in tests/bot/test_flows_impact.py.
+"""
 
 from __future__ import annotations
 
@@ -50,46 +54,6 @@ def test_the_first_report_posts_and_pins_the_summary_and_later_ones_edit_it(
         incident = session.get(Incident, incident_id)
         assert incident is not None
         assert incident.summary_ts == live["ts"]
-
-
-def test_a_steady_stream_of_reports_edits_at_most_once_a_minute(app_factory) -> None:
-    harness = app_factory(impact_refresh="60s")
-    incident_id = _incident(harness)
-    for index in range(30):  # one report every 10 seconds for five minutes
-        attach_report(harness.rt, incident_id, customer_name=f"Customer {index}")
-        harness.advance(timedelta(seconds=10))
-    # Posted at 0s, then edited at 60, 120, 180, 240 and 300s: five edits for 29 reports.
-    assert len(harness.fake.calls_to("chat.update")) == 5
-    with harness.session() as session:
-        refreshed = session.scalars(select(Incident.summary_refreshed_at)).one()
-    assert refreshed == harness.clock.now()
-    assert "*30 reports*" in blocks_text(summaries(harness.fake, CHANNEL, "impact.live")[0])
-
-
-@sqlite_only
-def test_a_deleted_summary_is_posted_again_and_pinned(harness: Harness) -> None:
-    incident_id = _incident(harness)
-    attach_report(harness.rt, incident_id, customer_name="Acme")
-    [first] = summaries(harness.fake, CHANNEL, "impact.live")
-    harness.fake.fail("chat.update", "message_not_found")
-    attach_report(harness.rt, incident_id, customer_name="Globex")
-    harness.advance(timedelta(seconds=60))
-    posted = summaries(harness.fake, CHANNEL, "impact.live")
-    assert len(posted) == 2 and posted[1]["ts"] != first["ts"]
-    assert harness.fake.pins[CHANNEL] == [first["ts"], posted[1]["ts"]]
-    assert "*2 reports*" in blocks_text(posted[1])
-
-
-@sqlite_only
-def test_slack_failing_the_edit_is_retried_not_lost(harness: Harness) -> None:
-    incident_id = _incident(harness)
-    attach_report(harness.rt, incident_id, customer_name="Acme")
-    harness.fake.fail("chat.update", "internal_error")
-    attach_report(harness.rt, incident_id, customer_name="Globex")
-    harness.advance(timedelta(seconds=60))
-    assert "*1 report*" in blocks_text(summaries(harness.fake, CHANNEL, "impact.live")[0])
-    harness.advance(timedelta(seconds=30))  # the dispatcher's first retry
-    assert "*2 reports*" in blocks_text(summaries(harness.fake, CHANNEL, "impact.live")[0])
 
 
 def test_the_severity_hint_button_raises_the_severity_like_the_command(app_factory) -> None:

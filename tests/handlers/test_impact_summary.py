@@ -58,17 +58,6 @@ def test_the_full_summary_and_its_chart_follow_the_update_cadence(harness: Harne
     assert len(_charts(harness)) == 2
 
 
-@sqlite_only
-def test_raising_the_severity_brings_the_next_full_summary_forward(harness: Harness) -> None:
-    incident_id = _incident(harness)
-    attach_report(harness.rt, incident_id, customer_name="Acme")
-    harness.advance(timedelta(minutes=10))
-    harness.command("severity sev2", channel=CHANNEL, user="UIC")
-    attach_report(harness.rt, incident_id, customer_name="Globex")
-    harness.advance(timedelta(minutes=15))  # sev2: every 15 minutes, from the change
-    assert len(summaries(harness.fake, CHANNEL, "impact.full")) == 1
-
-
 def test_resolution_posts_the_final_count_and_finalises_the_live_summary(
     harness: Harness,
 ) -> None:

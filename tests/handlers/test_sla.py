@@ -1,4 +1,8 @@
-"""Ticket SLAs end to end: reminders before the deadline, escalation at breach, buttons."""
+"""Ticket SLAs end to end: reminders before the deadline, escalation at breach, buttons.
+
+Undeliverable DMs, tiers, user-group escalation and the breach in the live summary are
+fast flow tests in tests/bot/test_flows_sla.py.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,8 @@ from tests.handlers.sla_support import (
     press,
     reminders_of,
     report,
-    setup_people,
-    sqlite_only,
 )
 from tests.harness import Harness
-from tests.impact_helpers import blocks_text, summaries
 
 
 def test_two_reminders_then_the_breach_reaches_owner_and_manager(sla: Harness) -> None:
@@ -114,113 +115,6 @@ def test_a_second_press_a_stranger_and_an_answered_ticket_change_nothing(sla: Ha
     assert sla.fake.calls_to("views.open") == []
 
 
-def test_a_deactivated_owner_s_reminder_goes_to_the_escalation_contact(sla: Harness) -> None:
-    incident = declare(sla)
-    report_id = attach(sla, incident, customer="Initech")
-    sla.fake.add_user("UAGENT", "agent", real_name="Alex Agent", deleted=True)
-
-    sla.advance(timedelta(minutes=30))
-
-    assert dms(sla, "UAGENT") == []
-    [forwarded] = dms(sla, "UMGR")
-    assert "could not deliver this message to <@UAGENT>" in forwarded["text"]
-    assert "their Slack account is deactivated" in forwarded["text"]
-    assert "> :alarm_clock: *30m left* to answer *Initech*" in forwarded["text"]
-    assert button_ids(forwarded) == [SlaActions.open_ticket, SlaActions.hand_over]
-    assert ("sla.undeliverable", "UMGR", "sent") in reminders_of(sla, report_id)
-
-
-def _just_before_the_first_warning(harness: Harness) -> None:
-    """Attach a ticket whose first warning falls on an odd second, and stop 1 s before it,
-    so an injected failure hits that DM and not another capability's message."""
-    incident = declare(harness)
-    contacted = harness.clock.now() - timedelta(minutes=7, seconds=29)  # due 10:52:31
-    attach(harness, incident, customer="Umbrella", first_contact_at=contacted)
-    harness.advance(timedelta(minutes=22, seconds=30))  # 10:22:30
-
-
-@sqlite_only
-def test_dms_refused_by_slack_are_forwarded_with_the_reason(sla: Harness) -> None:
-    _just_before_the_first_warning(sla)
-    assert dms(sla, "UAGENT") == []
-    sla.fake.fail("chat.postMessage", "messages_tab_disabled")
-
-    sla.advance(timedelta(seconds=1))
-
-    [forwarded] = dms(sla, "UMGR")
-    assert "Slack refused the DM (messages_tab_disabled)" in forwarded["text"]
-
-
-@sqlite_only
-def test_transient_slack_failures_are_retried_until_the_dm_arrives(sla: Harness) -> None:
-    _just_before_the_first_warning(sla)
-    sla.fake.fail("chat.postMessage", "internal_error")  # transient: worth another try
-
-    stats = sla.advance(timedelta(seconds=1))
-    assert stats.retried == 1
-    assert dms(sla, "UAGENT") == []
-
-    sla.advance(timedelta(minutes=1))
-    assert len(dms(sla, "UAGENT")) == 1
-    assert dms(sla, "UMGR") == []
-
-
-@sqlite_only
-def test_a_user_group_escalation_reaches_every_member(app_factory) -> None:
-    harness = app_factory(sla_escalation="standard=UMGR,S0LEADS")
-    setup_people(harness)
-    harness.fake.add_usergroup("S0LEADS", "support-leads", ["UCOL", "UOTHER"])
-    incident = declare(harness)
-    attach(harness, incident, tier="enterprise")  # 2h
-
-    harness.advance(timedelta(hours=2))
-
-    assert "<!subteam^S0LEADS> has been told" in dm_texts(harness, "UAGENT")[-1]
-    assert len(dms(harness, "UCOL")) == 1
-    assert len(dms(harness, "UOTHER")) == 1
-    assert dms(harness, "UMGR") == []
-
-
-@sqlite_only
-def test_first_contact_time_starts_the_clock_and_a_late_ticket_warns_at_once(
-    sla: Harness,
-) -> None:
-    incident = declare(sla)
-    contacted = datetime(2026, 11, 23, 9, 40, tzinfo=UTC)  # 20 minutes before attaching
-    report_id = attach(sla, incident, first_contact_at=contacted)
-
-    assert report(sla, report_id).first_response_due_at == datetime(
-        2026, 11, 23, 10, 40, tzinfo=UTC
-    )
-    # 40 minutes left: the 30-minute warning is still ahead, nothing yet.
-    assert dms(sla, "UAGENT") == []
-
-    late_id = attach(
-        sla,
-        incident,
-        customer="Late Ltd",
-        first_contact_at=datetime(2026, 11, 23, 9, 15, tzinfo=UTC),
-    )
-    # Due 10:15: the 30-minute lead time is behind us, so that warning goes out now...
-    [warning] = dms(sla, "UAGENT")
-    assert "*15m left* to answer *Late Ltd*" in warning["text"]
-    # ... and the 10-minute one at 10:05, as usual.
-    sla.advance(timedelta(minutes=5))
-    assert "*10m left* to answer *Late Ltd*" in dm_texts(sla, "UAGENT")[1]
-    assert [k for k, _, _ in reminders_of(sla, late_id)].count("sla.warning") == 2
-
-
-@sqlite_only
-def test_tickets_without_a_known_tier_follow_the_default_policy_or_none(app_factory) -> None:
-    harness = app_factory(sla_default_tier="")
-    setup_people(harness)
-    incident = declare(harness)
-    untiered = attach(harness, incident, tier=None)
-    assert report(harness, untiered).first_response_due_at is None
-    harness.advance(timedelta(days=2))
-    assert dms(harness, "UAGENT") == []
-
-
 def test_two_replicas_waking_together_send_each_reminder_once(sla: Harness, engine) -> None:
     incident = declare(sla)
     for number in range(12):
@@ -241,17 +135,3 @@ def test_two_replicas_waking_together_send_each_reminder_once(sla: Harness, engi
         if (call.params.get("blocks") or [{}])[0].get("block_id") == SlaIds.message_block
     ]
     assert len(sla_posts) == 12
-
-
-def test_the_live_impact_summary_counts_the_breach(sla: Harness) -> None:
-    incident = declare(sla)
-    attach(sla, incident, customer="Acme Corp")
-    sla.advance(timedelta(seconds=5))
-    [summary] = summaries(sla.fake, "CSUPPORT", "impact.live")
-    assert "already breached" not in blocks_text(summary)
-
-    sla.advance(timedelta(hours=1))  # 11:00:05: breached
-
-    [summary] = summaries(sla.fake, "CSUPPORT", "impact.live")
-    assert summary["edited"]
-    assert "1 already breached" in blocks_text(summary)

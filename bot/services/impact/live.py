@@ -24,16 +24,13 @@ from bot.models import Incident
 from bot.runtime import Runtime
 from bot.services.impact.summary import summarize
 from bot.slack.client import SlackDeliveryError
+from bot.slack.errors import MessageGone
 from bot.slack.impact_blocks import live_summary_message
 
 log = logging.getLogger(__name__)
 
 REFRESH = "impact.refresh"
 PIN = "impact.pin"
-# Slack answers these when a message can no longer be edited: post a new one instead.
-_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
-# Pinning errors that no retry can fix.
-_UNPINNABLE = frozenset({"not_pinnable", "too_many_pins", "no_pin_permission"})
 
 
 class PinPayload(Payload):
@@ -110,12 +107,7 @@ def handle_pin(rt: Runtime, reminder: Job[PinPayload]) -> Outcome:
         incident = session.get(Incident, reminder.incident_id) if reminder.incident_id else None
         if incident is None or not channel or not ts or incident.summary_ts != ts:
             return Outcome.obsolete
-    try:
-        rt.notifier.pin(channel, ts)
-    except SlackDeliveryError as exc:
-        if exc.error in _UNPINNABLE:
-            raise SlackDeliveryError(exc.method, exc.error, permanent=True) from exc
-        raise
+    rt.notifier.pin(channel, ts)  # an unpinnable message fails for good (errors.Unpinnable)
     return Outcome.sent
 
 
@@ -128,9 +120,7 @@ def _deliver(rt: Runtime, incident_id: int, channel: str, ts: str | None) -> Out
         try:
             rt.notifier.update(channel, ts, message.text, message.blocks)
             return Outcome.sent
-        except SlackDeliveryError as exc:
-            if exc.error not in _GONE:
-                raise
+        except MessageGone:
             log.info("Live summary of incident #%s was deleted; posting a new one", incident_id)
     posted = rt.notifier.post(channel, message.text, message.blocks)
     now = rt.clock.now()

@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.services.impact import sql
 from bot.services.impact.chart import ChartData, ChartSeries, render_png
 from bot.services.impact.summary import build_summary, leading_dimension, summarize
-from bot.slack.client import SlackDeliveryError
+from bot.slack.errors import ChannelNotFound
 from bot.slack.impact_blocks import chart_comment, full_summary_message
 from bot.slack.notifier import PostedMessage
 from bot.slack.oncall_blocks import summary_actions
@@ -88,7 +88,7 @@ def post_full_summary(rt: Runtime, incident_id: int, *, final: bool = False) -> 
     summary = summarize(rt, incident_id)
     channel = summary.incident.channel_id
     if not channel:
-        raise SlackDeliveryError("chat.postMessage", "channel_not_found", permanent=True)
+        raise ChannelNotFound("chat.postMessage", "channel_not_found")
     message = full_summary_message(
         summary, rt.renderer, segments_shown=rt.settings.impact_segments_shown,
         extra_actions=summary_actions(rt.settings, incident_id),

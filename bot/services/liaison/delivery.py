@@ -33,21 +33,10 @@ from bot.services.liaison.kinds import (
 from bot.services.liaison.messages import Problem, announcement, checklist, incident_context, topic
 from bot.services.liaison.records import ACTIVE, AssignmentView, Status
 from bot.slack.client import SlackDeliveryError
+from bot.slack.errors import CannotInvite, UserGone
 
 log = logging.getLogger(__name__)
 
-# conversations.invite errors meaning this person cannot be in the channel at all.
-UNREACHABLE_ERRORS = frozenset(
-    {
-        "user_not_found",
-        "users_not_found",
-        "user_is_inactive",
-        "user_disabled",
-        "cant_invite",
-        "user_is_restricted",
-        "ura_max_channels",
-    }
-)
 # A private channel the app is not in: it can neither join nor invite.
 NOT_IN_PRIVATE = "not_in_channel"
 
@@ -81,9 +70,10 @@ def handle_announce(rt: Runtime, reminder: Job[AnnouncePayload]) -> Outcome:
         if current_topic is not None:
             try:
                 rt.notifier.invite(view.channel_id, [view.user_id])
+            except (UserGone, CannotInvite) as exc:
+                # This person cannot be in the channel at all: the next member is asked.
+                return _unreachable(rt, reminder, view, exc.error)
             except SlackDeliveryError as exc:
-                if exc.error in UNREACHABLE_ERRORS:
-                    return _unreachable(rt, reminder, view, exc.error)
                 steps.failed("invite", exc)
             _set_topic(rt, view, current_topic, steps)
             rendered = announcement(rt, view, payload, steps.problems)

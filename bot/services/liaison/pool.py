@@ -19,12 +19,11 @@ from enum import StrEnum
 from bot.business_time import BusinessCalendar, parse_hours, parse_timezone, parse_weekdays
 from bot.config import Settings
 from bot.slack.client import SlackDeliveryError
+from bot.slack.errors import UserGone
 from bot.slack.notifier import Notifier
 
 log = logging.getLogger(__name__)
 
-# users.info answers meaning "this person cannot be liaison any more".
-GONE_ERRORS = frozenset({"user_not_found", "users_not_found", "user_disabled", "user_is_inactive"})
 # A pool larger than this is cut (first members kept): a misconfigured "everyone" group
 # must not turn one assignment into thousands of Web API calls.
 POOL_LOOKUP_LIMIT = 200
@@ -160,9 +159,9 @@ class ProfileReader:
     def _read(self, user_id: str) -> Member:
         try:
             user = self._notifier.user(user_id)
+        except UserGone:
+            return Member(user_id, user_id, deleted=True)
         except SlackDeliveryError as exc:
-            if exc.error in GONE_ERRORS:
-                return Member(user_id, user_id, deleted=True)
             log.warning("users.info %s failed: %s", user_id, exc.error)
             return Member(user_id, user_id, profile_error=exc.error)
         return Member(user.id, user.name, tz=user.tz, deleted=user.deleted, is_bot=user.is_bot)

@@ -26,6 +26,7 @@ from bot.runtime import Runtime
 from bot.services import incidents
 from bot.services.oncall.inbound import severity_for
 from bot.services.oncall.kinds import ANNOUNCE, NOTICE, Notice
+from bot.slack.errors import NameTaken
 
 ACTOR = "pagerduty"  # who resolved/reopened, as stored on the incident
 _NAME_LIMIT = 80
@@ -109,9 +110,7 @@ def _open(rt: Runtime, state: LinkState, job: Job[Any]) -> None:
         try:
             channel_id = rt.notifier.create_channel(name)
             break
-        except JobFailure as exc:
-            if getattr(exc, "error", None) != "name_taken":
-                raise
+        except NameTaken as exc:
             if job.attempts <= _WAITS_FOR_CHANNEL and attempt == 1:
                 raise ChannelBusy(f"channel {name} exists; waiting for its incident") from exc
             attempt += 1

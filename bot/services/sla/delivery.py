@@ -21,22 +21,6 @@ from bot.slack.client import SlackDeliveryError
 
 log = logging.getLogger(__name__)
 
-# Errors that mean "this person cannot get a DM from the app", whatever PERMANENT_ERRORS says.
-DM_REFUSALS = frozenset(
-    {
-        "account_inactive",
-        "cannot_dm_bot",
-        "channel_not_found",
-        "messages_tab_disabled",
-        "not_allowed_token_type",
-        "restricted_action",
-        "user_disabled",
-        "user_is_inactive",
-        "user_not_found",
-        "user_not_visible",
-    }
-)
-
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -71,7 +55,7 @@ def undeliverable_reason(rt: Runtime, user_id: str) -> str | None:
     try:
         user = rt.notifier.user(user_id)
     except SlackDeliveryError as exc:
-        if exc.permanent or exc.error in DM_REFUSALS:
+        if exc.permanent:  # UserGone, DmBlocked, NoPermission ...: DMs cannot work
             return f"Slack does not know this account ({exc.error})"
         raise
     if user.deleted:
@@ -96,7 +80,7 @@ def dm_or_escalate(
             rt.notifier.dm(user_id, message.text, message.blocks)
             return
         except SlackDeliveryError as exc:
-            if not (exc.permanent or exc.error in DM_REFUSALS):
+            if not exc.permanent:
                 raise
             reason = f"Slack refused the DM ({exc.error})"
     forward(rt, reminder, user_id=user_id, reason=reason, text=message.text, tier=tier)
