@@ -139,12 +139,6 @@ class NameTaken(_Permanent):
     codes = frozenset({"name_taken"})
 
 
-class NoUserWithEmail(_Permanent):
-    """users.lookupByEmail: nobody in the workspace has that email."""
-
-    codes = frozenset({"users_not_found"})
-
-
 class RateLimited(SlackDeliveryError):
     """Still rate limited after the client's own retries: try later."""
 
@@ -172,7 +166,6 @@ FAMILY: tuple[type[SlackDeliveryError], ...] = (
     AlreadyInChannel,
     AlreadyPinned,
     NameTaken,
-    NoUserWithEmail,
     RateLimited,
 )
 _BY_CODE = MappingProxyType({code: kind for kind in FAMILY for code in kind.codes})

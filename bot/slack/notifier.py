@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 
 from bot.slack.client import classify
-from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel, NoUserWithEmail
+from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ class SlackNotifier:
         """The Slack user with this email, or None when nobody has it."""
         try:
             data = self._call("users.lookupByEmail", email=email)
-        except NoUserWithEmail:
+        except UserGone:  # users_not_found: nobody (active) has that email
             return None
         return str(data["user"]["id"])
 
