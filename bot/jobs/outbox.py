@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,22 +89,43 @@ class OutboxNotifier:
         thread_ts: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> PostedMessage:
+        def send(tag: dict[str, Any] | None) -> PostedMessage:
+            return self._inner.post(channel, text, blocks, thread_ts=thread_ts, metadata=tag)
+
+        return self._once(channel, metadata, send)
+
+    def dm(
+        self,
+        user_id: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        metadata: dict[str, Any] | None = None,
+    ) -> PostedMessage:
+        def send(tag: dict[str, Any] | None) -> PostedMessage:
+            return self._inner.dm(user_id, text, blocks, metadata=tag)
+
+        return self._once(user_id, metadata, send)
+
+    def _once(
+        self,
+        channel: str,
+        metadata: dict[str, Any] | None,
+        send: Callable[[dict[str, Any] | None], PostedMessage],
+    ) -> PostedMessage:
+        """Send tagged with the running job's next message key, unless a reclaimed job
+        finds that message already in the conversation. Outside a job (or with metadata of
+        the caller's own) it simply sends."""
         job = self._scope.current()
         if job is None or metadata is not None:
-            return self._inner.post(channel, text, blocks, thread_ts=thread_ts, metadata=metadata)
+            return send(metadata)
         key = job.next_message_key()
         if job.look_since is not None:
             found = self._find(channel, key, job.look_since)
             if found is not None:
                 log.info("Job message %s already reached %s; not posting it again", key, channel)
                 return found
-        tag = {"event_type": JOB_EVENT_TYPE, "event_payload": {"job": key}}
-        return self._inner.post(channel, text, blocks, thread_ts=thread_ts, metadata=tag)
-
-    def dm(
-        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
-    ) -> PostedMessage:
-        return self.post(user_id, text, blocks)
+        return send({"event_type": JOB_EVENT_TYPE, "event_payload": {"job": key}})
 
     def _find(self, channel: str, key: str, since: datetime) -> PostedMessage | None:
         try:

@@ -18,7 +18,7 @@ from bot.dispatcher import ReminderDispatcher
 from bot.jobs import Job, JobKind, Outcome, Payload, store
 from bot.jobs.outbox import OutboxNotifier, RunningJob
 from bot.slack.client import make_web_client
-from bot.slack.notifier import JOB_EVENT_TYPE, Notifier
+from bot.slack.notifier import JOB_EVENT_TYPE, SlackNotifier
 
 
 class Say(Payload):
@@ -39,7 +39,9 @@ def now_clock() -> FakeClock:
 def _setup(engine: Engine, fake: FakeSlack, clock: FakeClock) -> tuple[Any, ReminderDispatcher]:
     sessions = make_session_factory(engine)
     dispatcher = ReminderDispatcher(sessions, clock, lease=LEASE)
-    notifier = OutboxNotifier(Notifier(make_web_client("xoxb-test", fake.url)), dispatcher.scope)
+    notifier = OutboxNotifier(
+        SlackNotifier(make_web_client("xoxb-test", fake.url)), dispatcher.scope
+    )
 
     def say(job: Job[Say]) -> Outcome:
         notifier.post(job.payload.to, job.payload.text)
