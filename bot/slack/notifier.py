@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 
 from bot.slack.client import classify
-from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel
+from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel, UserGone
 
 log = logging.getLogger(__name__)
 
