@@ -68,6 +68,9 @@ def test_a_p1_trigger_opens_a_major_incident_with_its_channel_responders_and_lia
         == f"https://meet.example.com/inc-{opened.id}"
     )
 
+    checklist = [m.get("text", "") for m in pd.fake.messages(pd.fake.dm_channel("UANA"))]
+    assert any(f"https://meet.example.com/inc-{opened.id}" in t for t in checklist)
+
     pd.command("status", channel=opened.channel_id)
     reply = pd.last_reply()
     assert f"PagerDuty #{incident.number}" in reply and "service *Checkout*" in reply

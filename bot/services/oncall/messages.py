@@ -153,3 +153,16 @@ def status_context(rt: Runtime, incident_id: int) -> dict[str, Any] | None:
             bridge = bridge_for(rt, None, incident_id)
             return {"pd": None, "bridge": bridge} if bridge.present else None
         return details_context(rt, row, incident)
+
+
+def checklist_bridge(rt: Runtime, session: Session, incident_id: int) -> list[str]:
+    """The bridge line of the liaison's checklist (none without a bridge)."""
+    row = session.scalars(
+        select(PagerDutyIncident)
+        .where(PagerDutyIncident.incident_id == incident_id)
+        .order_by(PagerDutyIncident.role.desc(), PagerDutyIncident.id)
+    ).first()
+    bridge = bridge_for(rt, row, incident_id)
+    if not bridge.present:
+        return []
+    return [rt.renderer.render("oncall/checklist_bridge.j2", bridge=bridge)]
