@@ -205,3 +205,46 @@ def test_a_refused_page_is_told_in_the_channel_and_can_be_tried_again(
     harness.command("escalate checkout", channel="CINC")
     assert "Paging the on-call" in harness.last_reply()
     assert len(fake_pd.calls_to("POST", "/v2/enqueue")) == 2
+
+
+@sqlite_only
+def test_status_updates_written_in_pagerduty_reach_the_channel_but_ours_do_not_echo(
+    app_factory, fake_pd: FakePagerDuty
+) -> None:
+    import json as _json
+
+    from bot.devtools.fake_pagerduty import sign
+    from tests.handlers.oncall_support import edge_url, post_raw
+
+    harness = pagerduty_app(app_factory, fake_pd)
+    incident = fake_pd.add_incident(title="Checkout errors", priority="P2")
+    deliver(harness, "incident.triggered", incident, occurred_at="2026-11-23T10:00:00Z")
+    opened = linked_incident(harness, incident.id)
+    assert opened is not None
+    post_update(
+        harness.rt,
+        UpdateSubmission(incident_id=opened.id, status="identified", customer_message="Ours."),
+        actor="UANA",
+    )
+
+    def published(event_id: str, message: str) -> int:
+        body = _json.dumps({"event": {
+            "id": event_id, "event_type": "incident.status_update_published",
+            "resource_type": "incident", "occurred_at": "2026-11-23T10:05:00Z",
+            "data": {"id": "SU1", "message": message, "type": "status_update",
+                     "incident": {"id": incident.id, "type": "incident_reference"},
+                     "sender": {"id": "PDANA", "summary": "Dana Oncall", "type": "user_reference"}},
+        }}).encode()  # fmt: skip
+        status, _ = post_raw(
+            edge_url(harness), body, {"X-PagerDuty-Signature": sign(body, "pd-webhook-secret")}
+        )
+        harness.executor.wait_idle()
+        return status
+
+    assert published("SU-E1", "Rollback done, monitoring") == 202
+    assert published("SU-E1", "Rollback done, monitoring") == 202  # redelivered
+    assert published("SU-E2", "Ours.") == 200
+    texts = _texts(harness, opened.channel_id)
+    relayed = [t for t in texts if "Status update in PagerDuty" in t]
+    assert len(relayed) == 1 and "Rollback done, monitoring" in relayed[0]
+    assert "*Dana Oncall*" in relayed[0]

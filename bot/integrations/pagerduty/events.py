@@ -46,6 +46,15 @@ class IncidentData(_Loose):
     conference_bridge: ConferenceBridge | None = None
 
 
+class StatusUpdateData(_Loose):
+    """``event.data`` of ``incident.status_update_published``."""
+
+    id: str = ""
+    message: str = Field(default="", max_length=10_000)
+    incident: Reference
+    sender: Reference | None = None
+
+
 class Event(_Loose):
     id: str = Field(min_length=1, max_length=64)
     event_type: str

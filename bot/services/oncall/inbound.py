@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from bot import jobs
 from bot.config import Settings
-from bot.integrations.pagerduty.events import Event, IncidentData
-from bot.models import PagerDutyEscalation, PagerDutyIncident
+from bot.integrations.pagerduty.events import Event, IncidentData, StatusUpdateData
+from bot.models import PagerDutyEscalation, PagerDutyIncident, StatusUpdate
 from bot.runtime import Runtime
-from bot.services.oncall.kinds import SYNC
+from bot.services.oncall.kinds import NOTICE, SYNC, Notice
 
 INCIDENT_EVENTS = frozenset(
     {
@@ -33,6 +33,7 @@ INCIDENT_EVENTS = frozenset(
         "incident.conference_bridge.updated",
     }
 )
+STATUS_UPDATE_EVENT = "incident.status_update_published"
 _STATUS_OF_EVENT = {
     "incident.triggered": "triggered",
     "incident.reopened": "triggered",
@@ -62,6 +63,8 @@ def severity_for(settings: Settings, priority: str | None) -> str:
 
 def receive(rt: Runtime, event: Event) -> bool:
     """Record one delivery; True when it concerns an incident Liaison follows."""
+    if event.event_type == STATUS_UPDATE_EVENT:
+        return _relay_status_update(rt, event)
     if event.resource_type != "incident" or event.event_type not in INCIDENT_EVENTS:
         return False
     data = IncidentData.model_validate(event.data)
@@ -137,6 +140,45 @@ def _apply(row: PagerDutyIncident, event: Event, data: IncidentData) -> None:
         row.acknowledged_by = (event.agent.summary or event.agent.id)[:200]
     if row.status != "acknowledged" and row.status != "resolved":
         row.acknowledged_told_at = None  # a new acknowledgement is worth telling again
+
+
+def _relay_status_update(rt: Runtime, event: Event) -> bool:
+    """A status update written in PagerDuty is shown in the incident channel, unless it is
+    one Liaison sent there itself (a customer-facing update carried over)."""
+    data = StatusUpdateData.model_validate(event.data)
+    message = data.message.strip()
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        incident_id = session.scalar(
+            select(PagerDutyIncident.incident_id).where(
+                PagerDutyIncident.external_id == data.incident.id
+            )
+        )
+        if incident_id is None or not message:
+            return False
+        ours = session.scalar(
+            select(StatusUpdate.id).where(
+                StatusUpdate.incident_id == incident_id,
+                StatusUpdate.customer_message == message,
+            )
+        )
+        if ours is not None:
+            return False
+        sender = data.sender.summary if data.sender and data.sender.summary else None
+        jobs.schedule(
+            session,
+            NOTICE,
+            Notice(
+                template="oncall/pagerduty_status_update.j2",
+                context={"sender": sender, "message": message[:2900]},
+            ),
+            key=f"pd-status:{event.id}",
+            due_at=now,
+            now=now,
+            incident_id=incident_id,
+        )
+    rt.wake()
+    return True
 
 
 def _escalation(session: Session, incident_key: str | None) -> PagerDutyEscalation | None:
