@@ -2,7 +2,8 @@
 
     python bench/impact_summary.py [--postgres URL] [--skip-postgres] [--runs N]
 
-Loads an accounts directory of 20,000 accounts, one incident with 10,000 reports, one with
+Loads an accounts directory of 20,000 accounts (with platform, version and features, the
+impact summary's baselines), one incident with 10,000 reports, one with
 100,000, and 1,000 incidents of 100 reports each, then times ``build_summary`` (the
 grouped queries and the analysis) and the Block Kit rendering of the live and full
 summaries. Aims: under 200 ms at 10,000 reports and under 1 s at 100,000.
@@ -32,7 +33,7 @@ from sqlalchemy import Engine, insert, text
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.devtools.scratch_postgres import scratch_postgres
-from bot.models import Account, Incident, Report, ReportFeature
+from bot.models import Account, AccountFeature, Incident, Report, ReportFeature
 from bot.rendering import Renderer
 from bot.services.impact.summary import build_summary
 from bot.slack.impact_blocks import full_summary_message, live_summary_message
@@ -159,12 +160,20 @@ def load_accounts(engine: Engine, rng: random.Random) -> list[str]:
     ids = [f"{rng.randint(1, 9)}{i:06d}" for i in range(ACCOUNTS)]
     rows = [
         {"account_id": account_id, "name": f"Customer {account_id}", "tier": rng.choice(TIERS),
-         "region": rng.choice(REGIONS), "vip": rng.random() < 0.02, "updated_at": NOW}
+         "region": rng.choice(REGIONS), "vip": rng.random() < 0.02, "updated_at": NOW,
+         "platform": rng.choice(PLATFORMS), "product_version": rng.choice(VERSIONS)}
         for account_id in ids
     ]  # fmt: skip
+    features = [
+        {"account_id": account_id, "feature": feature}
+        for account_id in ids
+        for feature in rng.sample(FEATURES, rng.choice((0, 1, 2, 3)))
+    ]
     with engine.begin() as connection:
         for start in range(0, len(rows), BATCH):
             connection.execute(insert(Account), rows[start : start + BATCH])
+        for start in range(0, len(features), BATCH):
+            connection.execute(insert(AccountFeature), features[start : start + BATCH])
     return ids
 
 

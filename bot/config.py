@@ -21,21 +21,15 @@ from pydantic import (
 )
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from bot.account_partitions import AccountPartition, parse_partitions
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import format_duration, parse_duration
+from bot.impact_config import ImpactSettings
 from bot.integrations.oncall_settings import OnCallSettings
 from bot.serving_config import ServingSettings
+from bot.setting_types import CsvList, Duration, DurationList, split_csv
 from bot.sla_policy import SlaPolicy, parse_escalation, parse_policies, policy_tiers
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
-
-
-def split_csv(value: Any) -> Any:
-    """Split ``"a, b,c"`` into ``["a", "b", "c"]``; lists pass through untouched."""
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
 
 
 def parse_severity_durations(value: Any) -> Any:
@@ -58,9 +52,6 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _USER_OR_GROUP_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
-DurationList = Annotated[list[Duration], NoDecode, BeforeValidator(split_csv)]
 SeverityDurations = Annotated[
     dict[str, Duration], NoDecode, BeforeValidator(parse_severity_durations)
 ]
@@ -70,7 +61,7 @@ class ConfigError(RuntimeError):
     """Configuration that cannot work; the message names the setting and the fix."""
 
 
-class Settings(ServingSettings, OnCallSettings):
+class Settings(ServingSettings, ImpactSettings, OnCallSettings):
     """All of Liaison's configuration. Field names map to upper-case environment variables.
 
     The HTTP edge, start-up and logging settings are declared in bot/serving_config.py."""
@@ -152,35 +143,6 @@ class Settings(ServingSettings, OnCallSettings):
     holidays_subdivision: str = ""
     # ... plus your own closed days (ISO dates).
     holidays_extra: CsvList = []
-
-    # --- Impact summary -----------------------------------------------------------------
-    # The live summary in the incident channel changes at most once per this interval.
-    impact_refresh: Duration = timedelta(seconds=60)
-    # Account-number ranges ("legacy=0-99999, 100000-", ...); empty: by leading digit.
-    impact_account_partitions: CsvList = []
-    # Severity hint: offered while the incident is below a major severity and any of these
-    # holds (0 switches a threshold off).
-    impact_hint_customers: int = Field(default=25, ge=0)
-    impact_hint_vips: int = Field(default=3, ge=0)
-    impact_hint_rising: bool = True
-    # Trend: bar width of the sparkline and chart, bars shown at most (the bar widens on long
-    # incidents), intervals compared (last N vs the N before), and how big a change must be
-    # to count as rising or falling (percent, and reports).
-    impact_trend_interval: Duration = timedelta(minutes=5)
-    impact_trend_bars: int = Field(default=24, ge=4, le=60)
-    impact_trend_window: int = Field(default=3, ge=1)
-    impact_trend_change: int = Field(default=50, ge=1)
-    impact_trend_min_change: int = Field(default=3, ge=1)
-    # Exposure: tickets whose first-response deadline falls within this window.
-    impact_exposure_window: Duration = timedelta(hours=1)
-    # Patterns ("Android accounts for 80% of reports") need at least this many reports; a
-    # segment dominates at this share (percent) and is over-represented at this multiple of
-    # its share of the accounts directory.
-    impact_min_reports: int = Field(default=3, ge=1)
-    impact_dominant_share: int = Field(default=60, ge=1, le=100)
-    impact_overrepresented: float = Field(default=2.0, ge=1.0)
-    # Segments listed per dimension in the full summary.
-    impact_segments_shown: int = Field(default=5, ge=1, le=20)
 
     # --- Ticket SLAs --------------------------------------------------------------------
     # First-response target per customer tier and the calendar its clock runs on
@@ -273,25 +235,12 @@ class Settings(ServingSettings, OnCallSettings):
         defaults = cls.model_fields["cadence_update_intervals"].default
         return {**defaults, **value}
 
-    @field_validator("impact_account_partitions")
-    @classmethod
-    def _valid_partitions(cls, value: list[str]) -> list[str]:
-        parse_partitions(value)
-        return value
-
-    def account_partitions(self) -> list[AccountPartition]:
-        """The configured account-number ranges (empty: group by leading digit)."""
-        return parse_partitions(self.impact_account_partitions)
-
     @field_validator(
         "cadence_assessment_due",
         "cadence_nudge_lead",
         "cadence_report_nudge_lead",
         "reminder_lease",
         "scheduler_interval",
-        "impact_refresh",
-        "impact_trend_interval",
-        "impact_exposure_window",
     )
     @classmethod
     def _positive_duration(cls, value: timedelta) -> timedelta:

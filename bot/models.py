@@ -68,7 +68,31 @@ class Account(Base):
     tier: Mapped[str | None] = mapped_column(String(32))
     region: Mapped[str | None] = mapped_column(String(64))
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Optional directory columns: the impact summary's baseline for platform and version.
+    platform: Mapped[str | None] = mapped_column(String(16))
+    product_version: Mapped[str | None] = mapped_column(String(64), index=True)
     updated_at: Mapped[datetime]
+
+    features: Mapped[list[AccountFeature]] = relationship(
+        back_populates="account", cascade="all, delete-orphan"
+    )
+
+
+class AccountFeature(Base):
+    """A feature an account has enabled, from the directory's optional ``features`` column.
+
+    A table rather than a list in the account row, so the impact summary can count the
+    accounts that have a feature with one grouped query (its baseline for features).
+    """
+
+    __tablename__ = "account_features"
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True
+    )
+    feature: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+    account: Mapped[Account] = relationship(back_populates="features")
 
 
 class Incident(Base):
@@ -156,10 +180,11 @@ class Report(Base):
 
     __table_args__ = (
         Index("ix_reports_incident_customer", "incident_id", "customer_key"),
-        # Impact summary: reports per trend bar, per version and per customer are counted
+        # Impact summary: reports per trend bar, per version, platform and customer are counted
         # from these indexes alone (see bot/services/impact/aggregate.py).
         Index("ix_reports_incident_created", "incident_id", "created_at"),
-        Index("ix_reports_incident_version", "incident_id", "product_version"),
+        Index("ix_reports_incident_version", "incident_id", "product_version", "customer_key"),
+        Index("ix_reports_incident_platform", "incident_id", "platform", "customer_key"),
         Index(
             "ix_reports_impact_customer",
             "incident_id",
@@ -168,6 +193,7 @@ class Report(Base):
             "tier",
             "account_id",
             "vip",
+            "platform",
         ),
     )
 

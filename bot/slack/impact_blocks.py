@@ -19,7 +19,14 @@ from bot.errors import InvalidInput
 from bot.ids import ImpactIds, IncidentActions
 from bot.inbound import RowId
 from bot.rendering import Mrkdwn, Renderer
-from bot.services.impact.model import Dimension, Highlight, ImpactSummary, Segment
+from bot.services.impact.model import (
+    Basis,
+    Dimension,
+    DimensionKey,
+    Finding,
+    ImpactSummary,
+    Segment,
+)
 from bot.slack.blocks import (
     TEXT_LIMIT,
     Block,
@@ -33,7 +40,7 @@ from bot.slack.blocks import (
     section,
 )
 
-LIVE_HIGHLIGHTS = 3
+LIVE_FINDINGS = 3
 LABEL_LIMIT = 80
 
 
@@ -81,13 +88,13 @@ def percent(value: float) -> str:
 def live_summary_message(
     summary: ImpactSummary, renderer: Renderer, *, refresh: timedelta
 ) -> SlackMessage:
-    """The pinned message edited in place: totals, what stands out, trend, exposure, hint."""
+    """The pinned message edited in place: the lead, totals, trend, exposure, hint."""
     if summary.empty:
         return _empty(summary, renderer, kind="live", refresh=refresh)
     blocks = [section(_heading(summary, renderer), block_id=ImpactIds.live)]
-    lines = [highlight_text(h, renderer) for h in summary.highlights[:LIVE_HIGHLIGHTS]]
-    if lines:
-        blocks.append(section(bullet_list(lines)))
+    more = [finding_text(f, renderer) for f in summary.findings[1:LIVE_FINDINGS]]
+    if more:
+        blocks.append(section(bullet_list(more)))
     blocks.append(section(trend_text(summary, renderer)))
     exposure = exposure_text(summary, renderer)
     if exposure:
@@ -108,9 +115,9 @@ def full_summary_message(
     if summary.empty:
         return _empty(summary, renderer, kind="full")
     blocks = [section(_heading(summary, renderer), block_id=ImpactIds.full)]
-    lines = [highlight_text(h, renderer) for h in summary.highlights]
-    if lines:
-        blocks.append(section(bullet_list(lines)))
+    more = [finding_text(f, renderer) for f in summary.findings[1:]]
+    if more:
+        blocks.append(section(bullet_list(more)))
     blocks.append(divider())
     for dimension in summary.dimensions:
         if dimension.segments:
@@ -126,18 +133,40 @@ def full_summary_message(
     return SlackMessage(fallback_text(summary, renderer), fit_blocks(blocks))
 
 
-def highlight_text(highlight: Highlight, renderer: Renderer) -> str:
+def finding_text(finding: Finding, renderer: Renderer) -> str:
     return renderer.render(
-        "impact/highlight.j2",
-        kind=str(highlight.kind),
-        dimension=str(highlight.dimension),
-        segments=[clip(label, LABEL_LIMIT) for label in highlight.segments],
-        share=percent(highlight.share),
-        absent=[clip(label, LABEL_LIMIT) for label in highlight.absent],
-        accounts=highlight.accounts,
-        baseline=highlight.baseline,
-        rate=percent(highlight.rate) if highlight.rate is not None else None,
-        elsewhere=percent(highlight.elsewhere) if highlight.elsewhere is not None else None,
+        "impact/finding.j2",
+        dimension=str(finding.dimension),
+        segments=[clip(label, LABEL_LIMIT) for label in finding.segments],
+        only=finding.only,
+        units=finding.units,
+        total=finding.total,
+        share=percent(finding.share),
+        expected=percent(finding.expected) if finding.expected is not None else None,
+        basis=str(finding.basis),
+        customers=finding.customers,
+        absent=[clip(label, LABEL_LIMIT) for label in finding.absent],
+    )
+
+
+def lead_text(summary: ImpactSummary, renderer: Renderer) -> str:
+    """The first thing a reader sees: the strongest finding, or that nothing stands out.
+
+    Empty below IMPACT_MIN_REPORTS: two reports say nothing either way.
+    """
+    if summary.findings:
+        return finding_text(summary.findings[0], renderer)
+    if not summary.enough_reports:
+        return ""
+    # Tier is tested like the others but left out of the sentence people know by heart.
+    tested = [str(k) for k in summary.tested if k is not DimensionKey.tier] or [
+        str(k) for k in summary.tested
+    ]
+    directory_only = all(summary.dimension(k).basis is Basis.directory for k in summary.tested)
+    return renderer.render(
+        "impact/lead_none.j2",
+        tested=tested,
+        directory_only=directory_only,
     )
 
 
@@ -220,7 +249,7 @@ def hint_blocks(summary: ImpactSummary, renderer: Renderer) -> list[Block]:
 
 
 def fallback_text(summary: ImpactSummary, renderer: Renderer) -> str:
-    lead = highlight_text(summary.highlights[0], renderer) if summary.highlights else ""
+    lead = lead_text(summary, renderer)
     return clip(
         renderer.render(
             "impact/fallback.j2",
@@ -245,6 +274,7 @@ def chart_comment(
 
 
 def _heading(summary: ImpactSummary, renderer: Renderer) -> str:
+    """Title, then the lead in bold, then the totals: the lead is read first."""
     share = summary.totals.share_of_base
     title = renderer.render("impact/title.j2", incident=summary.incident)
     totals = renderer.render(
@@ -252,12 +282,17 @@ def _heading(summary: ImpactSummary, renderer: Renderer) -> str:
         totals=summary.totals,
         share_of_base=percent(share) if share is not None else None,
     )
-    return f"{title}\n{totals}"
+    lead = lead_text(summary, renderer)
+    return f"{title}\n*{lead}*\n{totals}" if lead else f"{title}\n{totals}"
 
 
 def _segment_line(dimension: Dimension, segment: Segment, renderer: Renderer) -> str:
-    rate = segment.rate
+    accounts = dimension.counts_accounts and dimension.basis is Basis.directory
+    rate = segment.rate if accounts else None
     elsewhere = dimension.elsewhere_rate(segment) if rate is not None else None
+    expected = None
+    if dimension.baseline_total and segment.baseline is not None:
+        expected = percent(segment.baseline / dimension.baseline_total)
     return renderer.render(
         "impact/segment.j2",
         label=clip(segment.label, LABEL_LIMIT),
@@ -268,6 +303,8 @@ def _segment_line(dimension: Dimension, segment: Segment, renderer: Renderer) ->
         baseline=segment.baseline,
         rate=percent(rate) if rate is not None else None,
         elsewhere=percent(elsewhere) if elsewhere is not None else None,
+        expected=expected,
+        basis=str(dimension.basis),
     )
 
 

@@ -7,7 +7,7 @@ is a fact about the incident, so it moves from the payload of its reminder to
 The table keeps its name ``reminders``: it now holds every kind of durable job.
 
 Revision ID: 0006_jobs
-Revises: 0004_impact
+Revises: 0005_accounts
 
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import bot.models
 
 revision = "0006_jobs"
-down_revision = "0004_impact"
+down_revision = "0005_accounts"
 branch_labels = None
 depends_on = None
 

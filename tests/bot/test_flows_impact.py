@@ -41,7 +41,8 @@ def test_a_steady_stream_of_reports_edits_at_most_once_a_minute(
         refreshed = session.scalars(select(Incident.summary_refreshed_at)).one()
     assert refreshed == flow.clock.now()
     [summary] = _live(flow)
-    assert summary.startswith("Customer impact of incident #1: 30 reports from 30 customers")
+    assert summary.startswith("Customer impact of incident #1:")
+    assert "30 reports from 30 customers" in summary
 
 
 def test_reports_within_the_refresh_interval_edit_the_summary_once(flow: Flow) -> None:
@@ -60,7 +61,8 @@ def test_reports_within_the_refresh_interval_edit_the_summary_once(flow: Flow) -
     assert edit.args["ts"] == summary.ts
     [summary] = flow.slack.channel_messages("CINC1")
     assert summary.edits == 1
-    assert summary.text.startswith("Customer impact of incident #1: 5 reports from 5 customers")
+    assert summary.text.startswith("Customer impact of incident #1:")
+    assert "5 reports from 5 customers" in summary.text
 
 
 def test_a_deleted_summary_is_posted_again_and_pinned(flow: Flow) -> None:

@@ -15,10 +15,10 @@ from bot.config import Settings
 from bot.db import make_session_factory
 from bot.models import Incident
 from bot.rendering import Renderer
-from bot.services.impact.model import DimensionKey, Direction, HighlightKind, ImpactSummary
+from bot.services.impact.model import Basis, DimensionKey, Direction, ImpactSummary
 from bot.services.impact.sql import BucketPlan, bar_series, plan_buckets
 from bot.services.impact.summary import build_summary
-from bot.slack.impact_blocks import highlight_text
+from bot.slack.impact_blocks import finding_text, lead_text
 from tests.impact_helpers import add_accounts, add_incident, add_reports
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -58,9 +58,9 @@ def _summarize(
 def _sentences(summary: ImpactSummary, dimension: DimensionKey | None = None) -> list[str]:
     renderer = Renderer()
     return [
-        highlight_text(h, renderer)
-        for h in summary.highlights
-        if dimension is None or h.dimension == dimension
+        finding_text(f, renderer)
+        for f in summary.findings
+        if dimension is None or f.dimension == dimension
     ]
 
 
@@ -73,7 +73,7 @@ def test_an_empty_incident_has_zero_totals_and_nothing_to_point_at(engine: Engin
     assert summary.trend.counts == (0, 0)  # 0-5m and the running 5-10m bar
     assert summary.trend.direction is None
     assert summary.trend.sparkline == "▁▁"
-    assert summary.highlights == ()
+    assert summary.findings == ()
     assert summary.hint is None
 
 
@@ -103,12 +103,13 @@ def test_one_report_is_counted_everywhere_but_makes_no_pattern(engine: Engine) -
     assert summary.dimension(DimensionKey.platform).segments[0].label == "Android"
     assert summary.trend.counts == (0, 0, 1)  # opened 9:48: bars 9:48, 9:53, 9:58
     assert (summary.trend.recent, summary.trend.previous) == (1, 0)
-    assert summary.trend.direction is Direction.steady  # +1 is below IMPACT_TREND_MIN_CHANGE
+    assert summary.trend.direction is Direction.steady  # 1 vs 0 is well within chance
     assert summary.trend.since_last == timedelta(minutes=2)
-    assert summary.highlights == ()  # below IMPACT_MIN_REPORTS
+    assert summary.findings == ()  # below IMPACT_MIN_REPORTS
+    assert lead_text(summary, Renderer()) == ""
 
 
-def test_reports_concentrating_in_two_regions_name_the_unaffected_one(engine: Engine) -> None:
+def test_central_and_southern_europe_but_not_northern(engine: Engine) -> None:
     accounts = (
         [{"account_id": f"C{i}", "region": "eu-central"} for i in range(100)]
         + [{"account_id": f"S{i}", "region": "eu-south"} for i in range(100)]
@@ -121,9 +122,11 @@ def test_reports_concentrating_in_two_regions_name_the_unaffected_one(engine: En
         + [{"account_id": f"U{i}", "region": "us-east"} for i in range(2)]
     )
     summary = _summarize(engine, reports, accounts=accounts)
-    # 20 reports: 50% + 40% from regions holding 20% of the 1,000 accounts.
+    # 20 customers: 10 + 8 from regions holding 10% each of the 1,000 accounts (2 expected
+    # each; P(>= 8 of 20 at 10%) = 0.0004); eu-north, as big, has none.
     assert _sentences(summary, DimensionKey.region) == [
-        "Reports concentrate in eu-central and eu-south (90%); none from eu-north"
+        "Reports concentrate in eu-central and eu-south: 18 of 20 customers (90%) vs 20% of"
+        " accounts; none from eu-north"
     ]
     assert summary.totals.share_of_base == 20 / 1000
     region = summary.dimension(DimensionKey.region)
@@ -135,7 +138,7 @@ def test_reports_concentrating_in_two_regions_name_the_unaffected_one(engine: En
     assert [s.value for s in region.absent] == ["eu-north"]
 
 
-def test_an_overrepresented_region_is_compared_with_everyone_else(engine: Engine) -> None:
+def test_a_small_region_reporting_far_beyond_its_share_is_named(engine: Engine) -> None:
     accounts = (
         [{"account_id": f"S{i}", "region": "eu-south"} for i in range(230)]
         + [{"account_id": f"W{i}", "region": "eu-west"} for i in range(5000)]
@@ -147,14 +150,18 @@ def test_an_overrepresented_region_is_compared_with_everyone_else(engine: Engine
         + [{"account_id": f"U{i}", "region": "us-east"} for i in range(19)]
     )
     summary = _summarize(engine, reports, accounts=accounts)
-    # eu-south: 42/230 = 18.3% of its accounts; elsewhere 39/9,770 = 0.4%.
+    # eu-south: 42 of 81 customers where 2.3% of accounts are; eu-west (20 of 81 where 50%
+    # are) is under-represented, not a finding.
     assert _sentences(summary, DimensionKey.region) == [
-        "eu-south: 42 of 230 accounts reporting (18%) vs 0.4% elsewhere"
+        "Reports concentrate in eu-south: 42 of 81 customers (52%) vs 2.3% of accounts"
     ]
-    [highlight] = [h for h in summary.highlights if h.dimension == DimensionKey.region]
-    assert highlight.kind is HighlightKind.overrepresented
-    assert highlight.rate == pytest.approx(42 / 230)
-    assert highlight.elsewhere == pytest.approx(39 / 9770)
+    [finding] = [f for f in summary.findings if f.dimension == DimensionKey.region]
+    assert (finding.units, finding.total, finding.basis) == (42, 81, Basis.directory)
+    assert finding.expected == pytest.approx(230 / 10000)
+    # The breakdown still shows each region's reporting rate against everyone else's.
+    region = summary.dimension(DimensionKey.region)
+    assert region.segments[0].rate == pytest.approx(42 / 230)
+    assert region.elsewhere_rate(region.segments[0]) == pytest.approx(39 / 9770)
 
 
 def test_a_region_as_big_as_its_share_of_customers_is_not_a_pattern(engine: Engine) -> None:
@@ -175,9 +182,9 @@ def test_account_numbers_are_partitioned_by_leading_digit(engine: Engine) -> Non
         {"account_id": "2000"},
     ]
     summary = _summarize(engine, reports, accounts=accounts)
-    # 80% of reports from the quarter of accounts numbered 4…
+    # 80% of customers from the quarter of accounts numbered 4…
     assert _sentences(summary, DimensionKey.partition) == [
-        "Account numbers 4… account for 80% of reports; none from 3…"
+        "Reports concentrate in account numbers 4…: 8 of 10 customers (80%) vs 25% of accounts"
     ]
     partition = summary.dimension(DimensionKey.partition)
     assert [(s.label, s.reports, s.baseline) for s in partition.segments] == [
@@ -213,13 +220,18 @@ def test_configured_account_ranges_put_other_ids_under_other(engine: Engine) -> 
     assert {s.label: s.reports for s in partition.segments} == expected
 
 
-def test_a_dominant_version_and_platform_are_named(engine: Engine) -> None:
+def test_without_any_baseline_only_an_overwhelming_value_is_named(engine: Engine) -> None:
+    # No directory and no other incident: nothing to compare with. 8 of 10 on 5.1 is only
+    # described; every report on Android is still worth saying.
     reports = [{"product_version": "5.1", "platform": "android"} for _ in range(8)] + [
-        {"product_version": "5.0", "platform": "ios"} for _ in range(2)
+        {"product_version": "5.0", "platform": "android"} for _ in range(2)
     ]
     summary = _summarize(engine, reports)
-    assert _sentences(summary, DimensionKey.version) == ["Version 5.1 accounts for 80% of reports"]
-    assert _sentences(summary, DimensionKey.platform) == ["Android accounts for 80% of reports"]
+    assert _sentences(summary, DimensionKey.version) == []
+    assert _sentences(summary, DimensionKey.platform) == [
+        "Every report is on Android: 10 of 10 customers (100%)"
+    ]
+    assert summary.dimension(DimensionKey.version).basis is Basis.none
 
 
 def test_a_feature_shared_by_every_report_leads_the_summary(engine: Engine) -> None:
@@ -231,7 +243,9 @@ def test_a_feature_shared_by_every_report_leads_the_summary(engine: Engine) -> N
         {"features": ["teapot-customization"]},
     ]
     summary = _summarize(engine, reports)
-    assert _sentences(summary)[0] == "Only accounts using teapot-customization are reporting"
+    assert _sentences(summary)[0] == (
+        "Only accounts with teapot-customization are reporting: 5 of 5 customers (100%)"
+    )
     feature = summary.dimension(DimensionKey.feature)
     assert [(s.value, s.reports) for s in feature.segments] == [
         ("teapot-customization", 5),
@@ -246,16 +260,22 @@ def _at(*minutes: float) -> list[dict[str, Any]]:
 
 
 def test_a_rising_trend(engine: Engine) -> None:
-    # Window = 3 x 5m = 15m: 2 reports 15-30m ago, 8 in the last 15m.
-    summary = _summarize(engine, _at(25, 20, 14, 12, 9, 7, 5, 3, 2, 1), opened_minutes_ago=30)
+    # Window = 3 x 5m = 15m: 1 report 15-30m ago, 9 in the last 15m: P(>= 9 of 10) = 1%.
+    summary = _summarize(engine, _at(25, 14, 12, 9, 7, 5, 3, 3, 2, 1), opened_minutes_ago=30)
     trend = summary.trend
-    assert (trend.recent, trend.previous, trend.direction) == (8, 2, Direction.rising)
-    # Bars from 9:30: [9:30,9:35) none, [9:35,9:40) 9:35, [9:40,9:45) 9:40,
-    # [9:45,9:50) 9:46 9:48, [9:50,9:55) 9:51 9:53, [9:55,10:00) 9:55 9:57 9:58 9:59,
-    # and the running bar from 10:00: none. Bar heights are count / 4 x 7 eighths.
-    assert trend.counts == (0, 1, 1, 2, 2, 4, 0)
-    assert trend.sparkline == "▁▃▃▅▅█▁"
+    assert (trend.recent, trend.previous, trend.direction) == (9, 1, Direction.rising)
+    # Bars from 9:30: [9:30,9:35) 9:35, [9:35,9:40) none, [9:40,9:45) none,
+    # [9:45,9:50) 9:46 9:48, [9:50,9:55) 9:51 9:53, [9:55,10:00) 9:55 9:57 9:57 9:58 9:59,
+    # and the running bar from 10:00: none. Bar heights are count / 5 x 7 eighths.
+    assert trend.counts == (0, 1, 0, 2, 2, 5, 0)
+    assert trend.sparkline == "▁▂▁▄▄█▁"
     assert trend.since_last == timedelta(minutes=1)
+
+
+def test_two_to_five_reports_is_not_rising(engine: Engine) -> None:
+    summary = _summarize(engine, _at(25, 20, 14, 12, 9, 7, 5), opened_minutes_ago=30)
+    assert (summary.trend.recent, summary.trend.previous) == (5, 2)
+    assert summary.trend.direction is Direction.steady  # P(>= 5 of 7) = 23%: chance
 
 
 def test_a_falling_trend(engine: Engine) -> None:
@@ -384,3 +404,81 @@ def test_the_chart_bars_match_the_trend_bars_even_on_bar_edges(engine: Engine) -
         )
     assert series["eu-south"] == [0, 2, 0, 1, 0, 0, 0]
     assert series[None] == [0, 0, 0, 1, 0, 0, 1]
+
+
+def _directory_with_traits() -> list[dict[str, Any]]:
+    """1,000 accounts: eu-south's 100 are all enterprise; a third of each region on Android."""
+    return [
+        {
+            "account_id": f"{'S' if i < 100 else 'U'}{i}",
+            "region": "eu-south" if i < 100 else "us-east",
+            "tier": "enterprise" if i < 100 or i % 10 == 0 else "standard",
+            "platform": "android" if i % 3 == 0 else "web",
+            "product_version": "5.1" if i % 2 else "5.0",
+        }
+        for i in range(1000)
+    ]
+
+
+def _reports_from(accounts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reports as the report service files them: the account's traits on each."""
+    return [
+        {key: a[key] for key in ("account_id", "region", "tier", "platform", "product_version")}
+        for a in accounts
+    ]
+
+
+def test_a_segment_that_only_reflects_the_called_one_is_not_a_separate_finding(
+    engine: Engine,
+) -> None:
+    directory = _directory_with_traits()
+    # 21 eu-south customers, Android like everyone else (7 of 21): eu-south explains the
+    # incident; its tier (all enterprise, 19% of accounts) is not news.
+    reporting = directory[:21]
+    summary = _summarize(engine, _reports_from(reporting), accounts=directory)
+    assert [f.dimension for f in summary.findings] == [DimensionKey.region]
+    assert lead_text(summary, Renderer()) == (
+        "All reports come from eu-south: 21 of 21 customers (100%) vs 10% of accounts"
+    )
+
+
+def test_android_within_eu_south_is_a_second_finding(engine: Engine) -> None:
+    directory = _directory_with_traits()
+    # 20 eu-south customers, all on Android (a third of eu-south's accounts are): Android
+    # stands out inside eu-south too, so it is named; the tier still is not.
+    reporting = [a for a in directory[:100] if a["platform"] == "android"][:20]
+    summary = _summarize(engine, _reports_from(reporting), accounts=directory)
+    assert [f.dimension for f in summary.findings] == [
+        DimensionKey.region,
+        DimensionKey.platform,
+    ]
+    assert _sentences(summary, DimensionKey.platform) == [
+        "Every report is on Android: 20 of 20 customers (100%) vs 33% of accounts"
+    ]
+
+
+def test_without_a_directory_column_other_incidents_are_the_baseline(engine: Engine) -> None:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        earlier = add_incident(session, opened_at=NOW - timedelta(days=3), channel_id="COLD")
+        add_reports(
+            session,
+            earlier,
+            [
+                {"platform": "ios" if i % 4 == 0 else "web", "created_at": NOW - timedelta(days=3)}
+                for i in range(200)
+            ],
+        )
+    reports = [{"platform": "ios"} for _ in range(15)] + [{"platform": "web"} for _ in range(5)]
+    # Beyond IMPACT_BASELINE_WINDOW, those reports are no baseline: nothing to compare with.
+    summary = _summarize(engine, reports, settings=_settings(impact_baseline_window="1d"))
+    assert summary.dimension(DimensionKey.platform).basis is Basis.none
+    assert _sentences(summary, DimensionKey.platform) == []
+    # Within it: 15 of 20 customers on iOS, where 65 of the 220 reports of the two other
+    # incidents (this one's twin just above, and the earlier one) were.
+    summary = _summarize(engine, reports)
+    platform = summary.dimension(DimensionKey.platform)
+    assert (platform.basis, platform.baseline_total) == (Basis.incidents, 220)
+    assert _sentences(summary, DimensionKey.platform) == [
+        "Reports concentrate on iOS: 15 of 20 customers (75%) vs 30% of other incidents' reports"
+    ]

@@ -1,4 +1,4 @@
-"""Impact analysis without a database: trend rules, pattern rules, settings, formatting."""
+"""Impact analysis without a database: trend rule, hint, settings, formatting."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from bot.account_partitions import AccountPartition, parse_partitions, partition_of
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import InvalidInput
-from bot.services.impact.analysis import find_highlights, hint_target, trend_direction
-from bot.services.impact.model import Dimension, DimensionKey, Direction, HighlightKind, Segment
+from bot.services.impact.analysis import hint_target, trend_direction
+from bot.services.impact.model import Direction
 from bot.slack.impact_blocks import parse_hint_value, percent
 
 
@@ -24,67 +24,20 @@ def _settings(**overrides: Any) -> Settings:
     [
         (0, 0, 0, None),  # nothing reported at all
         (0, 0, 5, Direction.quiet),
-        (3, 0, 3, Direction.rising),  # +3 and more than +50%
-        (2, 0, 2, Direction.steady),  # +2 is below the minimum change of 3
-        (9, 6, 15, Direction.rising),  # +3, and 9 >= 6 x 1.5
-        (8, 6, 14, Direction.steady),  # +2 only
-        (10, 7, 17, Direction.steady),  # +3 but 10 < 7 x 1.5
-        (3, 6, 9, Direction.falling),  # -3, and 3 <= 6 x 0.5
-        (4, 6, 10, Direction.steady),  # -2 only
-        (0, 3, 3, Direction.falling),
+        (5, 2, 7, Direction.steady),  # 2 -> 5: P(>= 5 of 7 | even) = 23%, chance
+        (3, 0, 3, Direction.steady),  # P(3 of 3) = 12.5%
+        (5, 0, 5, Direction.rising),  # P(5 of 5) = 3.1%
+        (15, 3, 18, Direction.rising),  # P(>= 15 of 18) = 0.4%
+        (30, 20, 50, Direction.steady),  # +50% but P(>= 30 of 50) = 10%
+        (60, 40, 100, Direction.rising),  # the same +50% on more reports: P = 2.8%
+        (2, 9, 11, Direction.falling),  # P(<= 2 of 11) = 3.3%
+        (4, 6, 10, Direction.steady),
     ],
 )
-def test_trend_direction(
+def test_trend_direction_is_beyond_chance_or_steady(
     recent: int, previous: int, total: int, expected: Direction | None
 ) -> None:
-    assert (
-        trend_direction(
-            recent=recent, previous=previous, total=total, change_percent=50, min_change=3
-        )
-        is expected
-    )
-
-
-def _segment(value: str, reports: int, total: int, baseline: int | None = None) -> Segment:
-    return Segment(value, value, reports, reports, reports, baseline, reports / total)
-
-
-def test_a_tie_at_the_cut_is_not_called_a_concentration() -> None:
-    # 4 + 4 of 12 reports, but a third region also has 4: no two regions stand out.
-    dimension = Dimension(
-        DimensionKey.region,
-        (_segment("a", 4, 12), _segment("b", 4, 12), _segment("c", 4, 12)),
-        distinct=3,
-        known_reports=12,
-    )
-    assert find_highlights(_settings(), [dimension], 12) == ()
-    # Without the tie, a and b (8 of 11 = 73%) concentrate.
-    dimension = Dimension(
-        DimensionKey.region,
-        (_segment("a", 4, 11), _segment("b", 4, 11), _segment("c", 3, 11)),
-        distinct=3,
-        known_reports=11,
-    )
-    [highlight] = find_highlights(_settings(), [dimension], 11)
-    assert (highlight.kind, highlight.segments) == (HighlightKind.concentrate, ("a", "b"))
-
-
-def test_highlights_lead_with_the_most_striking_pattern() -> None:
-    version = Dimension(
-        DimensionKey.version,
-        (_segment("5.1", 8, 10), _segment("5.0", 2, 10)),
-        distinct=2,
-        known_reports=10,
-    )
-    feature = Dimension(
-        DimensionKey.feature, (_segment("teapot", 10, 10),), distinct=1, known_reports=10
-    )
-    kinds = [(h.kind, h.dimension) for h in find_highlights(_settings(), [version, feature], 10)]
-    assert kinds == [
-        (HighlightKind.only, DimensionKey.feature),
-        (HighlightKind.dominant, DimensionKey.version),
-    ]
-    assert find_highlights(_settings(impact_min_reports=11), [version, feature], 10) == ()
+    assert trend_direction(recent=recent, previous=previous, total=total, alpha=0.05) is expected
 
 
 def test_the_hint_targets_the_least_severe_major_severity() -> None:

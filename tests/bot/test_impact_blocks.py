@@ -10,12 +10,12 @@ from bot.ids import ImpactIds, IncidentActions
 from bot.rendering import Renderer
 from bot.services.impact.chart import ChartData, ChartSeries, render_png
 from bot.services.impact.model import (
+    Basis,
     Dimension,
     DimensionKey,
     Direction,
     Exposure,
-    Highlight,
-    HighlightKind,
+    Finding,
     ImpactSummary,
     IncidentInfo,
     Segment,
@@ -51,9 +51,10 @@ def _huge_summary() -> ImpactSummary:
         Dimension(key, versions if key is DimensionKey.version else regions, 300, 5000, 12000)
         for key in DimensionKey
     )
-    highlights = tuple(
-        Highlight(kind, key, (LONG, LONG, LONG), 0.9, 1.0, (LONG, LONG, LONG), 300, 1000, 0.3, 0.01)
-        for kind in HighlightKind
+    findings = tuple(
+        Finding(key, (LONG,), (LONG, LONG, LONG), units, 5000, 0.01, basis, 1e-9, True, (LONG,) * 3)
+        for units in (5000, 4000)
+        for basis in Basis
         for key in DimensionKey
     )
     return ImpactSummary(
@@ -74,7 +75,7 @@ def _huge_summary() -> ImpactSummary:
             timedelta(minutes=1),
         ),
         exposure=Exposure(120, 30, timedelta(hours=1), tuple(LONG for _ in range(25)), 60),
-        highlights=highlights,
+        findings=findings,
         hint=SeverityHint("sev3", "sev2", ("customers", "vips", "rising"), 4000, 25, 25, 3),
     )
 

@@ -5,16 +5,9 @@ Jira is off until ``JIRA_URL``, ``JIRA_EMAIL`` and ``JIRA_API_TOKEN`` are set.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from pydantic_settings import BaseSettings
 
-from pydantic import BeforeValidator
-from pydantic_settings import BaseSettings, NoDecode
-
-
-def _csv(value: Any) -> Any:
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+from bot.setting_types import CsvList
 
 
 class JiraSettings(BaseSettings):
@@ -28,7 +21,7 @@ class JiraSettings(BaseSettings):
     jira_pir_issue_type: str = "Task"
     # Secret of the Jira admin webhook (X-Hub-Signature); empty: the webhook is refused.
     jira_webhook_secret: str = ""
-    jira_labels: Annotated[list[str], NoDecode, BeforeValidator(_csv)] = [
+    jira_labels: CsvList = [
         "customer-impact",
         "liaison",
     ]

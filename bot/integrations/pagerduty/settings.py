@@ -12,13 +12,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode
 
+from bot.setting_types import CsvList, split_csv
+
 _SEVERITY = re.compile(r"^sev[1-4]$")
-
-
-def _csv(value: Any) -> Any:
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
 
 
 def _pairs(value: Any) -> Any:
@@ -26,7 +22,7 @@ def _pairs(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     result: dict[str, str] = {}
-    for item in _csv(value):
+    for item in split_csv(value):
         key, sep, mapped = item.partition("=")
         if not sep or not key.strip() or not mapped.strip():
             raise ValueError(f"{item!r} should look like name=value")
@@ -34,13 +30,12 @@ def _pairs(value: Any) -> Any:
     return result
 
 
-Csv = Annotated[list[str], NoDecode, BeforeValidator(_csv)]
 Pairs = Annotated[dict[str, str], NoDecode, BeforeValidator(_pairs)]
 
 
 class PagerDutySettings(BaseSettings):
     # Signing secrets of the v3 webhook subscription; several while one is rotated out.
-    pagerduty_webhook_secrets: Csv = []
+    pagerduty_webhook_secrets: CsvList = []
     pagerduty_api_url: str = "https://api.pagerduty.com"
     pagerduty_api_token: str = ""
     # The PagerDuty user writes are made as (REST API "From" header).
@@ -49,7 +44,7 @@ class PagerDutySettings(BaseSettings):
     # service name -> Events API v2 integration key, for /liaison escalate.
     pagerduty_routing_keys: Pairs = {}
     # Services (names or ids) whose incidents open Liaison incidents; empty: all.
-    pagerduty_services: Csv = []
+    pagerduty_services: CsvList = []
     pagerduty_priority_severities: Pairs = {
         "P1": "sev1",
         "P2": "sev2",

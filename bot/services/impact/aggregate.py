@@ -8,11 +8,14 @@ the number of passes over them is fixed whatever their count:
 2. one row per customer, from the (incident, customer, region, tier, account, vip)
    index alone, grouped again by region, tier and account partition: reports, customers,
    directory accounts, VIPs;
-3. the one read of the reports' rows: tickets, SLA exposure, platforms, and how many
-   reports name each dimension;
-4. the leading product versions (the (incident, version) index, in order);
-5. reports per feature (a join of two indexes); 6. the VIP customers' names;
-7. the accounts directory per region, tier and partition: the baseline.
+3. the one read of the reports' rows: tickets, SLA exposure, and how many reports name
+   each dimension;
+4. reports and customers per product version and per platform (the (incident, value,
+   customer) indexes alone, in order);
+5. reports and customers per feature (a join of two indexes); 6. the VIP customers' names;
+7. the baselines (``baselines``): the accounts directory per region, tier, partition,
+   platform, version and feature, and other incidents' recent reports where the
+   directory says nothing.
 
 Queries 2 and 7 group by a combination of small dimensions (a dozen regions, three
 tiers, a few partitions) and Python adds up those few rows per dimension, because SQLite
@@ -21,16 +24,19 @@ has no GROUPING SETS.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
 from bot.models import Account, Report, ReportFeature
+from bot.services.impact import baselines
+from bot.services.impact.baselines import segment_label
 from bot.services.impact.model import Dimension, DimensionKey, Exposure, Segment, Totals
 from bot.services.impact.sql import (
     BucketPlan,
@@ -38,8 +44,8 @@ from bot.services.impact.sql import (
     count_if,
     created_between,
     partition_expression,
+    per_value,
 )
-from bot.services.reports import PLATFORM_LABELS, Platform
 
 # Segments fetched for unbounded dimensions: plenty for any summary, bounded for 10,000
 # free-text versions (their number is still counted).
@@ -48,8 +54,13 @@ VIP_NAMES = 25
 # SQLite reads the whole table rather than search the incident index row by row when the
 # incident holds more than 1/FULL_SCAN_SHARE of all reports (see _tickets).
 FULL_SCAN_SHARE = 5
-# Dimensions rolled up from the per-customer query (3) and the directory baseline (5).
+# Dimensions rolled up from the per-customer query (2) and the directory baseline (7).
 CUBE = (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
+# Dimensions counted from their own (incident, value, customer) index (4).
+LISTED = {
+    DimensionKey.version: Report.product_version,
+    DimensionKey.platform: Report.platform,
+}
 
 
 @dataclass(frozen=True)
@@ -106,40 +117,44 @@ def breakdown(
     partitions: Sequence[AccountPartition],
     now: datetime,
     exposure_window: timedelta,
+    baseline_window: timedelta,
 ) -> tuple[tuple[Dimension, ...], Totals, Exposure]:
-    """Queries 2 to 5: every dimension's segments, the totals and the SLA exposure."""
+    """Queries 2 to 8: every dimension's segments and baseline, the totals and exposure."""
     dialect = session.get_bind().dialect.name
     people = _customers(session, incident_id, partitions, dialect)
     sums = _row_sums(session, incident_id, reports, dialect, now, exposure_window)
-    baseline = _baseline(session, partitions, dialect)
-    # Every account has an id, hence a partition: the partition counts add up to all.
-    directory = sum(baseline[DimensionKey.partition].values())
-    if not directory:
-        baseline = None
+    directory = baselines.directory(session, partitions, dialect)
+    directory_accounts = directory[DimensionKey.partition].total
+    missing = [key for key in DimensionKey if not directory[key].total]
+    fallback = baselines.other_incidents(
+        session,
+        incident_id=incident_id,
+        keys=missing,
+        since=now - baseline_window,
+        until=now,
+        partitions=partitions,
+        dialect=dialect,
+    )
     known = sums.known
     dimensions = []
     for key in DimensionKey:
+        base = directory[key] if directory[key].total else fallback.get(key)
         if key in CUBE:
-            base = baseline[key] if baseline is not None else None
-            dimensions.append(
-                _cube_dimension(key, people.cube[key], base, known[key], reports, partitions)
-            )
-        elif key is DimensionKey.platform:
-            rows = list(sums.platforms.items())
-            dimensions.append(_listed(key, rows, len(rows), known[key], reports))
-        elif key is DimensionKey.version:
-            rows, groups, named = _versions(session, incident_id)
-            dimensions.append(_listed(key, rows, groups, named, reports))
+            dimension = _cube_dimension(key, people.cube[key], known[key], reports, partitions)
+        elif key in LISTED:
+            rows, groups, named, customers = _listed_counts(session, incident_id, LISTED[key])
+            dimension = _listed(key, rows, groups, named, customers, reports)
         else:
-            rows, groups = _features(session, incident_id)
-            dimensions.append(_listed(key, rows, groups, None, reports))
+            rows, groups, customers = _features(session, incident_id)
+            dimension = _listed(key, rows, groups, None, customers, reports)
+        dimensions.append(baselines.attach(dimension, base, partitions))
     totals = Totals(
         reports=reports,
         customers=people.customers,
         tickets=sums.tickets,
         vip_customers=people.vips,
         accounts_reporting=people.accounts,
-        directory_accounts=directory,
+        directory_accounts=directory_accounts,
         first_report_at=None,
         last_report_at=None,
     )
@@ -155,15 +170,6 @@ def breakdown(
 
 def directory_size(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Account)) or 0)
-
-
-def segment_label(key: DimensionKey, value: str, partitions: Sequence[AccountPartition]) -> str:
-    """How a stored value is shown: ``android`` -> ``Android``, partition ``4`` -> ``4…``."""
-    if key is DimensionKey.platform and value in Platform.__members__.values():
-        return PLATFORM_LABELS[Platform(value)]
-    if key is DimensionKey.partition and not partitions:
-        return f"{value}…"
-    return value
 
 
 CubeRows = dict[DimensionKey, dict[str, list[int]]]
@@ -183,7 +189,6 @@ class _RowSums:
     due_soon: int
     breached: int
     known: dict[DimensionKey, int]
-    platforms: dict[str, int]
 
 
 def _customers(
@@ -247,7 +252,7 @@ def _row_sums(
     now: datetime,
     exposure_window: timedelta,
 ) -> _RowSums:
-    """Query 3: tickets, SLA exposure, platforms, and how many reports name each dimension.
+    """Query 3: tickets, SLA exposure, and how many reports name each dimension.
 
     SQLite keeps no statistics unless ANALYZE runs, so it always reaches rows through the
     incident index: one b-tree search per report. When the incident holds a large share of
@@ -262,7 +267,6 @@ def _row_sums(
             incident = (r.incident_id + 0) == incident_id
     unanswered = r.responded_at.is_(None)
     due = r.first_response_due_at
-    platforms = [p.value for p in Platform]
     row = session.execute(
         select(
             func.count(r.ticket_ref),
@@ -273,11 +277,9 @@ def _row_sums(
             func.count(r.region),
             func.count(r.tier),
             func.count(r.account_id),
-            *(count_if(r.platform == platform) for platform in platforms),
         ).where(incident)
     ).one()
-    tickets, due_soon, breached, region, tier, accounts, *by_platform = (int(v or 0) for v in row)
-    counts = {p: n for p, n in zip(platforms, by_platform, strict=True) if n}
+    tickets, due_soon, breached, region, tier, accounts = (int(v or 0) for v in row)
     return _RowSums(
         tickets=tickets,
         due_soon=due_soon,
@@ -286,26 +288,35 @@ def _row_sums(
             DimensionKey.region: region,
             DimensionKey.tier: tier,
             DimensionKey.partition: accounts,
-            DimensionKey.platform: sum(counts.values()),
         },
-        platforms=counts,
     )
 
 
-def _versions(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int, int]:
-    """Query 4: the leading product versions, how many versions, how many reports name one."""
-    version = Report.product_version
-    reports = func.count()
-    rows = session.execute(
-        select(version, reports, func.count().over(), func.sum(reports).over())
-        .where(Report.incident_id == incident_id, version.is_not(None))
-        .group_by(version)
-        .order_by(reports.desc(), version)
-        .limit(SEGMENT_ROWS)
-    ).all()
+def _listed_counts(
+    session: Session, incident_id: int, column: Any
+) -> tuple[list[tuple[str, int, int]], int, int, int]:
+    """Query 4: the leading versions (or platforms) with their reports and customers, how
+    many values, and how many reports and customers name one.
+
+    Read from the (incident, value, customer) index alone. A customer naming two versions
+    counts once for each: the statistics' unit is a customer with a value.
+    """
+    rows = per_value(
+        session,
+        select(column.label("value"), Report.customer_key.label("customer")).where(
+            Report.incident_id == incident_id, column.is_not(None)
+        ),
+        limit=SEGMENT_ROWS,
+    )
     if not rows:
-        return [], 0, 0
-    return [(str(v), int(n)) for v, n, _, _ in rows], int(rows[0][2]), int(rows[0][3])
+        return [], 0, 0, 0
+    first = rows[0]
+    return (
+        [(str(v), int(n), int(c)) for v, n, c, *_ in rows],
+        int(first[3]),
+        int(first[4]),
+        int(first[5]),
+    )
 
 
 def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
@@ -322,47 +333,24 @@ def _vip_names(session: Session, incident_id: int) -> tuple[str, ...]:
     )
 
 
-def _baseline(
-    session: Session, partitions: Sequence[AccountPartition], dialect: str
-) -> dict[DimensionKey, dict[str, int]]:
-    """Query 7: accounts in the directory per region, tier and partition."""
-    base = select(
-        Account.region,
-        Account.tier,
-        partition_expression(Account.account_id, partitions, dialect).label("part"),
-    ).subquery()
-    rows = session.execute(
-        select(base.c.region, base.c.tier, base.c.part, func.count()).group_by(
-            base.c.region, base.c.tier, base.c.part
-        )
-    ).all()
-    result: dict[DimensionKey, dict[str, int]] = {key: Counter() for key in CUBE}
-    for region, tier, part, count in rows:
-        for key, value in zip(CUBE, (region, tier, part), strict=True):
-            if value is not None:
-                result[key][str(value)] += int(count)
-    return result
-
-
-def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int]], int]:
-    """Query 5: the most reported features (a report may name several), and how many."""
+def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int, int]], int, int]:
+    """Query 5: the most reported features (a report may name several) with their reports
+    and customers, how many features, and how many customers name any feature (what a
+    feature's share is taken of)."""
     f = ReportFeature
-    reports = func.count()
-    rows = session.execute(
-        select(f.feature, reports, func.count().over())
-        .join(Report, Report.id == f.report_id)
-        .where(Report.incident_id == incident_id)
-        .group_by(f.feature)
-        .order_by(reports.desc(), f.feature)
-        .limit(SEGMENT_ROWS)
-    ).all()
-    return [(str(v), int(n)) for v, n, _ in rows], int(rows[0][2]) if rows else 0
+    joined = select(f.feature.label("value"), Report.customer_key.label("customer")).join(
+        Report, Report.id == f.report_id
+    )
+    in_incident = joined.where(Report.incident_id == incident_id)
+    rows = per_value(session, in_incident, limit=SEGMENT_ROWS, naming=True)
+    if not rows:
+        return [], 0, 0
+    return [(str(v), int(n), int(c)) for v, n, c, *_ in rows], int(rows[0][3]), int(rows[0][6])
 
 
 def _cube_dimension(
     key: DimensionKey,
     cells: dict[str, list[int]],
-    baseline: dict[str, int] | None,
     known: int,
     total: int,
     partitions: Sequence[AccountPartition],
@@ -375,34 +363,33 @@ def _cube_dimension(
             reports=reports,
             customers=customers,
             accounts=accounts,
-            baseline=baseline.get(value, 0) if baseline is not None else None,
+            baseline=None,
             share=reports / total if total else 0.0,
         )
         for value, (reports, customers, accounts) in ordered
     )
-    absent: tuple[Segment, ...] = ()
-    if baseline is not None:
-        absent = tuple(
-            Segment(value, segment_label(key, value, partitions), 0, 0, 0, count, 0.0)
-            for value, count in sorted(baseline.items(), key=lambda item: (-item[1], item[0]))
-            if value not in cells
-        )
     return Dimension(
         key=key,
         segments=segments,
         distinct=len(segments),
         known_reports=known,
-        baseline_total=sum(baseline.values()) if baseline is not None else None,
-        absent=absent,
+        units_total=sum(s.units for s in segments),
     )
 
 
 def _listed(
-    key: DimensionKey, rows: list[tuple[str, int]], groups: int, known: int | None, total: int
+    key: DimensionKey,
+    rows: list[tuple[str, int, int]],
+    groups: int,
+    known: int | None,
+    customers: int,
+    total: int,
 ) -> Dimension:
     ordered = sorted(rows, key=lambda row: (-row[1], row[0]))
     segments = tuple(
-        Segment(value, segment_label(key, value, ()), n, None, 0, None, n / total if total else 0)
-        for value, n in ordered
+        Segment(value, segment_label(key, value, ()), n, c, 0, None, n / total if total else 0)
+        for value, n, c in ordered
     )
-    return Dimension(key=key, segments=segments, distinct=groups, known_reports=known)
+    return Dimension(
+        key=key, segments=segments, distinct=groups, known_reports=known, units_total=customers
+    )

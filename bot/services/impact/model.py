@@ -32,11 +32,12 @@ class Direction(StrEnum):
     quiet = "quiet"  # no report in the last two windows
 
 
-class HighlightKind(StrEnum):
-    only = "only"  # every report is in one segment
-    dominant = "dominant"  # one segment holds most reports
-    concentrate = "concentrate"  # two or three segments hold most reports
-    overrepresented = "overrepresented"  # far more of the segment's accounts report
+class Basis(StrEnum):
+    """What a dimension's reports are compared with."""
+
+    directory = "directory"  # the accounts directory: accounts per value
+    incidents = "incidents"  # other incidents' reports over IMPACT_BASELINE_WINDOW
+    none = "none"  # nothing to compare with: the split is only described
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,14 @@ class Segment:
     reports: int
     customers: int | None  # counted for region, tier and account partition
     accounts: int  # distinct directory accounts among its reports
-    baseline: int | None  # accounts in the directory with this value (None: no baseline)
+    baseline: int | None  # the value's count in the baseline (None: no baseline)
     share: float  # of all the incident's reports
+
+    @property
+    def units(self) -> int:
+        """What the statistics count: customers where known (a customer filing ten
+        tickets is one customer), else reports."""
+        return self.customers if self.customers is not None else self.reports
 
     @property
     def rate(self) -> float | None:
@@ -101,8 +108,10 @@ class Dimension:
     segments: tuple[Segment, ...]  # most reports first
     distinct: int  # distinct known values among the reports
     known_reports: int | None  # reports with a value in this dimension (None: not counted)
-    baseline_total: int | None = None  # directory accounts with a known value
-    absent: tuple[Segment, ...] = ()  # directory segments without any report, biggest first
+    baseline_total: int | None = None  # the baseline's units with a known value
+    absent: tuple[Segment, ...] = ()  # baseline segments without any report, biggest first
+    basis: Basis = Basis.directory
+    units_total: int | None = None  # units with a known value (what shares are taken of)
 
     @property
     def has_baseline(self) -> bool:
@@ -112,8 +121,19 @@ class Dimension:
     def hidden(self) -> int:
         return max(self.distinct - len(self.segments), 0)
 
+    @property
+    def counts_customers(self) -> bool:
+        return bool(self.segments) and self.segments[0].customers is not None
+
+    @property
+    def counts_accounts(self) -> bool:
+        """Reporting accounts per segment are counted (region, tier, account numbers)."""
+        return self.key in (DimensionKey.region, DimensionKey.tier, DimensionKey.partition)
+
     def elsewhere_rate(self, segment: Segment) -> float | None:
-        """Share of the accounts outside ``segment`` that reported."""
+        """Share of the directory accounts outside ``segment`` that reported."""
+        if self.basis is not Basis.directory or not self.counts_accounts:
+            return None
         if not self.baseline_total or segment.baseline is None:
             return None
         others = self.baseline_total - segment.baseline
@@ -124,19 +144,31 @@ class Dimension:
 
 
 @dataclass(frozen=True)
-class Highlight:
-    """A pattern worth leading with, rendered as one sentence by impact/highlight.j2."""
+class Finding:
+    """A segment (or a range or group of them) that stands out: one sentence of the lead.
 
-    kind: HighlightKind
+    ``units`` of ``total`` reporting customers (or reports) fell in it, where the baseline
+    expects the share ``expected``; ``p_value`` is the adjusted chance of that by luck.
+    """
+
     dimension: DimensionKey
-    segments: tuple[str, ...]
-    share: float
-    score: float
+    values: tuple[str, ...]
+    segments: tuple[str, ...]  # labels as shown; an account-number range is one label
+    units: int
+    total: int
+    expected: float | None  # baseline share (None: no baseline, an overwhelming split)
+    basis: Basis
+    p_value: float | None
+    customers: bool  # units are customers (else reports)
     absent: tuple[str, ...] = ()
-    accounts: int | None = None
-    baseline: int | None = None
-    rate: float | None = None
-    elsewhere: float | None = None
+
+    @property
+    def share(self) -> float:
+        return self.units / self.total if self.total else 0.0
+
+    @property
+    def only(self) -> bool:
+        return self.units == self.total
 
 
 @dataclass(frozen=True)
@@ -189,8 +221,12 @@ class ImpactSummary:
     dimensions: tuple[Dimension, ...]
     trend: Trend
     exposure: Exposure
-    highlights: tuple[Highlight, ...] = ()
+    findings: tuple[Finding, ...] = ()
     hint: SeverityHint | None = None
+    # Dimensions compared with a baseline (what "nothing stands out" speaks for), and
+    # whether any of them fell back to other incidents' reports.
+    tested: tuple[DimensionKey, ...] = ()
+    enough_reports: bool = True
 
     @property
     def empty(self) -> bool:

@@ -16,17 +16,14 @@ from bot.errors import InvalidTransition, NotFound
 from bot.models import Incident
 from bot.runtime import Runtime
 from bot.services import incidents
-from bot.services.impact import aggregate
-from bot.services.impact.analysis import (
-    find_highlights,
-    is_more_severe,
-    severity_hint,
-    trend_direction,
-)
+from bot.services.impact import aggregate, conditional
+from bot.services.impact.analysis import is_more_severe, severity_hint, trend_direction
+from bot.services.impact.findings import find_findings, tested_dimensions
 from bot.services.impact.model import (
     Dimension,
     DimensionKey,
     Exposure,
+    Finding,
     ImpactSummary,
     IncidentInfo,
     Totals,
@@ -76,6 +73,7 @@ def build_summary(
             partitions=settings.account_partitions(),
             now=now,
             exposure_window=settings.impact_exposure_window,
+            baseline_window=settings.impact_baseline_window,
         )
         totals = replace(totals, first_report_at=times.first, last_report_at=times.last)
     else:
@@ -95,11 +93,25 @@ def build_summary(
             recent=times.recent,
             previous=times.previous,
             total=total,
-            change_percent=settings.impact_trend_change,
-            min_change=settings.impact_trend_min_change,
+            alpha=settings.impact_significance,
         ),
         since_last=(now - last) if last else None,
     )
+    enough = total >= settings.impact_min_reports
+    findings: tuple[Finding, ...] = ()
+    if enough:
+        partitions = settings.account_partitions()
+        findings = find_findings(
+            settings,
+            dimensions,
+            partitions=partitions,
+            splitter=conditional.splitter(
+                session,
+                incident_id=incident.id,
+                partitions=partitions,
+                reports=total,
+            ),
+        )
     return ImpactSummary(
         incident=info,
         computed_at=now,
@@ -107,8 +119,10 @@ def build_summary(
         dimensions=dimensions,
         trend=trend,
         exposure=exposure,
-        highlights=find_highlights(settings, dimensions, total),
+        findings=findings,
         hint=severity_hint(settings, info, totals, trend),
+        tested=tested_dimensions(dimensions),
+        enough_reports=enough,
     )
 
 
@@ -131,8 +145,8 @@ def raise_from_hint(
 
 
 def leading_dimension(summary: ImpactSummary) -> Dimension:
-    """The dimension the chart breaks reports down by: the first pattern's, else region."""
-    key = summary.highlights[0].dimension if summary.highlights else DimensionKey.region
+    """The dimension the chart breaks reports down by: the lead finding's, else region."""
+    key = summary.findings[0].dimension if summary.findings else DimensionKey.region
     dimension = summary.dimension(key)
     if not dimension.segments:
         dimension = next((d for d in summary.dimensions if d.segments), dimension)

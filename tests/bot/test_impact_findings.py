@@ -1,0 +1,225 @@
+"""What stands out, without a database: hand-computed cases of the statistics and the lead."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.rendering import Renderer
+from bot.services.impact import findings as impact_findings
+from bot.services.impact.findings import find_findings
+from bot.services.impact.model import (
+    Basis,
+    Dimension,
+    DimensionKey,
+    Exposure,
+    Finding,
+    ImpactSummary,
+    IncidentInfo,
+    Segment,
+    Totals,
+    Trend,
+)
+from bot.services.impact.stats import BinomialTest, rate_change, simes
+from bot.slack.impact_blocks import finding_text, lead_text
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+LABELS = {DimensionKey.partition: "{}…", DimensionKey.platform: "{}"}
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(_env_file=None, **overrides)
+
+
+def _dimension(
+    key: DimensionKey,
+    counts: dict[str, tuple[int, int]],
+    *,
+    basis: Basis = Basis.directory,
+    units_total: int | None = None,
+    baseline_total: int | None = None,
+) -> Dimension:
+    """``counts``: value -> (reporting customers, baseline accounts)."""
+    label = LABELS.get(key, "{}")
+    names = {"android": "Android", "ios": "iOS", "web": "Web"}
+    n = units_total if units_total is not None else sum(k for k, _ in counts.values())
+    present = sorted(((v, c) for v, c in counts.items() if c[0]), key=lambda i: -i[1][0])
+    segments = tuple(
+        Segment(v, names.get(v, label.format(v)), k, k, k, base, k / n) for v, (k, base) in present
+    )
+    absent = tuple(
+        Segment(v, label.format(v), 0, 0, 0, base, 0.0) for v, (k, base) in counts.items() if not k
+    )
+    total = baseline_total if baseline_total is not None else sum(b for _, b in counts.values())
+    return Dimension(
+        key=key,
+        segments=segments,
+        distinct=len(segments),
+        known_reports=n,
+        baseline_total=total if basis is not Basis.none else None,
+        absent=absent if basis is not Basis.none else (),
+        basis=basis,
+        units_total=n,
+    )
+
+
+def _spread(n: int) -> list[Dimension]:
+    """Every dimension with ``n`` customers spread exactly like the customer base."""
+    regions = dict.fromkeys(("us-east", "eu-west", "eu-south", "ap-south"), (n // 4, 250))
+    digits = dict.fromkeys("1234", (n // 4, 100))
+    versions = dict.fromkeys(("5.1", "5.0", "4.9", "4.8"), (n // 4, 250))
+    platforms = {"web": (n // 2, 500), "ios": (n // 4, 250), "android": (n // 4, 250)}
+    features = {"SSO": (n // 2, 500), "Exports": (n // 4, 250)}
+    return [
+        _dimension(DimensionKey.region, regions),
+        _dimension(DimensionKey.partition, digits),
+        _dimension(DimensionKey.version, versions),
+        _dimension(DimensionKey.platform, platforms),
+        _dimension(DimensionKey.feature, features, units_total=n, baseline_total=1000),
+        _dimension(DimensionKey.tier, {"standard": (n // 2, 500), "premium": (n // 2, 500)}),
+    ]
+
+
+def _summary(dimensions: list[Dimension], findings: tuple[Finding, ...]) -> ImpactSummary:
+    n = dimensions[0].units_total or 0
+    return ImpactSummary(
+        incident=IncidentInfo(7, "Checkout", "sev3", "open", "CINC", NOW, None, False),
+        computed_at=NOW,
+        totals=Totals(n, n, 0, 0, n, 1000, NOW, NOW),
+        dimensions=tuple(dimensions),
+        trend=Trend(NOW, timedelta(minutes=5), (n,), timedelta(minutes=15), n, 0, None, None),
+        exposure=Exposure(0, 0, timedelta(hours=1), (), 0),
+        findings=findings,
+        tested=impact_findings.tested_dimensions(dimensions),
+    )
+
+
+def _lead(dimensions: list[Dimension]) -> str:
+    findings = find_findings(_settings(), dimensions)
+    return lead_text(_summary(dimensions, findings), Renderer())
+
+
+def test_nothing_stands_out_when_reports_are_spread_like_the_customer_base() -> None:
+    assert _lead(_spread(40)) == (
+        "No region, account range, version, platform or feature stands out: "
+        "reports are spread like the customer base"
+    )
+
+
+def test_without_any_baseline_the_lead_says_there_is_nothing_to_compare_with() -> None:
+    dimensions = [
+        _dimension(DimensionKey.version, {"5.1": (6, 0), "5.0": (4, 0)}, basis=Basis.none)
+    ]
+    assert find_findings(_settings(), dimensions) == ()
+    assert _lead(dimensions).startswith("No accounts directory or earlier reports to compare with")
+
+
+def test_account_numbers_starting_with_1_to_4_are_named_as_one_range() -> None:
+    # 24 customers, 20 of them numbered 1… to 4…, which hold 400 of the 900 accounts
+    # (10.7 expected): P(>= 20 of 24 at 44%) = 0.00002. No single digit says as much.
+    digits = {"1": 5, "2": 5, "3": 5, "4": 5, "5": 1, "6": 1, "7": 1, "8": 1, "9": 0}
+    dimensions = _spread(24)
+    dimensions[1] = _dimension(DimensionKey.partition, {d: (k, 100) for d, k in digits.items()})
+    [finding] = find_findings(_settings(), dimensions)
+    assert finding.values == ("1", "2", "3", "4")
+    assert finding_text(finding, Renderer()) == (
+        "Reports concentrate in account numbers 1…–4…: 20 of 24 customers (83%) vs 44% of accounts"
+    )
+
+
+def test_a_range_is_not_stretched_to_a_neighbour_that_reports_like_everyone() -> None:
+    # 5…-7… stand out; 8… has exactly its share. The range stops at 7….
+    digits = {"1": 1, "2": 1, "3": 1, "4": 1, "5": 10, "6": 10, "7": 10, "8": 4, "9": 2}
+    dimension = _dimension(DimensionKey.partition, {d: (k, 100) for d, k in digits.items()})
+    [finding] = find_findings(_settings(), [dimension])
+    assert finding.segments == ("5…–7…",)
+
+
+def test_version_5_1() -> None:
+    versions = {"5.1": (12, 100), "5.0": (3, 300), "4.9": (3, 300), "4.8": (2, 300)}
+    dimensions = _spread(20)
+    dimensions[2] = _dimension(DimensionKey.version, versions)
+    [finding] = find_findings(_settings(), dimensions)
+    assert finding_text(finding, Renderer()) == (
+        "Reports concentrate on version 5.1: 12 of 20 customers (60%) vs 10% of accounts"
+    )
+
+
+def test_android_more_than_ios() -> None:
+    # Android: 18 of 30 where 25% of accounts are (7.5 expected): P = 0.0001.
+    # iOS: 8 of 30 where 25% are: as expected, not a finding.
+    platforms = {"android": (18, 250), "ios": (8, 250), "web": (4, 500)}
+    dimensions = _spread(30)
+    dimensions[3] = _dimension(DimensionKey.platform, platforms)
+    findings = find_findings(_settings(), dimensions)
+    assert [f.values for f in findings] == [("android",)]
+    assert finding_text(findings[0], Renderer()) == (
+        "Reports concentrate on Android: 18 of 30 customers (60%) vs 25% of accounts"
+    )
+
+
+def test_only_accounts_with_teapot_customization() -> None:
+    # 10% of the accounts that list features have Teapot Customization; all 12 reporting
+    # customers do (P = 0.1^12). SSO (5 of 12 where 40% have it) is as expected.
+    features = {"Teapot Customization": (12, 100), "SSO": (5, 400), "Exports": (6, 500)}
+    dimensions = _spread(12)
+    dimensions[4] = _dimension(DimensionKey.feature, features, units_total=12, baseline_total=1000)
+    [finding] = find_findings(_settings(), dimensions)
+    assert finding_text(finding, Renderer()) == (
+        "Only accounts with Teapot Customization are reporting: 12 of 12 customers (100%)"
+        " vs 10% of accounts"
+    )
+
+
+def test_top_versions_of_five_in_equal_use_are_not_a_concentration() -> None:
+    # "versions 4.9, 4.8 and 5.1 (65%)": the top three of five always hold most reports.
+    versions = {"4.9": (8, 200), "4.8": (7, 200), "5.1": (6, 200), "5.0": (5, 200), "4.7": (4, 200)}
+    dimensions = _spread(30)
+    dimensions[2] = _dimension(DimensionKey.version, versions)
+    assert find_findings(_settings(), dimensions) == ()
+
+
+def test_four_customers_in_a_small_region_out_of_thirty_is_chance() -> None:
+    # "ca-central: 4 of 90 accounts reporting": 90 of 2,000 accounts, 30 customers spread
+    # over 11 regions (1.35 expected in ca-central): P(>= 4) = 0.04 before testing the
+    # other segments; nothing to call.
+    others = {f"r{i}": (26 // 10 + (1 if i < 26 % 10 else 0), 191) for i in range(10)}
+    regions = {"ca-central": (4, 90), **others}
+    dimensions = _spread(30)
+    dimensions[0] = _dimension(DimensionKey.region, regions)
+    assert find_findings(_settings(), dimensions) == ()
+
+
+def test_a_finding_that_only_echoes_a_stronger_one_is_dropped() -> None:
+    # Every reporting customer is in eu-south, whose accounts are all enterprise: the
+    # enterprise tier stands out too, but inside eu-south it is just eu-south's mix.
+    region = _dimension(DimensionKey.region, {"eu-south": (20, 100), "us-east": (0, 900)})
+    tier = _dimension(DimensionKey.tier, {"enterprise": (20, 190), "standard": (0, 810)})
+    echoes = lambda given, target: (BinomialTest(20, 20, 1.0), BinomialTest(0, 0, 0.1))  # noqa: E731
+    findings = find_findings(_settings(), [region, tier], splitter=echoes)
+    assert [f.dimension for f in findings] == [DimensionKey.region]
+    # Had the tier still stood out inside eu-south, it would be a finding of its own.
+    independent = lambda given, target: (BinomialTest(20, 20, 0.3), BinomialTest(0, 0, 0.1))  # noqa: E731
+    findings = find_findings(_settings(), [region, tier], splitter=independent)
+    assert [f.dimension for f in findings] == [DimensionKey.region, DimensionKey.tier]
+
+
+def test_minimum_lift_and_excess_keep_tiny_differences_out_on_big_incidents() -> None:
+    # 5,600 of 10,000 customers where 50% of accounts are: far beyond chance (P < 1e-30),
+    # but a lift of 1.12 is not a segment standing out.
+    platforms = {"web": (5600, 500), "ios": (2200, 250), "android": (2200, 250)}
+    dimension = _dimension(DimensionKey.platform, platforms)
+    assert find_findings(_settings(), [dimension]) == ()
+    assert find_findings(_settings(impact_min_lift=1.1), [dimension])[0].values == ("web",)
+
+
+def test_the_statistics_helpers() -> None:
+    assert BinomialTest(8, 20, 0.1).p_value == pytest.approx(0.000416, rel=0.01)
+    assert BinomialTest(0, 20, 0.1).p_value == 1.0
+    assert simes([0.01, 0.04, 0.5]) == 0.03
+    assert rate_change(9, 1, 0.05) == 1
+    assert rate_change(1, 9, 0.05) == -1
+    assert rate_change(5, 2, 0.05) == 0
