@@ -33,6 +33,7 @@ from bot.logs import configure_logging
 from bot.rendering import Renderer, TemplateConfigError
 from bot.runtime import Runtime
 from bot.scheduler import ReminderScheduler
+from bot.services.health import log_startup_health
 from bot.slack.auth import SlackUnreachable, check_bot_token
 from bot.slack.client import make_web_client
 from bot.slack.notifier import SlackNotifier
@@ -169,6 +170,7 @@ def serve(settings: Settings) -> int:
     identity = first.auth.identity
     assert identity is not None
     log.info("Slack accepted SLACK_BOT_TOKEN (team %s)", identity.team or identity.team_id)
+    log_startup_health(first.rt)
     from bot.server import run_gunicorn
 
     def load() -> Any:
@@ -209,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(
         settings.log_level,
         settings.log_format,
-        secrets=(settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token),
+        secrets=(
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            *settings.helpdesk_secrets(),
+        ),
     )
     try:
         return _run(args, settings)

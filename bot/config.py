@@ -24,6 +24,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import format_duration, parse_duration
 from bot.impact_config import ImpactSettings
+from bot.integrations.helpdesk_settings import HelpdeskIntegrationSettings
 from bot.integrations.oncall_settings import OnCallSettings
 from bot.serving_config import ServingSettings
 from bot.setting_types import CsvList, Duration, DurationList, split_csv
@@ -61,7 +62,7 @@ class ConfigError(RuntimeError):
     """Configuration that cannot work; the message names the setting and the fix."""
 
 
-class Settings(ServingSettings, ImpactSettings, OnCallSettings):
+class Settings(ServingSettings, ImpactSettings, HelpdeskIntegrationSettings, OnCallSettings):
     """All of Liaison's configuration. Field names map to upper-case environment variables.
 
     The HTTP edge, start-up and logging settings are declared in bot/serving_config.py."""

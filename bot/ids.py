@@ -79,6 +79,8 @@ class CadenceIds(StrEnum):
     note_input = "cadence.update.note_input"
     next_block = "cadence.update.next"
     next_input = "cadence.update.next_select"
+    reporters_block = "cadence.update.reporters"
+    reporters_input = "cadence.update.reporters_check"
 
 
 # --- Impact summary ----------------------------------------------------------------------

@@ -35,7 +35,7 @@ class Lifecycle(StrEnum):
     report_breached = "report_breached"
     # Someone was asked to be, became, or stopped being the Customer Liaison (``users``).
     liaison_changed = "liaison_changed"
-    # A status update was posted (``status_update_id``): other systems can carry it on.
+    # A status update was stored (``status_update_id``); help desks copy it to tickets.
     update_posted = "update_posted"
 
 

@@ -169,6 +169,9 @@ class Report(Base):
     responded_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     customer_notified_at: Mapped[datetime | None]
+    # How the customer was told of the resolution when it was not by hand: "zendesk",
+    # "salesforce" (the help desk's public reply); None when a person told them.
+    customer_notified_via: Mapped[str | None] = mapped_column(String(32))
     # Where the report came from, source-neutral (``slack:view:<view id>``,
     # ``zendesk:ticket:<id>:<updated_at>``): unique, so a replayed submission stores nothing.
     submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -260,6 +263,41 @@ class StatusUpdate(Base):
     # The submission that posted it (``slack:view:<view id>``): unique, so the update form
     # submitted again (a Slack retry, a double click reaching two replicas) posts once.
     submission_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The form's "also send to reporters": linked help-desk tickets get it as a public
+    # reply instead of an internal note.
+    send_to_reporters: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+
+
+class TicketLink(Base):
+    """A help-desk ticket (Zendesk, Salesforce case, generic) and the report it became.
+
+    One row per ticket, unique on (source, external id), so redelivered webhooks and two
+    replicas find the same row. ``ticket_updated_at`` is the newest ticket version applied:
+    an older delivery arriving late never overwrites it. A ticket unlinked from its
+    incident keeps its row (``status`` "detached"), so the history stays readable.
+    """
+
+    __tablename__ = "ticket_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="linked")  # linked | detached
+    ticket_status: Mapped[str | None] = mapped_column(String(32))  # the help desk's own
+    ticket_url: Mapped[str | None] = mapped_column(String(500))
+    ticket_updated_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+    # The resolution's public reply went out (or is on its way, in a durable job).
+    resolution_sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("uq_ticket_links_source_external", "source", "external_id", unique=True),
+    )
 
 
 class Reminder(Base):
@@ -306,11 +344,8 @@ class ProcessedEvent(Base):
 
 
 class PagerDutyIncident(Base):
-    """A PagerDuty incident Liaison follows, and the Liaison incident it is linked to.
-
-    The row holds the latest state PagerDuty told us (by ``last_event_at``, so an older
-    event delivered late changes nothing); jobs bring the Liaison incident in line with it.
-    """
+    """A PagerDuty incident Liaison follows and its Liaison incident: the latest state
+    PagerDuty told (by ``last_event_at``: an older event delivered late changes nothing)."""
 
     __tablename__ = "pagerduty_incidents"
 
@@ -327,8 +362,7 @@ class PagerDutyIncident(Base):
     status: Mapped[str] = mapped_column(String(16))
     urgency: Mapped[str | None] = mapped_column(String(16))
     priority: Mapped[str | None] = mapped_column(String(32))
-    # The priority whose severity was last applied: a severity set by hand in Slack stays
-    # until PagerDuty's priority changes again.
+    # Last priority applied as severity: a severity set by hand stays until it changes.
     applied_priority: Mapped[str | None] = mapped_column(String(32))
     html_url: Mapped[str | None] = mapped_column(String(500))
     incident_key: Mapped[str | None] = mapped_column(String(255), index=True)
@@ -343,8 +377,7 @@ class PagerDutyIncident(Base):
 
 
 class PagerDutyEscalation(Base):
-    """A page sent to a service's on-call through the Events API (one per incident and
-    service: the dedup key makes PagerDuty page once however often it is asked)."""
+    """A page to a service's on-call (Events API): one per incident and service."""
 
     __tablename__ = "pagerduty_escalations"
 

@@ -15,6 +15,7 @@ from bot.jobs.outbox import OutboxNotifier
 from bot.runtime import Runtime
 from bot.services import cadence, report_confirmation, sla
 from bot.services.backlog.install import install as install_backlog
+from bot.services.helpdesk.install import install as install_helpdesk
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
 from bot.services.oncall.install import install as install_oncall
@@ -28,6 +29,7 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     sla.install,
     install_oncall,
     install_backlog,
+    install_helpdesk,
 )
 
 

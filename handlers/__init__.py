@@ -14,6 +14,7 @@ from handlers import (
     cadence,
     errors,
     events,
+    helpdesk,
     home,
     impact,
     incidents,
@@ -33,6 +34,7 @@ REGISTRARS = (
     impact.register,
     sla.register,
     oncall.register,
+    helpdesk.register,
     home.register,
 )
 

@@ -10,6 +10,7 @@ from bot.durations import format_for_people
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.services import incident_titles, incidents
+from bot.services.helpdesk.listing import counts_by_source
 from bot.slack.client import SlackDeliveryError
 from bot.slack.mentions import to_plain_text
 from handlers import oncall
@@ -82,6 +83,7 @@ def handle_status(call: CommandCall) -> None:
         incident=incident,
         age=_age(call, incident),
         public_title=incident_titles.customer_title(call.rt.renderer, incident),
+        tickets=counts_by_source(call.rt, incident.id),
     )
     extra = oncall.status_lines(call.rt, incident.id)
     call.reply(f"{text}\n{extra}" if extra else text)

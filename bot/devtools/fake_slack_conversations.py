@@ -186,6 +186,15 @@ def users_list(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     return {"members": page, "cache_ts": 0, "response_metadata": {"next_cursor": cursor}}
 
 
+def users_lookup_by_email(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    require(params, "email", error="users_not_found")
+    wanted = str(params["email"]).strip().lower()
+    for user in ws.users.values():
+        if user.email and user.email.lower() == wanted:
+            return {"user": user.to_api(ws.team_id)}
+    raise ApiError("users_not_found")
+
+
 def usergroups_users_list(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     require(params, "usergroup", error="no_such_subteam")
     group = ws.usergroups.get(str(params["usergroup"]))
@@ -218,19 +227,9 @@ def conversations_create(ws: Workspace, params: dict[str, Any]) -> dict[str, Any
     return {"channel": channel.to_api(ws.bot_user_id)}
 
 
-def users_lookup_by_email(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
-    require(params, "email", error="users_not_found")
-    email = str(params["email"]).lower()
-    for user in ws.users.values():
-        if user.email and user.email.lower() == email and not user.deleted:
-            return {"user": user.to_api(ws.team_id)}
-    raise ApiError("users_not_found")
-
-
 HANDLERS = {
     "auth.test": auth_test,
     "conversations.create": conversations_create,
-    "users.lookupByEmail": users_lookup_by_email,
     "conversations.info": conversations_info,
     "conversations.join": conversations_join,
     "conversations.invite": conversations_invite,
@@ -240,5 +239,6 @@ HANDLERS = {
     "conversations.history": conversations_history,
     "users.info": users_info,
     "users.list": users_list,
+    "users.lookupByEmail": users_lookup_by_email,
     "usergroups.users.list": usergroups_users_list,
 }

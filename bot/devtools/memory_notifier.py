@@ -82,6 +82,7 @@ class InMemoryNotifier:
     users: dict[str, SlackUser] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)  # lower-cased email -> user id
     # What was sent, as Slack would keep it.
     calls: list[Call] = field(default_factory=list, init=False, repr=False)
     messages: dict[str, list[Message]] = field(
@@ -94,8 +95,6 @@ class InMemoryNotifier:
         default_factory=lambda: defaultdict(list), init=False, repr=False
     )
     uploads: list[Call] = field(default_factory=list, init=False, repr=False)
-    # users.lookupByEmail answers from here (lower-case email -> user id).
-    emails: dict[str, str] = field(default_factory=dict)
     bookmarks: dict[str, list[dict[str, str]]] = field(
         default_factory=lambda: defaultdict(list), init=False, repr=False
     )
@@ -117,8 +116,11 @@ class InMemoryNotifier:
         tz: str = "UTC",
         deleted: bool = False,
         is_bot: bool = False,
+        email: str | None = None,
     ) -> None:
         self.users[user_id] = SlackUser(user_id, name or user_id, tz, deleted, is_bot)
+        if email:
+            self.emails[email.strip().lower()] = user_id
 
     def add_usergroup(self, usergroup_id: str, members: list[str]) -> None:
         self.usergroups[usergroup_id] = list(members)
@@ -272,11 +274,6 @@ class InMemoryNotifier:
             self.add_channel(channel_id, name)
             return channel_id
 
-    def user_id_by_email(self, email: str) -> str | None:
-        with self._lock:
-            self._record("user_id_by_email", email=email)
-            return self.emails.get(email.lower())
-
     def add_bookmark(self, channel: str, title: str, link: str) -> None:
         with self._lock:
             self._record("add_bookmark", channel=channel, title=title, link=link)
@@ -304,6 +301,11 @@ class InMemoryNotifier:
             if user_id not in self.users:
                 raise UserGone("users.info", "user_not_found")
             return self.users[user_id]
+
+    def user_id_by_email(self, email: str) -> str | None:
+        with self._lock:
+            self._record("user_id_by_email", email=email)
+            return self.emails.get(email.strip().lower())
 
     def usergroup_members(self, usergroup_id: str) -> list[str]:
         with self._lock:

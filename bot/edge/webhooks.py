@@ -36,12 +36,17 @@ class WebhookRequest:
     source: str
     headers: Mapping[str, str]  # lower-case names
     body: bytes
+    # The query string (a sender that cannot sign, like Salesforce, puts a secret there).
+    query: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class WebhookReply:
     status: int = 200
     media: Any = field(default_factory=lambda: {"ok": True})
+    # Sent as is instead of ``media`` (a SOAP acknowledgement), with its content type.
+    raw: bytes | None = None
+    content_type: str = "application/json"
 
 
 Verifier = Callable[[Mapping[str, str], bytes], None]
@@ -87,13 +92,18 @@ class WebhookResource:
         except WebhookRejected as rejected:
             raise EdgeError(rejected.status, rejected.reason) from None
         try:
-            reply = found.handle(WebhookRequest(source, headers, body))
+            query = {k: str(v) for k, v in req.params.items()}
+            reply = found.handle(WebhookRequest(source, headers, body, query))
         except WebhookRejected as rejected:
             raise EdgeError(rejected.status, rejected.reason) from None
         except ValueError as exc:  # json, UnicodeDecodeError and pydantic all derive from it
             raise EdgeError(400, f"malformed body: {_first_line(exc)}") from None
         resp.status = reply.status
-        resp.media = reply.media
+        if reply.raw is not None:
+            resp.content_type = reply.content_type
+            resp.data = reply.raw
+        else:
+            resp.media = reply.media
 
 
 def _first_line(exc: Exception) -> str:

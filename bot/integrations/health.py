@@ -38,5 +38,9 @@ class HealthChecks:
     def add(self, check: HealthCheck) -> None:
         self._checks.append(check)
 
+    @property
+    def checks(self) -> list[HealthCheck]:
+        return list(self._checks)
+
     def run(self) -> list[CheckResult]:
         return [check() for check in self._checks]

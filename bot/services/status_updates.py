@@ -84,6 +84,8 @@ class UpdateSubmission(BaseModel):
     internal_note: OptionalCleanText = None
     customer_message: CleanText = ""
     next_update_seconds: Annotated[int, Field(ge=-_WEEK, le=_WEEK)] | None = None
+    # Linked help-desk tickets get the message as a public reply, not an internal note.
+    send_to_reporters: bool = False
 
     @field_validator("customer_message")
     @classmethod
@@ -206,6 +208,7 @@ def draft_update(rt: Runtime, incident_id: int) -> UpdateModalContent:
         message=rt.renderer.render("cadence/customer_draft.txt.j2", **context),
         next_choices=next_update_choices(interval),
         next_default=int(interval.total_seconds()),
+        offer_send_to_reporters=rt.settings.zendesk_enabled or rt.settings.salesforce_enabled,
     )
 
 
@@ -276,9 +279,16 @@ def _post_update(
             posted_at=now,
             next_update_at=next_at,
             submission_key=submission_key,
+            send_to_reporters=submission.send_to_reporters,
         )
         session.add(update)
         session.flush()
+        rt.hooks.emit(
+            session,
+            LifecycleEvent(
+                Lifecycle.update_posted, incident, now, actor=actor, status_update_id=update.id
+            ),
+        )
         incident.last_update_at = now
         recorded_assessment = incident.assessed_at is None
         if recorded_assessment:
@@ -296,12 +306,6 @@ def _post_update(
             due_at=now,
             now=now,
             incident_id=incident.id,
-        )
-        rt.hooks.emit(
-            session,
-            LifecycleEvent(
-                Lifecycle.update_posted, incident, now, actor=actor, status_update_id=update.id
-            ),
         )
         posted = PostedUpdate(
             id=update.id,

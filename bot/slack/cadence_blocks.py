@@ -59,6 +59,8 @@ class UpdateModalContent:
     message: str
     next_choices: list[NextUpdateChoice]
     next_default: int
+    # A help desk is connected: offer to send the message to the linked tickets' reporters.
+    offer_send_to_reporters: bool = False
 
 
 def reminder_blocks(text: str, incident_id: int, milestone: str) -> list[Block]:
@@ -143,6 +145,8 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
             hint="The cadence clock restarts from now. Ignored when the status is Resolved.",
         ),
     ]
+    if content.offer_send_to_reporters:
+        blocks.append(_reporters_block())
     return {
         "type": "modal",
         "callback_id": CadenceIds.update_modal,
@@ -152,6 +156,21 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
         "private_metadata": UpdateModalMetadata(incident_id=content.incident_id).model_dump_json(),
         "blocks": blocks,
     }
+
+
+def _reporters_block() -> Block:
+    element = {
+        "type": "checkboxes",
+        "action_id": CadenceIds.reporters_input,
+        "options": [option("Also send to reporters", "yes")],
+    }
+    return input_block(
+        CadenceIds.reporters_block,
+        "Help-desk tickets",
+        element,
+        optional=True,
+        hint="Linked tickets get the message as a public reply instead of an internal note.",
+    )
 
 
 def update_message_blocks(headline: str, customer_message: str, details: str) -> list[Block]:
@@ -194,6 +213,8 @@ def read_update_state(values: dict[str, Any], metadata: UpdateModalMetadata) -> 
             answers[name] = state.get("value")
     if answers.get("customer_message") is None:
         answers["customer_message"] = ""
+    reporters = (values.get(CadenceIds.reporters_block) or {}).get(CadenceIds.reporters_input)
+    answers["send_to_reporters"] = bool((reporters or {}).get("selected_options"))
     return answers
 
 

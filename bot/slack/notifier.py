@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 
 from bot.slack.client import classify
-from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel, UserGone
+from bot.slack.errors import AlreadyInChannel, AlreadyPinned, NotInChannel, SlackDeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,6 @@ class Notifier(Protocol):
 
     def create_channel(self, name: str) -> str: ...
 
-    def user_id_by_email(self, email: str) -> str | None: ...
-
     def add_bookmark(self, channel: str, title: str, link: str) -> None: ...
 
     def pin(self, channel: str, ts: str) -> None: ...
@@ -101,6 +99,8 @@ class Notifier(Protocol):
     def channel_info(self, channel: str) -> dict[str, Any]: ...
 
     def user(self, user_id: str) -> SlackUser: ...
+
+    def user_id_by_email(self, email: str) -> str | None: ...
 
     def usergroup_members(self, usergroup_id: str) -> list[str]: ...
 
@@ -237,14 +237,6 @@ class SlackNotifier:
         """Create a public channel (the bot is its first member); its id."""
         return str(self._call("conversations.create", name=name)["channel"]["id"])
 
-    def user_id_by_email(self, email: str) -> str | None:
-        """The Slack user with this email, or None when nobody has it."""
-        try:
-            data = self._call("users.lookupByEmail", email=email)
-        except UserGone:  # users_not_found: nobody (active) has that email
-            return None
-        return str(data["user"]["id"])
-
     def add_bookmark(self, channel: str, title: str, link: str) -> None:
         self._call("bookmarks.add", channel_id=channel, title=title[:100], type="link", link=link)
 
@@ -267,6 +259,15 @@ class SlackNotifier:
             deleted=bool(data.get("deleted")),
             is_bot=bool(data.get("is_bot")),
         )
+
+    def user_id_by_email(self, email: str) -> str | None:
+        """The Slack user with this email (users.lookupByEmail), or None when nobody has it."""
+        try:
+            return str(self._call("users.lookupByEmail", email=email)["user"]["id"])
+        except SlackDeliveryError as exc:
+            if exc.error == "users_not_found":
+                return None
+            raise
 
     def usergroup_members(self, usergroup_id: str) -> list[str]:
         return list(self._call("usergroups.users.list", usergroup=usergroup_id).get("users", []))

@@ -80,19 +80,43 @@ def mark_responded(rt: Runtime, *, report_id: int, actor: str) -> Ticket:
                 f"This ticket ({report.customer_name}) is owned by <@{report.owner_user_id}>; "
                 "only its owner can mark it responded. Nothing changed."
             )
-        now = rt.clock.now()
-        report.responded_at = now
-        stop_clock(session, report.id, now=now, breach_too=True)
-        rt.hooks.emit(
-            session,
-            LifecycleEvent(Lifecycle.report_responded, incident, now, actor=actor, report=report),
-        )
-        refresh_home(
-            session, [report.owner_user_id], now=now, delay=rt.settings.sla_home_refresh_delay
-        )
-        ticket = tickets.to_ticket(report, incident)
+        ticket = _respond(rt, session, report, incident, actor=actor, at=None)
     rt.wake()
     return ticket
+
+
+def record_response(rt: Runtime, *, report_id: int, at: datetime, actor: str) -> Ticket | None:
+    """Stop the first-response clock because the customer was answered elsewhere (a public
+    reply in the help desk, at ``at``): the same effect as "Mark responded", without the
+    owner check. None when the ticket was already answered (a redelivered reply)."""
+    with rt.sessions.begin() as session:
+        report, incident = _lock(session, report_id)
+        if report.responded_at is not None:
+            return None
+        ticket = _respond(rt, session, report, incident, actor=actor, at=at)
+    rt.wake()
+    return ticket
+
+
+def _respond(
+    rt: Runtime,
+    session: Session,
+    report: Report,
+    incident: Incident,
+    *,
+    actor: str,
+    at: datetime | None,
+) -> Ticket:
+    now = rt.clock.now()
+    # A reply's own time, never later than now (a clock ahead of ours).
+    report.responded_at = min(at, now) if at is not None else now
+    stop_clock(session, report.id, now=now, breach_too=True)
+    rt.hooks.emit(
+        session,
+        LifecycleEvent(Lifecycle.report_responded, incident, now, actor=actor, report=report),
+    )
+    refresh_home(session, [report.owner_user_id], now=now, delay=rt.settings.sla_home_refresh_delay)
+    return tickets.to_ticket(report, incident)
 
 
 def _may_manage(rt: Runtime, ticket: Ticket, actor: str) -> bool:

@@ -70,7 +70,11 @@ def schedule_resolution_digests(session: Session, event: LifecycleEvent) -> None
     incident = event.incident
     owners = session.scalars(
         select(Report.owner_user_id)
-        .where(Report.incident_id == incident.id, Report.customer_notified_at.is_(None))
+        .where(
+            Report.incident_id == incident.id,
+            # Customers a help desk is about to tell are listed as told automatically.
+            Report.customer_notified_at.is_(None) | Report.customer_notified_via.is_not(None),
+        )
         .distinct()
         .order_by(Report.owner_user_id)
     ).all()

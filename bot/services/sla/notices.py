@@ -7,6 +7,7 @@ is gone (answered, handed over, incident reopened), so a stale reminder is never
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import jobs
 from bot.dispatcher import ReminderDispatcher
@@ -233,6 +234,7 @@ class SlaNotices:
                 )
                 .order_by(Report.customer_name, Report.id)
             ).all()
+            told = _told_automatically(session, incident, owner)
             to_tell = [tickets.to_ticket(report, inc) for report, inc in rows]
             # People are told, not tickets: two tickets of one customer are one message.
             customer_count = len({report.customer_key for report, _ in rows})
@@ -246,8 +248,21 @@ class SlaNotices:
                     "resolved_at": incident.resolved_at,
                 }
             }
-        if not to_tell:
+        if not to_tell and not told:
             return Outcome.obsolete
+        if told:
+            auto = self._render(
+                "sla/told_automatically.j2",
+                incident=context["incident"],
+                told=told[:TOLD_SHOWN],
+                more=max(0, len(told) - TOLD_SHOWN),
+            )
+            if not to_tell:
+                dm_or_escalate(
+                    self.rt, reminder, user_id=owner,
+                    message=Outgoing(auto, [message_section(auto)]), tier=None,
+                )  # fmt: skip
+                return Outcome.sent
         customers = [self._render("sla/digest_customer.j2", ticket=t) for t in to_tell]
         intro = self._render(
             "sla/resolution_digest.j2",
@@ -255,9 +270,31 @@ class SlaNotices:
             count=customer_count,
             ticket_count=len(to_tell),
         )
+        if told:
+            intro = f"{intro}\n{auto}"
         copy = self._render("sla/customer_message.j2", **context)
         text = f"{intro}\n{bullet_list(customers, limit=2000)}\n\n{copy}"
         blocks = digest_blocks(intro, customers, copy, incident.id)
         tier = next((t.escalation_tier for t in to_tell if t.escalation_tier), None)
         dm_or_escalate(self.rt, reminder, user_id=owner, message=Outgoing(text, blocks), tier=tier)
         return Outcome.sent
+
+
+# Customers named one by one in the follow-up DM; the rest are counted.
+TOLD_SHOWN = 20
+
+
+def _told_automatically(session: Session, incident: Incident, owner: str) -> list[dict[str, str]]:
+    """The owner's customers told of this resolution by the help desk's public reply."""
+    rows = session.execute(
+        select(Report.customer_name, Report.customer_notified_via)
+        .where(
+            Report.incident_id == incident.id,
+            Report.owner_user_id == owner,
+            Report.customer_notified_via.is_not(None),
+            Report.customer_notified_at >= (incident.resolved_at or incident.opened_at),
+        )
+        .order_by(Report.customer_name)
+        .distinct()
+    ).all()
+    return [{"customer": name, "via": str(via).capitalize()} for name, via in rows]
