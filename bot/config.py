@@ -25,6 +25,7 @@ from bot.business_time import BusinessCalendar, calendar_from_parts, parse_hours
 from bot.durations import format_duration, parse_duration
 from bot.impact_config import ImpactSettings
 from bot.integrations.helpdesk_settings import HelpdeskIntegrationSettings
+from bot.integrations.oncall_settings import OnCallSettings
 from bot.services.followup.settings import FollowupSettings
 from bot.services.statuspage.settings import StatusPageSettings
 from bot.serving_config import ServingSettings
@@ -67,6 +68,7 @@ class Settings(
     ServingSettings,
     ImpactSettings,
     HelpdeskIntegrationSettings,
+    OnCallSettings,
     StatusPageSettings,
     FollowupSettings,
 ):

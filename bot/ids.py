@@ -127,3 +127,14 @@ class FollowupIds(StrEnum):
     board_menu = "followup.board_menu"
     home_menu = "followup.home_menu"
     board_block = "followup.board"
+
+
+# --- On-call and backlog -----------------------------------------------------------------
+
+
+class OnCallActions(StrEnum):
+    """Buttons on the full impact summary: page a service's on-call, file a Jira issue."""
+
+    escalate = "oncall.escalate"
+    jira = "backlog.create_issue"
+    block = "oncall.actions"

@@ -389,9 +389,9 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
-# The status page's tables live beside the rest of the schema (one metadata).
-# The follow-up capability's tables (board, credits, severity changes) live in
-# bot/followup_models.py, this module being at its size limit; importing them here
-# registers them on Base.metadata wherever the models are used.
+# The follow-up, status page and on-call tables live in modules of their own, this one
+# being at its size limit; importing them here registers them on Base.metadata wherever
+# the models are used.
 from bot.followup_models import Followup, SeverityChange, SlaCredit  # noqa: E402, F401
+from bot.oncall_models import JiraIssue, PagerDutyEscalation, PagerDutyIncident  # noqa: E402, F401
 from bot.statuspage_models import PageIncident, PageSubscriber, PageUpdate  # noqa: E402, F401

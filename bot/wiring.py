@@ -14,11 +14,13 @@ from typing import cast
 from bot.jobs.outbox import OutboxNotifier
 from bot.runtime import Runtime
 from bot.services import cadence, report_confirmation, sla
+from bot.services.backlog.install import install as install_backlog
 from bot.services.followup.install import install as install_followup
 from bot.services.helpdesk.install import install as install_helpdesk
 from bot.services.impact import hooks as impact
 from bot.services.liaison.install import install as install_liaison
 from bot.services.metrics import digest as metrics_digest
+from bot.services.oncall.install import install as install_oncall
 from bot.services.statuspage import publishing as statuspage
 from bot.slack.notifier import Notifier
 
@@ -31,6 +33,8 @@ INSTALLERS: tuple[Callable[[Runtime], None], ...] = (
     statuspage.install,
     install_followup,
     metrics_digest.install,
+    install_oncall,
+    install_backlog,
     install_helpdesk,
 )
 

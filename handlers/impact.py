@@ -20,6 +20,7 @@ from bot.slack.blocks import fit_blocks, section
 from bot.slack.client import SlackDeliveryError
 from bot.slack.errors import ChannelNotFound
 from bot.slack.impact_blocks import SlackMessage, full_summary_message, parse_hint_value
+from bot.slack.oncall_blocks import summary_actions
 from handlers.boundary import read_press
 from handlers.commands import CommandCall, CommandRouter
 
@@ -124,5 +125,6 @@ def _incident(call: CommandCall, number: int | None) -> incidents.IncidentSnapsh
 def _full(rt: Runtime, incident_id: int) -> SlackMessage:
     shown = rt.settings.impact_segments_shown
     return full_summary_message(
-        summary.summarize(rt, incident_id), rt.renderer, segments_shown=shown
-    )
+        summary.summarize(rt, incident_id), rt.renderer, segments_shown=shown,
+        extra_actions=summary_actions(rt.settings, incident_id),
+    )  # fmt: skip

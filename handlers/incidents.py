@@ -13,6 +13,7 @@ from bot.services import incident_titles, incidents
 from bot.services.helpdesk.listing import counts_by_source
 from bot.slack.client import SlackDeliveryError
 from bot.slack.mentions import to_plain_text
+from handlers import oncall
 from handlers.commands import CommandCall, CommandRouter
 
 log = logging.getLogger(__name__)
@@ -77,15 +78,15 @@ def handle_declare(call: CommandCall) -> None:
 
 def handle_status(call: CommandCall) -> None:
     incident = incidents.for_channel(call.rt, call.channel_id)
-    call.reply(
-        call.rt.renderer.render(
-            "incidents/status.j2",
-            incident=incident,
-            age=_age(call, incident),
-            public_title=incident_titles.customer_title(call.rt.renderer, incident),
-            tickets=counts_by_source(call.rt, incident.id),
-        )
+    text = call.rt.renderer.render(
+        "incidents/status.j2",
+        incident=incident,
+        age=_age(call, incident),
+        public_title=incident_titles.customer_title(call.rt.renderer, incident),
+        tickets=counts_by_source(call.rt, incident.id),
     )
+    extra = oncall.status_lines(call.rt, incident.id)
+    call.reply(f"{text}\n{extra}" if extra else text)
 
 
 def handle_title(call: CommandCall) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from bot.devtools.fake_slack_state import (
@@ -16,6 +17,8 @@ from bot.devtools.fake_slack_state import (
 )
 
 TOPIC_MAX = 250
+CHANNEL_NAME_MAX = 80
+_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 MPIM_MAX_USERS = 8
 
 
@@ -203,8 +206,30 @@ def usergroups_users_list(ws: Workspace, params: dict[str, Any]) -> dict[str, An
     return {"users": users}
 
 
+def conversations_create(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """Create a channel the bot is a member of, with Slack's naming rules."""
+    require(params, "name", error="invalid_name_required")
+    name = str(params["name"])
+    if len(name) > CHANNEL_NAME_MAX:
+        raise ApiError("invalid_name_maxlength")
+    if not _CHANNEL_NAME.match(name):
+        raise ApiError("invalid_name_specials")
+    if any(c.name == name for c in ws.channels.values() if not c.is_im):
+        raise ApiError("name_taken")
+    channel_id = f"C{len(ws.channels) + 1:03d}{hashlib.sha1(name.encode()).hexdigest()[:6].upper()}"
+    channel = Channel(
+        id=channel_id,
+        name=name,
+        is_private=parse_bool(params.get("is_private")),
+        members=[ws.bot_user_id],
+    )
+    ws.channels[channel_id] = channel
+    return {"channel": channel.to_api(ws.bot_user_id)}
+
+
 HANDLERS = {
     "auth.test": auth_test,
+    "conversations.create": conversations_create,
     "conversations.info": conversations_info,
     "conversations.join": conversations_join,
     "conversations.invite": conversations_invite,

@@ -32,6 +32,9 @@ SLACK_METHODS = {
     "join": "conversations.join",
     "invite": "conversations.invite",
     "set_topic": "conversations.setTopic",
+    "create_channel": "conversations.create",
+    "user_id_by_email": "users.lookupByEmail",
+    "add_bookmark": "bookmarks.add",
     "pin": "pins.add",
     "channel_info": "conversations.info",
     "user": "users.info",
@@ -92,6 +95,9 @@ class InMemoryNotifier:
         default_factory=lambda: defaultdict(list), init=False, repr=False
     )
     uploads: list[Call] = field(default_factory=list, init=False, repr=False)
+    bookmarks: dict[str, list[dict[str, str]]] = field(
+        default_factory=lambda: defaultdict(list), init=False, repr=False
+    )
     _failures: dict[str, list[_Failure]] = field(
         default_factory=lambda: defaultdict(list), init=False, repr=False
     )
@@ -258,6 +264,20 @@ class InMemoryNotifier:
             self._record("invite", channel=channel, user_ids=list(user_ids))
             members = self._channel(channel)["members"]
             members.extend(user for user in user_ids if user not in members)
+
+    def create_channel(self, name: str) -> str:
+        with self._lock:
+            self._record("create_channel", name=name)
+            if any(info["name"] == name for info in self.channels.values()):
+                raise error_for("conversations.create", "name_taken")
+            channel_id = self._next_id("C")
+            self.add_channel(channel_id, name)
+            return channel_id
+
+    def add_bookmark(self, channel: str, title: str, link: str) -> None:
+        with self._lock:
+            self._record("add_bookmark", channel=channel, title=title, link=link)
+            self.bookmarks[channel].append({"title": title, "link": link})
 
     def set_topic(self, channel: str, topic: str) -> None:
         with self._lock:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bot.edge.webhooks import WebhookRegistry
 from bot.integrations.generic import inbound as generic
+from bot.integrations.jira.inbound import jira_source
+from bot.integrations.pagerduty.inbound import pagerduty_source
 from bot.integrations.salesforce import inbound as salesforce
 from bot.integrations.zendesk import inbound as zendesk
 from bot.runtime import Runtime
@@ -22,4 +24,7 @@ def install_webhook_sources(registry: WebhookRegistry, rt: Runtime) -> WebhookRe
         registry.register(salesforce.webhook_source(rt))
     if settings.generic_webhook_secret.get_secret_value():
         registry.register(generic.webhook_source(rt))
+    for source in (pagerduty_source(rt), jira_source(rt)):  # None while not configured
+        if source is not None:
+            registry.register(source)
     return registry

@@ -178,6 +178,28 @@ def declare(
     return Declared(snapshot, created=True)
 
 
+def open_in_channel(
+    session: Session,
+    rt: Runtime,
+    *,
+    channel_id: str,
+    channel_name: str,
+    title: str,
+    severity: str,
+) -> Incident:
+    """Open an incident for a channel Liaison created itself (e.g. for a PagerDuty incident),
+    in the caller's transaction, so the caller can link it in the same commit."""
+    return _create(
+        session,
+        rt,
+        channel_id=channel_id,
+        channel_name=bounded_name(channel_name, CHANNEL_NAME_LIMIT),
+        title=bounded_name(title, TITLE_LIMIT) or channel_name,
+        severity=normalise_severity(severity),
+        actor=None,
+    )
+
+
 def rename_channel(rt: Runtime, *, channel_id: str, channel_name: str) -> bool:
     """Keep an incident's channel name current (shown in the report modal and messages);
     False when the channel is no incident's. Idempotent: a redelivery writes the same."""

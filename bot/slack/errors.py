@@ -133,6 +133,12 @@ class AlreadyPinned(_Permanent):
     codes = frozenset({"already_pinned"})
 
 
+class NameTaken(_Permanent):
+    """conversations.create: a channel of that name exists already."""
+
+    codes = frozenset({"name_taken"})
+
+
 class RateLimited(SlackDeliveryError):
     """Still rate limited after the client's own retries: try later."""
 
@@ -159,6 +165,7 @@ FAMILY: tuple[type[SlackDeliveryError], ...] = (
     Unpinnable,
     AlreadyInChannel,
     AlreadyPinned,
+    NameTaken,
     RateLimited,
 )
 _BY_CODE = MappingProxyType({code: kind for kind in FAMILY for code in kind.codes})

@@ -8,6 +8,7 @@ blocks.py helpers, and long segment lists are cut to fit, so a 5,000-report inci
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -104,7 +105,11 @@ def live_summary_message(
 
 
 def full_summary_message(
-    summary: ImpactSummary, renderer: Renderer, *, segments_shown: int
+    summary: ImpactSummary,
+    renderer: Renderer,
+    *,
+    segments_shown: int,
+    extra_actions: Sequence[Block] = (),
 ) -> SlackMessage:
     """Every dimension's leading segments, for the cadence post and `/liaison impact`."""
     if summary.empty:
@@ -123,6 +128,7 @@ def full_summary_message(
     if exposure:
         blocks.append(section(exposure))
     blocks.extend(hint_blocks(summary, renderer))
+    blocks.extend(extra_actions)  # paging on-call, filing in the backlog (when configured)
     blocks.append(context(_footer(summary, renderer, kind="full")))
     return SlackMessage(fallback_text(summary, renderer), fit_blocks(blocks))
 

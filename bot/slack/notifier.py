@@ -90,6 +90,10 @@ class Notifier(Protocol):
 
     def set_topic(self, channel: str, topic: str) -> None: ...
 
+    def create_channel(self, name: str) -> str: ...
+
+    def add_bookmark(self, channel: str, title: str, link: str) -> None: ...
+
     def pin(self, channel: str, ts: str) -> None: ...
 
     def channel_info(self, channel: str) -> dict[str, Any]: ...
@@ -228,6 +232,13 @@ class SlackNotifier:
         """Invite users; being in the channel already is success, not an error."""
         with contextlib.suppress(AlreadyInChannel):
             self._call("conversations.invite", channel=channel, users=",".join(user_ids))
+
+    def create_channel(self, name: str) -> str:
+        """Create a public channel (the bot is its first member); its id."""
+        return str(self._call("conversations.create", name=name)["channel"]["id"])
+
+    def add_bookmark(self, channel: str, title: str, link: str) -> None:
+        self._call("bookmarks.add", channel_id=channel, title=title[:100], type="link", link=link)
 
     def set_topic(self, channel: str, topic: str) -> None:
         self._call("conversations.setTopic", channel=channel, topic=topic[:250])

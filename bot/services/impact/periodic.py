@@ -26,6 +26,7 @@ from bot.services.impact.summary import build_summary, leading_dimension, summar
 from bot.slack.errors import ChannelNotFound
 from bot.slack.impact_blocks import chart_comment, full_summary_message
 from bot.slack.notifier import PostedMessage
+from bot.slack.oncall_blocks import summary_actions
 
 FULL = "impact.full"
 CHART = "impact.chart"
@@ -89,8 +90,9 @@ def post_full_summary(rt: Runtime, incident_id: int, *, final: bool = False) -> 
     if not channel:
         raise ChannelNotFound("chat.postMessage", "channel_not_found")
     message = full_summary_message(
-        summary, rt.renderer, segments_shown=rt.settings.impact_segments_shown
-    )
+        summary, rt.renderer, segments_shown=rt.settings.impact_segments_shown,
+        extra_actions=summary_actions(rt.settings, incident_id),
+    )  # fmt: skip
     posted = rt.notifier.post(channel, message.text, message.blocks)
     if not summary.empty:
         now = rt.clock.now()
@@ -117,8 +119,9 @@ def handle_full(rt: Runtime, reminder: Job[FullPayload]) -> Outcome:
     if changed:
         summary = summarize(rt, incident.id)
         message = full_summary_message(
-            summary, rt.renderer, segments_shown=rt.settings.impact_segments_shown
-        )
+            summary, rt.renderer, segments_shown=rt.settings.impact_segments_shown,
+            extra_actions=summary_actions(rt.settings, incident.id),
+        )  # fmt: skip
         posted = rt.notifier.post(incident.channel_id, message.text, message.blocks)
     with rt.sessions.begin() as session:
         if posted is not None:

@@ -17,6 +17,7 @@ from bot.models import Report
 from bot.runtime import Runtime
 from bot.services.liaison.kinds import AnnouncePayload, Reason
 from bot.services.liaison.records import AssignmentView, Status
+from bot.services.oncall.messages import checklist_bridge
 from bot.slack import liaison_blocks
 from bot.slack.blocks import Block
 
@@ -163,6 +164,7 @@ def checklist(
             pending=pending,
             **_timing(rt, view.incident_severity),
         ),
+        *checklist_bridge(rt, session, view.incident_id),
     ]
     blocks = liaison_blocks.checklist_blocks(parts, assignment_id=view.id, with_buttons=pending)
     return Rendered("\n".join(parts), blocks)
