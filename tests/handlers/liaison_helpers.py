@@ -105,6 +105,26 @@ def click(
     )
 
 
+def open_hand_off(
+    harness: Harness,
+    assignment: LiaisonAssignment,
+    announcement: dict[str, Any],
+    user: str = "UANA",
+    channel: str = "CINC1",
+) -> dict[str, Any] | None:
+    """Press *Hand off* on the announcement; the hand-off modal it opened, if any."""
+    click(
+        harness,
+        LiaisonIds.hand_off,
+        assignment.id,
+        user=user,
+        channel=channel,
+        message=announcement,
+    )
+    opened = harness.fake.calls_to("views.open")
+    return opened[-1].params["view"] if opened else None
+
+
 def dms(harness: Harness, user_id: str) -> list[str]:
     return [m["text"] for m in harness.fake.messages(user_id)]
 

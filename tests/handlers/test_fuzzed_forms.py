@@ -21,7 +21,13 @@ from bot.ids import CadenceIds, LiaisonIds, ReportIds, SlaActions
 from bot.models import Incident, Report, StatusUpdate
 from bot.services.accounts import import_accounts_csv
 from tests.handlers.cadence_support import declare, open_update_modal
-from tests.handlers.liaison_helpers import announcements, assignments, liaison_app, states
+from tests.handlers.liaison_helpers import (
+    announcements,
+    assignments,
+    liaison_app,
+    open_hand_off,
+    states,
+)
 from tests.handlers.sla_support import first_warning, report
 from tests.harness import Harness
 
@@ -257,15 +263,8 @@ def test_a_hand_off_to_something_that_is_not_a_person_is_refused_inline(app_fact
     harness.channel_created("CINC1", "inc-sev1-checkout")
     [assignment] = assignments(harness)
     [announcement] = announcements(harness, "CINC1")
-    harness.block_action(
-        LiaisonIds.hand_off,
-        value=str(assignment.id),
-        user="UANA",
-        channel="CINC1",
-        message=announcement,
-        block_id=LiaisonIds.buttons_block,
-    )
-    view = harness.fake.calls_to("views.open")[-1].params["view"]
+    view = open_hand_off(harness, assignment, announcement)
+    assert view is not None
     values = fill_view(view, {LiaisonIds.hand_off_user_block: "UCAM"})
     values[LiaisonIds.hand_off_user_block][LiaisonIds.hand_off_user_input]["selected_user"] = {
         "id": "UCAM"

@@ -20,7 +20,14 @@ from bot.ids import CadenceIds, IncidentActions, LiaisonIds, ReportIds, SlaActio
 from bot.models import Incident, LiaisonAssignment, Report, StatusUpdate
 from bot.services.accounts import import_accounts_csv
 from tests.handlers.cadence_support import channel_texts, declare, open_update_modal
-from tests.handlers.liaison_helpers import announcements, assignments, dms, liaison_app, states
+from tests.handlers.liaison_helpers import (
+    announcements,
+    assignments,
+    dms,
+    liaison_app,
+    open_hand_off,
+    states,
+)
 from tests.handlers.sla_support import first_warning, report
 from tests.harness import Harness
 from tests.impact_helpers import attach_report, buttons, summaries
@@ -147,15 +154,8 @@ def test_the_hand_off_form_submitted_four_times_hands_off_once(app_factory) -> N
     harness.channel_created("CINC1", "inc-sev1-checkout")
     [assignment] = assignments(harness)
     [announcement] = announcements(harness, "CINC1")
-    harness.block_action(
-        LiaisonIds.hand_off,
-        value=str(assignment.id),
-        user="UANA",
-        channel="CINC1",
-        message=announcement,
-        block_id=LiaisonIds.buttons_block,
-    )
-    view = harness.fake.calls_to("views.open")[-1].params["view"]
+    view = open_hand_off(harness, assignment, announcement)
+    assert view is not None
     answers = {LiaisonIds.hand_off_user_block: "UCAM", LiaisonIds.hand_off_note_block: "Over"}
     replies = _replay(harness, _submission(view, answers, "UANA"))
     assert replies[0] == (200, "")

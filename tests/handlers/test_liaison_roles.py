@@ -14,6 +14,7 @@ from tests.handlers.liaison_helpers import (
     dms,
     invited,
     liaison_app,
+    open_hand_off,
     sqlite_only,
     states,
 )
@@ -73,26 +74,13 @@ def test_accepting_from_the_dm_removes_its_buttons_and_updates_the_channel(app_f
     assert buttons(announcement) == []
 
 
-def _open_hand_off(harness, assignment, announcement, user="UANA"):
-    click(
-        harness,
-        LiaisonIds.hand_off,
-        assignment.id,
-        user=user,
-        channel="CINC1",
-        message=announcement,
-    )
-    opened = harness.fake.calls_to("views.open")
-    return opened[-1].params["view"] if opened else None
-
-
 def test_hand_off_invites_announces_and_briefs_the_colleague_and_keeps_history(
     app_factory,
 ) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
     _press_accept(harness, assignment, announcement, user="UANA")
     harness.clock.advance(timedelta(minutes=20))
-    modal = _open_hand_off(harness, assignment, announcement)
+    modal = open_hand_off(harness, assignment, announcement)
     assert modal["callback_id"] == LiaisonIds.hand_off_modal
     harness.view_submission(
         modal,
@@ -125,7 +113,7 @@ def test_hand_off_invites_announces_and_briefs_the_colleague_and_keeps_history(
 @sqlite_only
 def test_hand_off_errors_show_on_the_field(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
-    modal = _open_hand_off(harness, assignment, announcement)
+    modal = open_hand_off(harness, assignment, announcement)
     harness.fake.add_user("UGONE", "gone", real_name="Gone Person", deleted=True)
 
     for target, message in (
@@ -146,7 +134,7 @@ def test_hand_off_errors_show_on_the_field(app_factory) -> None:
 @sqlite_only
 def test_only_the_liaison_can_hand_off(app_factory) -> None:
     harness, assignment, announcement = _major_incident(app_factory, "UANA", "UBEN")
-    assert _open_hand_off(harness, assignment, announcement, user="UBEN") is None
+    assert open_hand_off(harness, assignment, announcement, user="UBEN") is None
     assert "Only <@UANA> can hand off this role" in harness.last_reply()
 
 
@@ -273,7 +261,7 @@ def test_app_home_follows_the_liaison_role(app_factory) -> None:
     harness.advance(settle)
     assert "waiting for you to accept" not in _liaison_roles_on_home(harness, "UANA")
 
-    modal = _open_hand_off(harness, assignment, announcement)
+    modal = open_hand_off(harness, assignment, announcement)
     harness.view_submission(modal, {LiaisonIds.hand_off_user_block: "UBEN"}, user="UANA")
     harness.advance(settle)
     assert "Customer Liaison of 1 open incident" not in _liaison_roles_on_home(harness, "UANA")
