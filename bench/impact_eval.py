@@ -5,9 +5,11 @@
 For each seed: a synthetic accounts directory of 2,000 accounts (region, tier, account
 number, platform, version, features, with uneven shares), then randomized incidents:
 
-- planted: 1 or 2 of region, account-number range (2 to 4 adjacent leading digits),
-  version, platform, feature, each a minority of the accounts (at most 20%, a range
-  35%); 15 to 60 reports, 60-90% of them from accounts in the planted segments, the
+- planted: 1 or 2 of region, account-number range (2 to 4 adjacent leading digits; with
+  ``--finer SHARE``, that share of ranges are 1 to 3 adjacent two-digit prefixes such as
+  34…–35… instead), version, platform, feature, each a minority of the accounts (at most
+  20%, a range 35%); 15 to 60 reports, 60-90% of them from accounts in the planted
+  segments, the
   rest drawn like the customer base. Two planted segments are either two causes (the
   planted reports shared evenly between them) or one cause where they meet (Android
   within eu-south: the planted reports from accounts in both), half the time each;
@@ -70,7 +72,7 @@ class Customer:
 
     def values(self, key: str) -> set[str]:
         if key == "partition":
-            return {self.account_id[0]}
+            return {self.account_id[:1], self.account_id[:2]}
         if key == "feature":
             return set(self.features)
         return {getattr(self, key)}
@@ -84,6 +86,8 @@ class Planted:
     def __str__(self) -> str:
         if self.key == "partition":
             digits = sorted(self.values)
+            if len(digits) == 1:
+                return f"account numbers {digits[0]}…"
             return f"account numbers {digits[0]}…–{digits[-1]}…"
         return f"{self.key} {next(iter(self.values))}"
 
@@ -105,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--incidents", type=int, default=100, help="per seed (60%% planted)")
     parser.add_argument("--verbose", action="store_true", help="print every incident")
+    parser.add_argument(
+        "--finer",
+        type=float,
+        default=0.0,
+        help="share of planted ranges that are two-digit prefixes (34…–35…) instead of digits",
+    )
     args = parser.parse_args(argv)
     overall = Score()
     by_bucket: dict[tuple[int, int], Score] = defaultdict(Score)
@@ -112,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as folder:
             engine = make_engine(f"sqlite:///{folder}/eval.db")
             upgrade(engine)
-            run_seed(engine, seed, args.incidents, overall, by_bucket, verbose=args.verbose)
+            run_seed(
+                engine, seed, args.incidents, overall, by_bucket, args.finer, verbose=args.verbose
+            )
             engine.dispose()
     for line in overall.failures:
         print(line)
@@ -135,6 +147,7 @@ def run_seed(
     incidents: int,
     overall: Score,
     by_bucket: dict[tuple[int, int], Score],
+    finer: float,
     *,
     verbose: bool,
 ) -> None:
@@ -143,7 +156,7 @@ def run_seed(
     sessions = make_session_factory(engine)
     settings = Settings(_env_file=None)
     for number in range(incidents):
-        planted = plant(rng, customers) if number % 5 < 3 else []
+        planted = plant(rng, customers, finer) if number % 5 < 3 else []
         size = rng.randint(15, 60)
         share = rng.uniform(0.6, 0.9) if planted else 0.0
         meet = len(planted) == 2 and rng.random() < 0.5
@@ -228,7 +241,7 @@ def load_directory(engine: Engine, rng: random.Random) -> list[Customer]:
         features = tuple(f for f, p in FEATURES.items() if rng.random() < p)
         customers.append(
             Customer(
-                account_id=f"{weighted(rng, DIGIT_WEIGHTS)}{index:05d}",
+                account_id=f"{weighted(rng, DIGIT_WEIGHTS)}{rng.randrange(10)}{index:05d}",
                 region=weighted(rng, REGIONS),
                 tier=weighted(rng, TIERS),
                 platform=weighted(rng, PLATFORMS),
@@ -253,12 +266,12 @@ def load_directory(engine: Engine, rng: random.Random) -> list[Customer]:
     return customers
 
 
-def plant(rng: random.Random, customers: list[Customer]) -> list[Planted]:
+def plant(rng: random.Random, customers: list[Customer], finer: float) -> list[Planted]:
     keys = rng.sample(PLANTABLE, rng.choice((1, 1, 2)))
     planted = []
     for key in keys:
         for _ in range(100):
-            candidate = candidate_segment(rng, key)
+            candidate = candidate_segment(rng, key, finer)
             members = sum(1 for c in customers if c.values(key) & candidate.values)
             limit = MAX_PLANTED_RANGE_SHARE if key == "partition" else MAX_PLANTED_SHARE
             if 0 < members <= limit * len(customers):
@@ -267,7 +280,11 @@ def plant(rng: random.Random, customers: list[Customer]) -> list[Planted]:
     return planted
 
 
-def candidate_segment(rng: random.Random, key: str) -> Planted:
+def candidate_segment(rng: random.Random, key: str, finer: float) -> Planted:
+    if key == "partition" and rng.random() < finer:
+        length = rng.randint(1, 3)
+        start = rng.randint(10, 100 - length)
+        return Planted(key, frozenset(str(d) for d in range(start, start + length)))
     if key == "partition":
         length = rng.randint(2, 4)
         start = rng.randint(1, 10 - length)

@@ -513,3 +513,42 @@ def test_a_range_sharing_the_reports_with_another_cause_is_named(engine: Engine)
     assert _sentences(summary, DimensionKey.partition) == [
         "Reports concentrate in account numbers 3…–4…: 12 of 30 customers (40%) vs 22% of accounts"
     ]
+
+
+def _hundreds() -> list[dict[str, Any]]:
+    """400 accounts: ten under every two-digit prefix from 10… to 49…"""
+    return [{"account_id": f"{p}{i:02d}"} for p in range(10, 50) for i in range(10)]
+
+
+def test_a_range_hit_unevenly_is_narrowed_to_two_leading_digits(engine: Engine) -> None:
+    reports = [{"account_id": f"{p}{i:02d}"} for p in (34, 35) for i in range(7)] + [
+        {"account_id": "1200"},
+        {"account_id": "2700"},
+    ]
+    summary = _summarize(engine, reports, accounts=_hundreds())
+    assert _sentences(summary, DimensionKey.partition) == [
+        "Reports concentrate in account numbers 34…–35…: 14 of 16 customers (88%) vs 5% of accounts"
+    ]
+    (finding,) = summary.findings
+    assert finding.values == ("34", "35")
+
+
+def test_a_range_hit_evenly_keeps_its_leading_digit(engine: Engine) -> None:
+    reports = [{"account_id": f"3{d}{i:02d}"} for d in range(10) for i in range(2)] + [
+        {"account_id": "1200"},
+        {"account_id": "2700"},
+    ]
+    summary = _summarize(engine, reports, accounts=_hundreds())
+    assert _sentences(summary, DimensionKey.partition) == [
+        "Reports concentrate in account numbers 3…: 20 of 22 customers (91%) vs 25% of accounts"
+    ]
+
+
+def test_configured_partitions_are_never_split(engine: Engine) -> None:
+    settings = _settings(impact_account_partitions="1000-2999, 3000-3999, 4000-4999")
+    reports = [{"account_id": f"{p}{i:02d}"} for p in (34, 35) for i in range(7)] + [
+        {"account_id": "1200"},
+        {"account_id": "2700"},
+    ]
+    summary = _summarize(engine, reports, accounts=_hundreds(), settings=settings)
+    assert [f.segments for f in summary.findings] == [("3000–3999",)]

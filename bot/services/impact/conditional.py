@@ -30,7 +30,12 @@ from bot.account_partitions import AccountPartition
 from bot.models import Account, AccountFeature, Report, ReportFeature
 from bot.services.impact.findings import Outside, Splitter
 from bot.services.impact.model import Basis, DimensionKey, Finding
-from bot.services.impact.sql import count_if, partition_expression, report_expression
+from bot.services.impact.sql import (
+    count_if,
+    partition_expression,
+    partition_in,
+    report_expression,
+)
 from bot.services.impact.stats import BinomialTest, smoothed_share
 
 QUERY_LIMIT = 5_000
@@ -190,6 +195,8 @@ def _report_filter(
         return exists().where(
             ReportFeature.report_id == Report.id, ReportFeature.feature.in_(finding.values)
         )
+    if finding.dimension is DimensionKey.partition:
+        return partition_in(Report.account_id, finding.values, partitions, dialect)
     return report_expression(finding.dimension, partitions, dialect).in_(finding.values)
 
 
@@ -220,7 +227,7 @@ def _account_filter(
             AccountFeature.feature.in_(finding.values),
         )
     if key is DimensionKey.partition:
-        return partition_expression(Account.account_id, partitions, dialect).in_(finding.values)
+        return partition_in(Account.account_id, finding.values, partitions, dialect)
     return _account_column(key).in_(finding.values)
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from bot.account_partitions import AccountPartition
 from bot.config import Settings
 from bot.services.impact import ranges
+from bot.services.impact.finer import Prefixes, refine_all
 from bot.services.impact.model import Basis, Dimension, DimensionKey, Finding
 from bot.services.impact.stats import (
     BinomialTest,
@@ -83,6 +84,7 @@ def find_findings(
     partitions: Sequence[AccountPartition] = (),
     splitter: Splitter | None = None,
     outside: Outside | None = None,
+    finer: Prefixes | None = None,
 ) -> tuple[Finding, ...]:
     """What stands out, strongest first (empty: reports are spread like the baseline)."""
     limits = margins(settings)
@@ -106,6 +108,8 @@ def find_findings(
             if earlier.dimension is not finding.dimension
         ):
             kept.append(finding)
+    if not partitions:
+        kept = list(refine_all(kept, finer, limits))
     for dimension in dimensions:
         overwhelming = _overwhelming(settings, dimension)
         if overwhelming is not None:

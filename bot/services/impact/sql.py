@@ -24,9 +24,11 @@ from sqlalchemy import (
     case,
     cast,
     extract,
+    false,
     func,
     literal,
     not_,
+    or_,
     select,
     true,
 )
@@ -90,6 +92,21 @@ def aware(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def partition_in(
+    column: Any, values: Sequence[str], partitions: Sequence[AccountPartition], dialect: str
+) -> ColumnElement[bool]:
+    """Whether an account id falls in any of ``values``: partition labels, or (the default
+    grouping) leading-digit prefixes of any length, as a narrowed range names them."""
+    if partitions:
+        return partition_expression(column, partitions, dialect).in_(values)
+    by_length: dict[int, list[str]] = {}
+    for value in values:
+        by_length.setdefault(len(value), []).append(value)
+    return or_(
+        false(), *(func.substr(column, 1, size).in_(group) for size, group in by_length.items())
+    )
 
 
 def partition_expression(

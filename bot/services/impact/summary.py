@@ -16,7 +16,7 @@ from bot.errors import InvalidTransition, NotFound
 from bot.models import Incident
 from bot.runtime import Runtime
 from bot.services import incidents
-from bot.services.impact import aggregate, conditional
+from bot.services.impact import aggregate, conditional, finer
 from bot.services.impact.analysis import is_more_severe, severity_hint, trend_direction
 from bot.services.impact.findings import find_findings, tested_dimensions
 from bot.services.impact.model import (
@@ -114,6 +114,7 @@ def build_summary(
             outside=conditional.outside(
                 session, incident_id=incident.id, partitions=partitions, reports=total
             ),
+            finer=finer.prefixes(session, incident_id=incident.id, reports=total),
         )
     return ImpactSummary(
         incident=info,
