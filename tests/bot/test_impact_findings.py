@@ -139,6 +139,18 @@ def test_a_range_is_not_stretched_to_a_neighbour_that_reports_like_everyone() ->
     assert finding.segments == ("5…–7…",)
 
 
+def test_a_neighbour_standing_out_among_the_other_customers_joins_the_range() -> None:
+    # 5… and 6… are the most likely run, but outside them 7… holds 4 of the other 10
+    # customers against 1/7 of the other accounts: P(>= 4 of 10 at 14%) = 0.04, lift 2.8.
+    digits = {"1": 1, "2": 1, "3": 1, "4": 1, "5": 12, "6": 12, "7": 4, "8": 1, "9": 1}
+    dimension = _dimension(DimensionKey.partition, {d: (k, 100) for d, k in digits.items()})
+    scanned = ranges.runs(list(digits.values()), [100] * 9, 34, 900)
+    best = ranges.most_likely(scanned, impact_findings.margins(_settings()))
+    assert best is not None and (best.start, best.end) == (4, 5)
+    [finding] = find_findings(_settings(), [dimension])
+    assert finding.segments == ("5…–7…",)
+
+
 def test_version_5_1() -> None:
     versions = {"5.1": (12, 100), "5.0": (3, 300), "4.9": (3, 300), "4.8": (2, 300)}
     dimensions = _spread(20)

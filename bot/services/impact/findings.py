@@ -170,6 +170,7 @@ def _ranges(
     best = ranges.most_likely(found, limits)
     if best is None:
         return []
+    best = ranges.widen(found, best, limits)
     chosen = [replace(by_run[(best.start, best.end)], adjusted=family_p)]
     other = ranges.second(found, best, limits, level)
     if other is not None:
@@ -214,6 +215,7 @@ def _ranges_outside(
     best = ranges.most_likely(found, limits) if family_p <= level else None
     if best is None:
         return findings
+    best = ranges.widen(found, best, limits)
     values = tuple(order[best.start : best.end + 1])
     candidate = _Candidate(dimension, values, (_range_label(dimension, values),), best.test)
     range_finding = replace(

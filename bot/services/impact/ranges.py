@@ -82,6 +82,38 @@ def most_likely(found: Sequence[Run], margins: Margins) -> Run | None:
     return max(eligible, key=lambda r: (likelihood_ratio(r.test), -(r.end - r.start)))
 
 
+def widen(found: Sequence[Run], best: Run, margins: Margins) -> Run:
+    """``best`` joined by neighbours that still stand out among the reports outside it.
+
+    The most likely run is exact only for large counts: with 20 or 30 customers a
+    partition of a hit range that drew few reports by chance falls off the end ("6…–7…"
+    for a failing "6…–8…"). A neighbour joins when, among the customers outside the run,
+    it reports beyond chance against its share of the accounts outside the run, and by
+    the minimum lift; a neighbour reporting like everyone else never does.
+    """
+    by_span = {(r.start, r.end): r for r in found}
+    singles = {r.start: r.test for r in found if r.start == r.end}
+    current = best
+    while True:
+        grown = None
+        for side in (current.start - 1, current.end + 1):
+            neighbour = singles.get(side)
+            span = (min(side, current.start), max(side, current.end))
+            if neighbour is None or span not in by_span:
+                continue
+            rest = current.test.n - current.test.k
+            rest_share = 1.0 - current.test.p
+            if rest <= 0 or rest_share <= 0:
+                continue
+            test = BinomialTest(neighbour.k, rest, min(neighbour.p / rest_share, 1.0))
+            stands_out = test.lift >= margins.min_lift and test.p_value <= margins.alpha
+            if stands_out and (grown is None or test.p_value < grown[1]):
+                grown = (by_span[span], test.p_value)
+        if grown is None:
+            return current
+        current = grown[0]
+
+
 def second(found: Sequence[Run], first: Run, margins: Margins, level: float) -> Run | None:
     """A disjoint range that still stands out among the reports outside ``first``."""
     apart = [r for r in found if r.end < first.start - 1 or r.start > first.end + 1]
