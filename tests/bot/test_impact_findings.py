@@ -24,7 +24,7 @@ from bot.services.impact.model import (
     Totals,
     Trend,
 )
-from bot.services.impact.stats import BinomialTest, rate_change, simes
+from bot.services.impact.stats import BinomialTest, holm, rate_change, simes
 from bot.slack.impact_blocks import finding_text, lead_text
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -233,6 +233,8 @@ def test_the_statistics_helpers() -> None:
     assert BinomialTest(8, 20, 0.1).p_value == pytest.approx(0.000416, rel=0.01)
     assert BinomialTest(0, 20, 0.1).p_value == 1.0
     assert simes([0.01, 0.04, 0.5]) == 0.03
+    # Holm: 3 x 0.01, then max(0.03, 2 x 0.02), then max(0.04, 1 x 0.5).
+    assert holm([0.02, 0.5, 0.01]) == pytest.approx([0.04, 0.5, 0.03])
     assert rate_change(9, 1, 0.05) == 1
     assert rate_change(1, 9, 0.05) == -1
     assert rate_change(5, 2, 0.05) == 0

@@ -5,8 +5,9 @@
    "is there a range, and where" is one question for the dimension.
 2. All candidates are tested together (``stats``), in two stages so the false
    discoveries stay controlled across everything: first which dimensions show anything
-   (a Simes p-value per dimension, the scan's own p-value for account numbers,
-   Benjamini-Hochberg across dimensions), then which segments within them
+   (a Simes p-value per dimension, the scan's own p-value for account numbers, Holm
+   across dimensions so a strong first cause does not lower the bar for chance in a
+   second dimension), then which segments within them
    (Benjamini-Hochberg at the level the first stage leaves). A candidate is called when
    it passes and beats its expected count by the minimum lift and excess; the range
    named is the most likely run.
@@ -37,6 +38,7 @@ from bot.services.impact.stats import (
     BinomialTest,
     Margins,
     adjusted,
+    holm,
     p_values,
     significant,
     simes,
@@ -132,11 +134,11 @@ def _called(
     ]
     families = [f for f in families if f]
     # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
-    # Benjamini-Hochberg across dimensions). Overlapping ranges of one dimension count once.
+    # Holm across dimensions). Overlapping ranges of one dimension count once.
     family_p = [_family_p(family) for family in families]
     selected = [
         (family, p)
-        for family, p, q in zip(families, family_p, adjusted(family_p), strict=True)
+        for family, p, q in zip(families, family_p, holm(family_p), strict=True)
         if q <= limits.alpha
     ]
     # Stage 2: within a selected dimension, which segments, at the level the first stage

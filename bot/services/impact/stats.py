@@ -84,6 +84,18 @@ def adjusted(p_values: Sequence[float]) -> list[float]:
     return [float(q) for q in false_discovery_control(list(p_values), method="bh")]
 
 
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values: family-wise control, for the first stage."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    out = [1.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        out[i] = running
+    return out
+
+
 def simes(p_values: Sequence[float]) -> float:
     """One p-value for a family of tests ("does anything in it stand out?"), by Simes.
 
