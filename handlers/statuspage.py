@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from slack_bolt import Ack, App
 
 from bot.errors import FieldErrors, InvalidInput
+from bot.ids import CadenceIds
 from bot.runtime import Runtime
 from bot.services.statuspage import maintenance, publishing, subscribers
 from bot.services.statuspage.delivery import page_link
@@ -34,7 +35,15 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         ack()
         show_preview(rt, body)
 
-    app.action(StatusPageIds.preview)(handle_preview)
+    # The button, and every answer the preview shows: it refreshes as the form changes.
+    for action_id in (
+        StatusPageIds.preview,
+        StatusPageIds.publish_input,
+        StatusPageIds.component_input,
+        CadenceIds.status_input,
+        CadenceIds.message_input,
+    ):
+        app.action(action_id)(handle_preview)
     commands.add(
         "maintenance",
         handle_maintenance_command,
