@@ -26,6 +26,9 @@ JSON = "application/json; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 FEED_ITEMS = 50
+# The page posts its subscribe form to itself when email subscriptions are on.
+FORM_ACTION_SELF = "'self'"
+FORM_ACTION_NONE = "'none'"
 
 
 class StatusSite:
@@ -99,7 +102,8 @@ class StatusSite:
                 "Content-Security-Policy",
                 "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; "
                 "base-uri 'none'; "
-                f"form-action {'self' if self.email else 'none'}; frame-ancestors 'none'",
+                f"form-action {FORM_ACTION_SELF if self.email else FORM_ACTION_NONE}; "
+                "frame-ancestors 'none'",
             )
 
 

@@ -182,3 +182,22 @@ def test_without_smtp_there_is_no_form(app_factory) -> None:
     harness = app_factory(**SETTINGS)
     assert "subscribe" not in get(harness, "/status").text
     assert post(harness, "/status/subscribe", {"email": "a@example.com"}).status_code == 404
+
+
+def test_the_health_check_tries_the_relay_login(app_factory, smtp) -> None:
+    from bot.integrations.health import Health
+
+    harness = app(app_factory, smtp)
+    [ok] = [r for r in harness.rt.health.run() if r.system == "Email (SMTP)"]
+    assert ok.health is Health.ok
+    harness.rt.settings.smtp_url = smtp.url.replace("s3cret", "wrong")
+    [failing] = [r for r in harness.rt.health.run() if r.system == "Email (SMTP)"]
+    assert failing.health is Health.failing and "SMTP 535" in failing.detail
+    assert smtp.messages == []
+
+
+def test_the_page_may_post_its_form_only_to_itself(app_factory, smtp) -> None:
+    with_form = get(app(app_factory, smtp), "/status").headers["Content-Security-Policy"]
+    assert "form-action 'self';" in with_form
+    without = get(app_factory(**SETTINGS), "/status").headers["Content-Security-Policy"]
+    assert "form-action 'none';" in without

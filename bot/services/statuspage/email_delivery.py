@@ -23,12 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import jobs
+from bot.integrations.health import CheckResult, Health
 from bot.jobs import Job, JobKind, Outcome, Payload, RetryPolicy
 from bot.models import PageEmailDelivery, PageEmailSubscriber, PageIncident, PageUpdate
 from bot.runtime import Runtime
 from bot.services.statuspage.components import STATE_LABELS, ComponentState, parse_components
 from bot.services.statuspage.email_links import CONFIRM, make_token, unsubscribe_token
-from bot.services.statuspage.mail import Mailer, RecipientRefused, parse_smtp_url
+from bot.services.statuspage.mail import Mailer, MailError, RecipientRefused, parse_smtp_url
 from bot.services.statuspage.outbound import page_link
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,19 @@ CONFIRMATION: JobKind[ConfirmPayload] = JobKind(
 def install(rt: Runtime) -> None:
     rt.dispatcher.declare(SEND, lambda job: send_update(rt, job))
     rt.dispatcher.declare(CONFIRMATION, lambda job: send_confirmation(rt, job))
+    rt.health.add(lambda: health(rt))
+
+
+def health(rt: Runtime) -> CheckResult:
+    """The relay answers and takes the login (no email is sent)."""
+    if not rt.settings.status_email_enabled:
+        return CheckResult("Email (SMTP)", Health.off)
+    try:
+        with Mailer(parse_smtp_url(rt.settings.smtp_url)):
+            pass
+    except MailError as exc:
+        return CheckResult("Email (SMTP)", Health.failing, f"{exc} (check SMTP_URL)")
+    return CheckResult("Email (SMTP)", Health.ok)
 
 
 def schedule(
