@@ -9,8 +9,10 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.devtools.fake_smtp import FakeSmtp
+from bot.models import PageEmailDelivery, PageEmailSubscriber
 from tests.handlers.cadence_support import sqlite_only
 from tests.statuspage.support import SETTINGS, base_url, declare, get, publish
 
@@ -119,13 +121,16 @@ def test_one_click_unsubscribe_as_mail_clients_send_it(app_factory, smtp) -> Non
 
 def test_updates_reach_only_subscribers_of_their_components(app_factory, smtp) -> None:
     harness = app(app_factory, smtp)
-    subscribe_and_confirm(harness, smtp, "api@example.com", "api")
+    subscribe_and_confirm(harness, smtp, "api@example.com", "api", "eu")
     subscribe_and_confirm(harness, smtp, "all@example.com")
     declare(harness, "sev1")
     publish(harness, "The web app is slow.", components={"web": "degraded_performance"})
-
     assert len(smtp.inbox("api@example.com")) == 1  # the confirmation only
     assert len(smtp.inbox("all@example.com")) == 2
+
+    publish(harness, "Europe too.", components={"eu": "partial_outage"})
+    assert "Europe too." in smtp.inbox("api@example.com")[-1].get_content()
+    assert len(smtp.inbox("all@example.com")) == 3
 
 
 def test_a_relay_outage_is_retried_and_each_subscriber_gets_the_update_once(
@@ -133,17 +138,31 @@ def test_a_relay_outage_is_retried_and_each_subscriber_gets_the_update_once(
 ) -> None:
     harness = app(app_factory, smtp)
     subscribe_and_confirm(harness, smtp, "one@example.com")
+    subscribe_and_confirm(harness, smtp, "gone@example.com")
     subscribe_and_confirm(harness, smtp, "two@example.com")
+    smtp.refuse("gone@example.com")  # the mailbox was closed since
     declare(harness, "sev1")
     smtp.fail_next(1)  # the first copy of the update is answered 451
 
     publish(harness, "Payments fail.", components={"api": "major_outage"})
+    assert not [m for m in smtp.inbox("two@example.com") if "Payments" in m.get_content()]
     for _ in range(3):
         harness.advance(timedelta(minutes=5))
 
     for address in ("one@example.com", "two@example.com"):
         updates = [m for m in smtp.inbox(address) if "Payments fail." in m.get_content()]
         assert len(updates) == 1, address
+    with harness.session() as session:
+        outcomes = session.execute(
+            select(PageEmailSubscriber.email, PageEmailDelivery.outcome).join(
+                PageEmailDelivery, PageEmailDelivery.subscriber_id == PageEmailSubscriber.id
+            )
+        ).all()
+    assert sorted(outcomes) == [
+        ("gone@example.com", "refused"),
+        ("one@example.com", "sent"),
+        ("two@example.com", "sent"),
+    ]
 
 
 def test_the_form_never_tells_whether_an_address_is_subscribed_and_is_rate_limited(

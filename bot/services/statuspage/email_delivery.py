@@ -101,7 +101,7 @@ def _message(rt: Runtime, *, to: str, subject: str, body: str, unsubscribe: str)
     message = EmailMessage()
     message["From"] = rt.settings.smtp_from
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())  # one line, whatever a title holds
     message["Date"] = format_datetime(rt.clock.now())
     message["Auto-Submitted"] = "auto-generated"
     if unsubscribe:

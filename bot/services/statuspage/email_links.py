@@ -19,6 +19,8 @@ from bot.runtime import Runtime
 CONFIRM = "confirm"
 UNSUBSCRIBE = "unsubscribe"
 NEVER = 0
+# Between component keys in a link: unreserved in URLs, and never part of a key.
+SEPARATOR = "~"
 
 
 def _key(rt: Runtime) -> bytes:
@@ -47,7 +49,7 @@ def _signature(rt: Runtime, purpose: str, ident: int, email: str, keys: str, exp
 def make_token(
     rt: Runtime, purpose: str, *, ident: int, email: str, keys: list[str], expires: int
 ) -> str:
-    joined = "+".join(keys)
+    joined = SEPARATOR.join(keys)
     return f"{ident}.{expires}.{joined}.{_signature(rt, purpose, ident, email, joined, expires)}"
 
 
@@ -64,7 +66,7 @@ def read_token(rt: Runtime, purpose: str, token: str, *, now: datetime) -> Link:
         raise LinkInvalid("not signed by this page")
     if expires != NEVER and expires < now.timestamp():
         raise LinkInvalid("expired")
-    return Link(ident, email, [k for k in joined.split("+") if k])
+    return Link(ident, email, [k for k in joined.split(SEPARATOR) if k])
 
 
 def unsubscribe_token(rt: Runtime, row: PageEmailSubscriber) -> str:
