@@ -162,3 +162,26 @@ def test_the_health_check_names_the_setting_to_fix(app_factory, pagerduty) -> No
     [failing] = [r for r in harness.rt.health.run() if r.system == system]
     assert failing.health is Health.failing
     assert "PAGERDUTY_STATUS_PAGE_ID" in failing.detail
+
+
+def test_a_maintenance_window_is_a_maintenance_post_moving_on_its_own(
+    app_factory, pagerduty
+) -> None:
+    _, pages = pagerduty
+    harness = app(app_factory, pagerduty)
+    harness.command(
+        "maintenance api 2026-11-23T12:00Z 2026-11-23T14:00Z Database upgrade | May be slow.",
+        channel="CGENERAL",
+        user="UIC",
+    )
+    [post] = pages.posts.values()
+    assert (post.title, post.post_type) == ("Database upgrade", "maintenance")
+    assert post.starts_at.startswith("2026-11-23T12:00:00")
+    assert post.ends_at.startswith("2026-11-23T14:00:00")
+
+    harness.advance(timedelta(hours=2, minutes=1))
+    harness.advance(timedelta(hours=2))
+
+    assert [u["status"] for u in post.updates] == ["scheduled", "in progress", "completed"]
+    assert post.updates[1]["impacts"] == {"PSVCAPI": "under maintenance"}
+    assert {u["severity"] for u in post.updates} == {"maintenance"}
