@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 from bot.errors import FieldErrors, InvalidInput
 from bot.ids import CadenceIds
 from bot.runtime import Runtime
-from bot.services.statuspage import maintenance, publishing, subscribers
+from bot.services.statuspage import email_subscribers, maintenance, publishing, subscribers
 from bot.services.statuspage.delivery import page_link
 from bot.slack.cadence_blocks import STATUS_LABELS, UpdateModalMetadata, read_update_state
 from bot.slack.client import SlackDeliveryError
@@ -94,7 +94,10 @@ def handle_statuspage_command(call: CommandCall) -> None:
         call.reply(rt.renderer.render("statuspage/unsubscribed.j2", url=words[1].strip("<>")))
     elif action == "subscribers" and len(words) == 1:
         listed = subscribers.listed(rt)
-        call.reply(rt.renderer.render("statuspage/subscribers.j2", subscriptions=listed))
+        emails = email_subscribers.confirmed_count(rt)
+        call.reply(
+            rt.renderer.render("statuspage/subscribers.j2", subscriptions=listed, emails=emails)
+        )
     else:
         raise InvalidInput(
             "Use `/liaison statuspage subscribe <url> [api,web]`, "

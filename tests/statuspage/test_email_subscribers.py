@@ -220,3 +220,13 @@ def test_the_page_may_post_its_form_only_to_itself(app_factory, smtp) -> None:
     assert "form-action 'self';" in with_form
     without = get(app_factory(**SETTINGS), "/status").headers["Content-Security-Policy"]
     assert "form-action 'none';" in without
+
+
+def test_the_liaison_sees_how_many_addresses_subscribed_never_which(app_factory, smtp) -> None:
+    harness = app(app_factory, smtp)
+    subscribe_and_confirm(harness, smtp, "ann@example.com")
+    post(harness, "/status/subscribe", {"email": "unconfirmed@example.com"})
+    harness.command("statuspage subscribers", channel="CGENERAL")
+    reply = harness.last_reply()
+    assert "Email subscribers (confirmed): 1." in reply
+    assert "ann@example.com" not in reply

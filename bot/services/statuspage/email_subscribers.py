@@ -88,3 +88,16 @@ def unsubscribe(rt: Runtime, token: str) -> None:
         session.execute(
             delete(PageEmailSubscriber).where(PageEmailSubscriber.id == link.subscriber_id)
         )
+
+
+def confirmed_count(rt: Runtime) -> int | None:
+    """How many addresses receive updates (None: email subscriptions are off). A count
+    only: the addresses stay out of Slack."""
+    if not rt.settings.status_email_enabled:
+        return None
+    with rt.sessions() as session:
+        return len(
+            session.scalars(
+                select(PageEmailSubscriber.id).where(PageEmailSubscriber.confirmed_at.is_not(None))
+            ).all()
+        )
