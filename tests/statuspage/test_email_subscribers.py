@@ -230,3 +230,18 @@ def test_the_liaison_sees_how_many_addresses_subscribed_never_which(app_factory,
     reply = harness.last_reply()
     assert "Email subscribers (confirmed): 1." in reply
     assert "ann@example.com" not in reply
+
+
+def test_on_a_private_page_the_form_needs_access_but_the_links_do_not(app_factory, smtp) -> None:
+    harness = app(app_factory, smtp, status_page_private_token="letmein")
+    refused = post(harness, "/status/subscribe", {"email": "ann@example.com"})
+    assert refused.status_code == 401
+    assert smtp.messages == []
+
+    answer = httpx.post(
+        base_url(harness) + "/status/subscribe", data={"email": "ann@example.com"},
+        auth=("reader", "letmein"), timeout=10,
+    )  # fmt: skip
+    assert CHECK_INBOX in answer.text
+    [confirmation] = smtp.inbox("ann@example.com")
+    assert "Subscribed" in get(harness, link(confirmation, "confirm")).text  # no credentials
