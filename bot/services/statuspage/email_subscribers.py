@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.errors import InvalidInput
 from bot.models import PageEmailDelivery, PageEmailSubscriber
@@ -40,11 +41,19 @@ def subscribe(rt: Runtime, *, email: str, keys: list[str]) -> None:
         raise InvalidInput("That does not look like an email address.")
     known = [c.key for c in parse_components(rt.settings.status_components)]
     keys = [k for k in known if k in set(keys)]  # in page order; unknown ones dropped
+    try:
+        _request_confirmation(rt, email, keys)
+    except IntegrityError:  # the same new address sent twice at once: the row exists now
+        _request_confirmation(rt, email, keys)
+    rt.wake()
+
+
+def _request_confirmation(rt: Runtime, email: str, keys: list[str]) -> None:
     now = rt.clock.now()
     settings = rt.settings
     with rt.sessions.begin() as session:
-        row = session.scalars(
-            select(PageEmailSubscriber).where(PageEmailSubscriber.email == email)
+        row = session.scalars(  # locked: two replicas never both count the same attempt
+            select(PageEmailSubscriber).where(PageEmailSubscriber.email == email).with_for_update()
         ).first()
         if row is None:
             row = PageEmailSubscriber(
@@ -63,7 +72,6 @@ def subscribe(rt: Runtime, *, email: str, keys: list[str]) -> None:
         email_delivery.schedule_confirmation(
             session, row.id, keys=keys, expires=expires, attempt=row.attempts, now=now
         )
-    rt.wake()
 
 
 def confirm(rt: Runtime, token: str) -> Link:
