@@ -394,4 +394,10 @@ class ProcessedEvent(Base):
 # the models are used.
 from bot.followup_models import Followup, SeverityChange, SlaCredit  # noqa: E402, F401
 from bot.oncall_models import JiraIssue, PagerDutyEscalation, PagerDutyIncident  # noqa: E402, F401
-from bot.statuspage_models import PageIncident, PageSubscriber, PageUpdate  # noqa: E402, F401
+from bot.statuspage_models import (  # noqa: E402, F401
+    PageEmailDelivery,
+    PageEmailSubscriber,
+    PageIncident,
+    PageSubscriber,
+    PageUpdate,
+)

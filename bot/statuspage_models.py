@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models import Base, UTCDateTime
@@ -45,6 +45,9 @@ class PageIncident(Base):
     statuspage_id: Mapped[str | None] = mapped_column(String(64))
     # The push job bringing it up to date there right now: one at a time, in order.
     push_job_id: Mapped[int | None] = mapped_column(Integer)
+    # The same for PagerDuty Status Pages: the post's id there, and the push sending now.
+    pagerduty_post_id: Mapped[str | None] = mapped_column(String(64))
+    pagerduty_job_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class PageUpdate(Base):
@@ -65,6 +68,8 @@ class PageUpdate(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     # When it reached Atlassian Statuspage (None: not configured or not yet).
     pushed_at: Mapped[datetime | None]
+    # When it reached the PagerDuty status page (None: not configured or not yet).
+    pagerduty_pushed_at: Mapped[datetime | None]
 
 
 class PageSubscriber(Base):
@@ -79,3 +84,41 @@ class PageSubscriber(Base):
     components: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class PageEmailSubscriber(Base):
+    """Someone who asked for updates by email (only where ``SMTP_URL`` is configured).
+
+    Written when the form is sent, confirmed when the link in the confirmation email is
+    followed: only confirmed addresses receive updates. Unsubscribing deletes the row, so
+    the address is forgotten. ``attempts`` and ``attempts_since`` cap how many
+    confirmation emails one address can be sent (the form answers the same either way).
+    """
+
+    __tablename__ = "page_email_subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    # Component keys it cares about; empty: all.
+    components: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts_since: Mapped[datetime]
+
+
+class PageEmailDelivery(Base):
+    """One update sent to one subscriber: the fan-out's record, so a retried or reclaimed
+    fan-out sends each subscriber each update once."""
+
+    __tablename__ = "page_email_deliveries"
+    __table_args__ = (UniqueConstraint("page_update_id", "subscriber_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_update_id: Mapped[int] = mapped_column(ForeignKey("page_updates.id"), index=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("page_email_subscribers.id", ondelete="CASCADE"), index=True
+    )
+    # sent | refused (the mail server refused this address for good)
+    outcome: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime]

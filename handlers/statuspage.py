@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from slack_bolt import Ack, App
 
 from bot.errors import FieldErrors, InvalidInput
+from bot.ids import CadenceIds
 from bot.runtime import Runtime
-from bot.services.statuspage import maintenance, publishing, subscribers
+from bot.services.statuspage import email_subscribers, maintenance, publishing, subscribers
 from bot.services.statuspage.delivery import page_link
 from bot.slack.cadence_blocks import STATUS_LABELS, UpdateModalMetadata, read_update_state
 from bot.slack.client import SlackDeliveryError
@@ -34,7 +35,15 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         ack()
         show_preview(rt, body)
 
-    app.action(StatusPageIds.preview)(handle_preview)
+    # The button, and every answer the preview shows: it refreshes as the form changes.
+    for action_id in (
+        StatusPageIds.preview,
+        StatusPageIds.publish_input,
+        StatusPageIds.component_input,
+        CadenceIds.status_input,
+        CadenceIds.message_input,
+    ):
+        app.action(action_id)(handle_preview)
     commands.add(
         "maintenance",
         handle_maintenance_command,
@@ -85,7 +94,10 @@ def handle_statuspage_command(call: CommandCall) -> None:
         call.reply(rt.renderer.render("statuspage/unsubscribed.j2", url=words[1].strip("<>")))
     elif action == "subscribers" and len(words) == 1:
         listed = subscribers.listed(rt)
-        call.reply(rt.renderer.render("statuspage/subscribers.j2", subscriptions=listed))
+        emails = email_subscribers.confirmed_count(rt)
+        call.reply(
+            rt.renderer.render("statuspage/subscribers.j2", subscriptions=listed, emails=emails)
+        )
     else:
         raise InvalidInput(
             "Use `/liaison statuspage subscribe <url> [api,web]`, "

@@ -17,6 +17,7 @@ from bot.edge.metrics import EdgeMetrics, MetricsMiddleware, MetricsResource
 from bot.edge.webhooks import WebhookRegistry, WebhookResource
 from bot.statuspage_web.resources import StatusSite
 from bot.statuspage_web.resources import mount as mount_status_page
+from bot.statuspage_web.subscribe import mount as mount_subscriptions
 
 SLACK_PATH = "/slack/events"
 
@@ -48,5 +49,8 @@ def make_edge(
     app.add_route("/metrics", MetricsResource(metrics))
     app.add_route("/webhooks/{source}", WebhookResource(webhooks))
     if status_page is not None:  # (path, site): the public status page
-        mount_status_page(app, status_page[1], status_page[0])
+        path, site = status_page
+        mount_status_page(app, site, path)
+        if site.email is not None:
+            mount_subscriptions(app, site, path, site.email)
     return app

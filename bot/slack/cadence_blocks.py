@@ -151,8 +151,11 @@ def build_update_modal(content: UpdateModalContent) -> dict[str, Any]:
         ),
     ]
     if content.status_page is not None:
-        from bot.slack.statuspage_blocks import status_page_blocks
+        from bot.slack.statuspage_blocks import live_preview, status_page_blocks
 
+        # The preview follows the status and the message as they change.
+        live_preview(blocks[1])
+        live_preview(blocks[3], typing=True)
         blocks.extend(status_page_blocks(content.status_page, STATUS_LABELS[content.status]))
     if content.offer_send_to_reporters:
         blocks.append(_reporters_block())

@@ -26,6 +26,19 @@ class StatusPageIds(StrEnum):
     component_input = "statuspage.component_state"
 
 
+def live_preview(block: Block, *, typing: bool = False) -> Block:
+    """Make an input tell the app when its answer changes, so the preview follows it.
+
+    Selects and checkboxes report each choice; a text input reports as the person types
+    (Slack waits for a pause), so the preview never lags behind the message."""
+    block["dispatch_action"] = True
+    if typing:
+        block["element"]["dispatch_action_config"] = {
+            "trigger_actions_on": ["on_character_entered"]
+        }
+    return block
+
+
 def _state_options() -> list[dict[str, Any]]:
     return [option("Not affected", UNAFFECTED)] + [
         option(label, state.value) for state, label in STATE_LABELS.items()
@@ -42,13 +55,15 @@ def status_page_blocks(defaults: FormDefaults, status_label: str) -> list[Block]
     if defaults.publish:
         checkbox["initial_options"] = [publish_option]
     blocks: list[Block] = [
-        input_block(
-            StatusPageIds.publish_block,
-            "Status page",
-            checkbox,
-            optional=True,
-            hint="Customers read the public title, the status, the components below and "
-            "the message for customers. Never the internal title or note.",
+        live_preview(
+            input_block(
+                StatusPageIds.publish_block,
+                "Status page",
+                checkbox,
+                optional=True,
+                hint="Customers read the public title, the status, the components below and "
+                "the message for customers. Never the internal title or note.",
+            )
         ),
         section(preview_text(defaults, status_label), block_id=StatusPageIds.preview_block),
         actions(
@@ -67,20 +82,16 @@ def status_page_blocks(defaults: FormDefaults, status_label: str) -> list[Block]
         if state is not None:
             element["initial_option"] = option(STATE_LABELS[state], state.value)
         label = f"{component.group}: {component.name}" if component.group else component.name
-        blocks.append(
-            input_block(
-                f"{StatusPageIds.component_block}.{component.key}",
-                label[:2000],
-                element,
-                optional=True,
-            )
+        block = input_block(
+            f"{StatusPageIds.component_block}.{component.key}", label[:2000], element, optional=True
         )
+        blocks.append(live_preview(block))
     return blocks
 
 
 def preview_text(defaults: FormDefaults, status_label: str, message: str | None = None) -> str:
     """What customers will read (mrkdwn): as the form opens, or with the form's current
-    answers and message when *Preview* is pressed."""
+    answers and message as they change (or when *Preview* is pressed)."""
     affected = ", ".join(
         f"{c.name} ({STATE_LABELS[defaults.states[c.key]]})"
         for c in defaults.components
@@ -93,7 +104,7 @@ def preview_text(defaults: FormDefaults, status_label: str, message: str | None 
     if message is None:
         return (
             f"{head}, then the *Message for customers* exactly as you write it "
-            "(*Preview* shows it). Change the public title with `/liaison title public …`."
+            "(shown here as you type). Change the public title with `/liaison title public …`."
         )
     quoted = "\n".join(f">{line}" for line in escape_mrkdwn(message).splitlines()) or ">"
     return clip(f"{head}\n{quoted}", TEXT_LIMIT)

@@ -26,18 +26,29 @@ JSON = "application/json; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 FEED_ITEMS = 50
+# The page posts its subscribe form to itself when email subscriptions are on.
+FORM_ACTION_SELF = "'self'"
+FORM_ACTION_NONE = "'none'"
 
 
 class StatusSite:
     """Everything the resources share: cache, views, access rule, addresses."""
 
     def __init__(
-        self, *, cache: PageCache, views: PageViews, private_token: str, history_days: int
+        self,
+        *,
+        cache: PageCache,
+        views: PageViews,
+        private_token: str,
+        history_days: int,
+        email: Any = None,
     ) -> None:
         self.cache = cache
         self.views = views
         self.private_token = private_token
         self.history_days = history_days
+        # bot/statuspage_web/subscribe.py's EmailSubscriptions, where SMTP_URL is set.
+        self.email = email
 
     def allowed(self, req: falcon.Request) -> bool:
         if not self.private_token:
@@ -90,7 +101,9 @@ class StatusSite:
             resp.set_header(
                 "Content-Security-Policy",
                 "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; "
-                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                "base-uri 'none'; "
+                f"form-action {FORM_ACTION_SELF if self.email else FORM_ACTION_NONE}; "
+                "frame-ancestors 'none'",
             )
 
 

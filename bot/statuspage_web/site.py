@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from bot.services.statuspage import page
+from bot.services.statuspage import email_subscribers, page
 from bot.services.statuspage.publishing import components
 from bot.statuspage_web.cache import PageCache
 from bot.statuspage_web.resources import StatusSite
+from bot.statuspage_web.subscribe import EmailSubscriptions
 from bot.statuspage_web.views import Branding, PageViews
 
 
@@ -35,6 +36,7 @@ def build_site(rt: Runtime) -> StatusSite:
         footer_links=links,
         base_path=settings.status_page_path,
         page_url=(settings.status_page_url or settings.status_page_path).rstrip("/"),
+        email_form=settings.status_email_enabled,
     )
     cache = PageCache(load=load, version=version, ttl=settings.status_page_cache_ttl)
     return StatusSite(
@@ -42,4 +44,13 @@ def build_site(rt: Runtime) -> StatusSite:
         views=PageViews(branding, settings.templates_dir or None),
         private_token=settings.status_page_private_token,
         history_days=settings.status_page_history_days,
+        email=_email(rt) if settings.status_email_enabled else None,
+    )
+
+
+def _email(rt: Runtime) -> EmailSubscriptions:
+    return EmailSubscriptions(
+        subscribe=lambda address, keys: email_subscribers.subscribe(rt, email=address, keys=keys),
+        confirm=lambda token: email_subscribers.confirm(rt, token),
+        unsubscribe=lambda token: email_subscribers.unsubscribe(rt, token),
     )

@@ -48,6 +48,8 @@ class Branding:
     footer_links: list[tuple[str, str]]
     base_path: str
     page_url: str
+    # The page offers email subscriptions (SMTP_URL is configured).
+    email_form: bool = False
 
 
 def http_url(value: str | None) -> str:

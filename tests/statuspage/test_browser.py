@@ -141,3 +141,34 @@ def run_axe(browser: Any, axe_source: str) -> list[dict[str, Any]]:
             " nodes: v.nodes.length}))));"
         )
     )
+
+
+def test_a_person_subscribes_by_email_with_the_form_and_it_passes_axe(
+    app_factory, browser, axe_source, tmp_path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    from bot.devtools.fake_smtp import FakeSmtp
+
+    with FakeSmtp() as smtp:
+        harness = app_factory(**SETTINGS, smtp_url=smtp.url, smtp_from="status@acme.example")
+        browser.set_window_size(390, 844)
+        browser.get(base_url(harness) + "/status")
+        field = browser.find_element(By.ID, "subscribe-email")
+        label = browser.find_element(By.CSS_SELECTOR, "label[for=subscribe-email]")
+        assert label.text == "Email address"
+        serious = [v for v in run_axe(browser, axe_source) if v["impact"] in SERIOUS]
+        assert serious == [], serious
+        assert browser.save_screenshot(str(tmp_path / "status-page-subscribe.png"))
+
+        field.send_keys("ann@example.com")
+        browser.find_element(By.CSS_SELECTOR, "input[name=component][value=eu]").click()
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+        WebDriverWait(browser, 10).until(lambda d: "Check your inbox" in d.title)
+        assert "Check your inbox" in browser.find_element(By.TAG_NAME, "h2").text
+        serious = [v for v in run_axe(browser, axe_source) if v["impact"] in SERIOUS]
+        assert serious == [], serious
+        [confirmation] = smtp.inbox("ann@example.com")
+        assert "about EU region" in confirmation.get_content()

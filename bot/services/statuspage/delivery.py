@@ -2,7 +2,10 @@
 
 - ``NOTE``: a one-line note in the incident channel with the page's link;
 - ``PUSH``: the page incident brought up to date on Atlassian Statuspage (when configured);
-- ``WEBHOOK``: the update POSTed as signed JSON to each subscriber, one job per subscriber.
+- ``pagerduty_push.PUSH``: the same on a PagerDuty status page (when configured);
+- ``WEBHOOK``: the update POSTed as signed JSON to each subscriber, one job per subscriber;
+- ``email_delivery.SEND``: the update emailed to the confirmed subscribers, one job per
+  update (where ``SMTP_URL`` is configured).
 
 Each runs after the commit and is retried on its own; a failure never blocks Slack. A
 push that fails for good is reported in the incident channel to the liaison.
@@ -24,10 +27,11 @@ from bot import jobs
 from bot.integrations.health import CheckResult, Health
 from bot.integrations.http import ClientConfig, IntegrationClient, IntegrationError
 from bot.jobs import Fold, Job, JobKind, NoPayload, Outcome, Payload, RetryPolicy
-from bot.models import Incident, PageIncident, PageSubscriber, PageUpdate
+from bot.models import PageIncident, PageSubscriber, PageUpdate
 from bot.runtime import Runtime
-from bot.services.liaison.records import current_liaison
+from bot.services.statuspage import email_delivery, pagerduty_push
 from bot.services.statuspage.atlassian import StatuspageClient
+from bot.services.statuspage.outbound import page_link, report_push_failure
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,8 @@ TIMESTAMP_HEADER = "X-Liaison-Timestamp"
 
 
 def install(rt: Runtime) -> None:
+    pagerduty_push.install(rt)
+    email_delivery.install(rt)
     rt.dispatcher.declare(NOTE, lambda job: post_note(rt, job))
     rt.dispatcher.declare(PUSH, lambda job: push(rt, job))
     rt.dispatcher.declare(WEBHOOK, lambda job: send_webhook(rt, job))
@@ -110,6 +116,8 @@ def schedule_all(
             session, PUSH, PushPayload(page_incident_id=page.id), due_at=now, now=now,
             incident_id=page.incident_id, target=f"page{page.id}",
         )  # fmt: skip
+    pagerduty_push.schedule(session, rt, page, now=now)
+    email_delivery.schedule(session, rt, page, row, now=now)
     subscribers = session.scalars(select(PageSubscriber)).all()
     affected = set(row.components)
     wanted = [str(s.id) for s in subscribers if not s.components or affected & set(s.components)]
@@ -137,11 +145,6 @@ def post_note(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
     return Outcome.sent
 
 
-def page_link(rt: Runtime, page_incident_id: int) -> str:
-    base = rt.settings.status_page_url.rstrip("/")
-    return f"{base}/incidents/{page_incident_id}" if base else ""
-
-
 def push(rt: Runtime, job: Job[PushPayload]) -> Outcome:
     """Bring the page incident up to date on Statuspage: create it, then each update."""
     if not rt.settings.statuspage_configured:
@@ -158,7 +161,7 @@ def push(rt: Runtime, job: Job[PushPayload]) -> Outcome:
         return _push(rt, client, job)
     except IntegrationError as exc:
         if exc.permanent or job.last_attempt:
-            _report_failure(rt, page_id, str(exc))
+            report_push_failure(rt, page_id, str(exc), template="statuspage/push_failed.j2")
         raise
     finally:
         _release(rt, page_id, job.id)
@@ -262,28 +265,6 @@ def _mark(rt: Runtime, page_id: int, update_id: int, remote: str) -> None:
             page.statuspage_id = remote
         if row is not None:
             row.pushed_at = now
-
-
-def _report_failure(rt: Runtime, page_id: int, error: str) -> None:
-    """Tell the liaison (in the incident channel) that Statuspage did not get the update."""
-    with rt.sessions() as session:
-        page = session.get(PageIncident, page_id)
-        incident = session.get(Incident, page.incident_id) if page and page.incident_id else None
-        if incident is None or not incident.channel_id:
-            log.error("Status page incident %s not pushed to Statuspage: %s", page_id, error)
-            return
-        liaison = current_liaison(session, incident.id)
-        channel = incident.channel_id
-        text = rt.renderer.render(
-            "statuspage/push_failed.j2",
-            liaison=liaison.user_id if liaison else None,
-            name=page.name if page else "",
-            error=error,
-        )
-    try:
-        rt.notifier.post(channel, text)
-    except Exception:  # the failure is recorded on the job either way
-        log.exception("Could not report the failed Statuspage push in %s", channel)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

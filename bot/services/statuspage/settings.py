@@ -1,5 +1,5 @@
-"""Settings of the status page (the built-in page and the push to Atlassian Statuspage);
-bot/config.py's Settings inherits them.
+"""Settings of the status page (the built-in page, the push to Atlassian Statuspage and
+PagerDuty Status Pages, email subscribers); bot/config.py's Settings inherits them.
 
 Components are declared as ``key=Name`` pairs, optionally grouped with ``Group/key=Name``:
 ``api=API, web=Web app, Regions/eu=EU region``. Keys are what the form and the component
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 from bot.setting_types import CsvList as PairList
@@ -50,6 +51,22 @@ class StatusPageSettings(BaseSettings):
     statuspage_page_id: str = ""
     # key=component id pairs: which Statuspage component each of STATUS_COMPONENTS is.
     statuspage_component_ids: PairList = []
+    # PagerDuty Status Pages: updates are also posted there when this and
+    # PAGERDUTY_API_TOKEN are set (PAGERDUTY_API_URL is shared with the on-call side).
+    pagerduty_status_page_id: str = ""
+    # key=service id pairs: which service of that status page each component is.
+    pagerduty_status_page_services: PairList = []
+    # Email subscribers, only where an SMTP relay is set: smtp://user:pass@host:587
+    # (add ?starttls=true to upgrade the connection) or smtps://user:pass@host:465.
+    smtp_url: str = ""
+    # The sender of status emails, e.g. "Acme status <status@example.com>".
+    smtp_from: str = ""
+    # How long the link in a confirmation email works.
+    status_email_confirm_ttl: Duration = timedelta(days=2)
+    # At most this many confirmation emails per address per window; the form answers
+    # the same either way, so it never tells whether an address is subscribed.
+    status_email_attempts: int = Field(default=3, ge=1, le=100)
+    status_email_attempts_window: Duration = timedelta(hours=1)
 
     @field_validator("status_components")
     @classmethod
@@ -108,7 +125,27 @@ class StatusPageSettings(BaseSettings):
             raise ValueError("must be an http(s) address")
         return value
 
-    @field_validator("statuspage_component_ids")
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str) -> str:
+        from bot.services.statuspage.mail import parse_smtp_url
+
+        value = value.strip()
+        if value:
+            parse_smtp_url(value)
+        return value
+
+    @model_validator(mode="after")
+    def _email_needs_a_sender_and_an_address(self) -> Any:
+        if self.smtp_url and not self.smtp_from.strip():
+            raise ValueError("SMTP_FROM is needed with SMTP_URL: the sender of status emails")
+        if self.smtp_url and not self.status_page_url:
+            raise ValueError(
+                "STATUS_PAGE_URL is needed with SMTP_URL: emails link back to the page"
+            )
+        return self
+
+    @field_validator("statuspage_component_ids", "pagerduty_status_page_services")
     @classmethod
     def _component_ids(cls, value: list[str]) -> list[str]:
         for item in value:
@@ -120,3 +157,11 @@ class StatusPageSettings(BaseSettings):
     @property
     def statuspage_configured(self) -> bool:
         return bool(self.statuspage_api_key and self.statuspage_page_id)
+
+    @property
+    def pagerduty_status_page_configured(self) -> bool:
+        return bool(self.pagerduty_status_page_id and getattr(self, "pagerduty_api_token", ""))
+
+    @property
+    def status_email_enabled(self) -> bool:
+        return bool(self.smtp_url and self.status_components)
