@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from bot.services.helpdesk import matching
 from bot.services.helpdesk.followups import after_resolution
 from bot.services.helpdesk.model import TicketSnapshot, TicketSource
+from bot.services.helpdesk.unowned import schedule_notice
 from bot.services.reports import ReportRejected, attach
 from bot.services.sla.actions import record_response
 from bot.services.sla.schedule import stop_clock
@@ -148,8 +149,13 @@ def _record(
                 session.add(link)
             elif link.ticket_updated_at > snapshot.updated_at:
                 return
+            was = link.status
             if report_id is not None:  # a new report: who owns it, and how
                 link.unmatched_assignee = unmatched_assignee
+            fell_back = report_id is not None and unmatched_assignee is not None
+            newly_unowned = status == "unowned" and was != "unowned"
+            if incident_id is not None and (fell_back or newly_unowned):
+                schedule_notice(session, incident_id, now=now)  # the liaison sorts it out
             link.report_id = report_id if report_id is not None else link.report_id
             link.incident_id = incident_id if incident_id is not None else link.incident_id
             link.status = status
