@@ -25,6 +25,7 @@ from bot.services.impact.model import (
     DimensionKey,
     Finding,
     ImpactSummary,
+    ReportSample,
     Segment,
 )
 from bot.slack.blocks import (
@@ -43,6 +44,7 @@ from bot.slack.blocks import (
 LIVE_FINDINGS = 3
 LABEL_LIMIT = 80
 SAMPLE_WORDS = 160  # characters of a sample report's own words
+URL_LIMIT = 250  # a longer ticket URL is not linked (the line would crowd out the report)
 
 
 @dataclass(frozen=True)
@@ -200,16 +202,18 @@ def samples_text(summary: ImpactSummary, renderer: Renderer) -> str:
     if not summary.samples:
         return ""
     heading = renderer.render("impact/samples_heading.j2", count=len(summary.samples))
-    per_line = (TEXT_LIMIT - len(heading)) // len(summary.samples) - 4
+    budget = TEXT_LIMIT - len(heading) - 1
+    # Every line fits whole; a long one loses the end of its summary, which comes last.
+    per_line = (budget - 20) // len(summary.samples) - 3
     lines = [
         clip(
             renderer.render(
                 "impact/sample.j2",
                 customer=clip(sample.customer, LABEL_LIMIT),
-                tier=sample.tier,
-                region=sample.region,
+                tier=clip(sample.tier or "", 40),
+                region=clip(sample.region or "", 40),
                 source=sample.source,
-                ticket={"ref": _ticket_label(sample.ticket_ref), "url": sample.ticket_url},
+                ticket={"ref": _ticket_label(sample.ticket_ref), "url": _link_url(sample)},
                 summary=clip(" ".join(sample.summary.split()), SAMPLE_WORDS),
                 ago=max(summary.computed_at - sample.created_at, timedelta(0)),
             ),
@@ -217,7 +221,13 @@ def samples_text(summary: ImpactSummary, renderer: Renderer) -> str:
         )
         for sample in summary.samples
     ]
-    return f"{heading}\n{bullet_list(lines, limit=TEXT_LIMIT - len(heading) - 1)}"
+    return f"{heading}\n{bullet_list(lines, limit=budget)}"
+
+
+def _link_url(sample: ReportSample) -> str | None:
+    """The ticket's URL, unless it is too long to leave room for the report itself."""
+    url = sample.ticket_url
+    return url if url and len(url) <= URL_LIMIT else None
 
 
 def _ticket_label(ref: str | None) -> str:
