@@ -335,6 +335,14 @@ class TicketLink(Base):
     changed_at: Mapped[datetime]
     # The resolution's public reply went out (or is on its way, in a durable job).
     resolution_sent_at: Mapped[datetime | None]
+    # When that reply was delivered: the customer counts as told from then.
+    resolution_told_at: Mapped[datetime | None]
+    # The assignee (email; empty: unassigned) nobody in Slack matched, so the report went
+    # to HELPDESK_FALLBACK_OWNER; None when the assignee owns it. Listed for the liaison.
+    unmatched_assignee: Mapped[str | None] = mapped_column(String(254))
+    # The last satisfaction rating recorded on the follow-up board (satisfied, neutral,
+    # dissatisfied), so a redelivered ticket records it once.
+    rating: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("uq_ticket_links_source_external", "source", "external_id", unique=True),

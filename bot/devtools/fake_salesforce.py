@@ -32,6 +32,7 @@ class FakeSalesforce(FakeService):
         super().__init__()
         self.client = (client_id, client_secret)
         self.org_id = "00D000000000001AAA"
+        self.run_as = "005000000000001AAA"  # the user the connected app signs in as
         self.tokens: set[str] = set()
         self.cases: dict[str, dict[str, Any]] = {}
         self.accounts: dict[str, dict[str, Any]] = {}
@@ -78,6 +79,17 @@ class FakeSalesforce(FakeService):
         with self._state:
             self.cases[case_id].update(fields, LastModifiedDate=sf_time(at))
 
+    def reply(self, case_id: str, body: str, *, at: datetime, by: str, public: bool = True) -> None:
+        """A comment someone other than Liaison adds to a case (an agent, a portal user)."""
+        with self._state:
+            self.comments[case_id].append(
+                {
+                    "Id": f"00a{next(self._ids):015d}", "ParentId": case_id, "CommentBody": body,
+                    "IsPublished": public, "CreatedDate": sf_time(at), "CreatedById": by,
+                }
+            )  # fmt: skip
+            self.cases[case_id]["LastModifiedDate"] = sf_time(at)
+
     def outbound_message(self, case_ids: list[str], *, org_id: str | None = None) -> bytes:
         """A ``notifications`` SOAP envelope about these cases (one notification each)."""
         items = "".join(
@@ -110,8 +122,12 @@ class FakeSalesforce(FakeService):
         with self._state:
             self.tokens.add(token)
         return Answer(
-            200, {"access_token": token, "instance_url": self.url, "token_type": "Bearer"}
-        )
+            200,
+            {
+                "access_token": token, "instance_url": self.url, "token_type": "Bearer",
+                "id": f"{self.url}/id/{self.org_id}/{self.run_as}",
+            },
+        )  # fmt: skip
 
     def _found(self, table: dict[str, dict[str, Any]], key: str) -> Answer:
         row = table.get(key)
@@ -167,6 +183,7 @@ class FakeSalesforce(FakeService):
                     "CommentBody": record["CommentBody"],
                     "IsPublished": bool(record.get("IsPublished")),
                     "CreatedDate": sf_time(self.now),
+                    "CreatedById": self.run_as,
                 }
                 self.comments[parent].append(comment)
                 results.append({"id": comment_id, "success": True, "errors": []})

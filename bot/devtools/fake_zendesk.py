@@ -42,9 +42,11 @@ class FakeTicket:
     assignee_id: int | None = None
     organization_id: int | None = None
     comments: list[dict[str, Any]] = field(default_factory=list)
+    satisfaction_rating: dict[str, Any] | None = None
 
     def to_api(self, base: str) -> dict[str, Any]:
         return {
+            "satisfaction_rating": self.satisfaction_rating,
             "id": self.id,
             "url": f"{base}/api/v2/tickets/{self.id}.json",
             "subject": self.subject,
@@ -144,6 +146,13 @@ class FakeZendesk(FakeService):
             ticket.comments.append(self._comment(author_id, body, public, at))
             ticket.updated_at = max(ticket.updated_at, at)
 
+    def rate(self, ticket_id: int, score: str, *, at: datetime, comment: str = "") -> None:
+        """The requester answers the satisfaction survey (``good``, ``bad``)."""
+        ticket = self.tickets[ticket_id]
+        with self._state:
+            ticket.satisfaction_rating = {"id": next(self._ids), "score": score, "comment": comment}
+            ticket.updated_at = max(ticket.updated_at, at)
+
     def comments_on(self, ticket_id: int) -> list[dict[str, Any]]:
         """The comments after the opening one (what agents and Liaison added)."""
         with self._state:
@@ -190,7 +199,11 @@ class FakeZendesk(FakeService):
         if ticket is None:
             return Answer(404, {"error": "RecordNotFound"})
         with self._state:
-            return Answer(200, {"comments": list(ticket.comments), "next_page": None})
+            answer: dict[str, Any] = {"comments": list(ticket.comments), "next_page": None}
+        if "users" in request.query.get("include", ""):
+            authors = {c["author_id"] for c in answer["comments"]}
+            answer["users"] = [self.users[i] for i in sorted(authors) if i in self.users]
+        return Answer(200, answer)
 
     def _limited(self) -> Answer | None:
         """Zendesk's per-minute limit on ticket updates, scaled to the fake's window."""

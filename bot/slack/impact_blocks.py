@@ -25,6 +25,7 @@ from bot.services.impact.model import (
     DimensionKey,
     Finding,
     ImpactSummary,
+    ReportSample,
     Segment,
 )
 from bot.slack.blocks import (
@@ -42,6 +43,8 @@ from bot.slack.blocks import (
 
 LIVE_FINDINGS = 3
 LABEL_LIMIT = 80
+SAMPLE_WORDS = 160  # characters of a sample report's own words
+URL_LIMIT = 250  # a longer ticket URL is not linked (the line would crowd out the report)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,9 @@ def full_summary_message(
         if dimension.segments:
             blocks.append(section(dimension_text(dimension, renderer, shown=segments_shown)))
     blocks.append(divider())
+    samples = samples_text(summary, renderer)
+    if samples:
+        blocks.append(section(samples))
     blocks.append(section(trend_text(summary, renderer)))
     exposure = exposure_text(summary, renderer)
     if exposure:
@@ -189,6 +195,54 @@ def dimension_text(dimension: Dimension, renderer: Renderer, *, shown: int) -> s
     if more:
         parts.append(more)
     return "\n".join(parts)
+
+
+def samples_text(summary: ImpactSummary, renderer: Renderer) -> str:
+    """The newest reports in the customers' words, each with where it came from."""
+    if not summary.samples:
+        return ""
+    heading = renderer.render("impact/samples_heading.j2", count=len(summary.samples))
+    budget = TEXT_LIMIT - len(heading) - 1
+    # Every line fits whole; a long one loses the end of its summary, which comes last.
+    per_line = (budget - 20) // len(summary.samples) - 3
+    lines = [
+        clip(
+            renderer.render(
+                "impact/sample.j2",
+                customer=clip(sample.customer, LABEL_LIMIT),
+                tier=clip(sample.tier or "", 40),
+                region=clip(sample.region or "", 40),
+                source=sample.source,
+                ticket={"ref": _ticket_label(sample.ticket_ref), "url": _link_url(sample)},
+                summary=clip(" ".join(sample.summary.split()), SAMPLE_WORDS),
+                ago=max(summary.computed_at - sample.created_at, timedelta(0)),
+            ),
+            per_line,
+        )
+        for sample in summary.samples
+    ]
+    return f"{heading}\n{bullet_list(lines, limit=budget)}"
+
+
+def _link_url(sample: ReportSample) -> str | None:
+    """The ticket's URL, unless it is too long to leave room for the report itself."""
+    url = sample.ticket_url
+    return url if url and len(url) <= URL_LIMIT else None
+
+
+def _ticket_label(ref: str | None) -> str:
+    """The ticket's reference as a link's label; a bare URL (help-desk tickets keep theirs
+    as the reference) reads as "ticket"."""
+    if not ref:
+        return ""
+    return "ticket" if ref.startswith(("http://", "https://")) else clip(ref, LABEL_LIMIT)
+
+
+def sources_text(summary: ImpactSummary, renderer: Renderer) -> str:
+    """Reports per source, shown once a help desk feeds the incident."""
+    if not summary.totals.from_help_desks:
+        return ""
+    return renderer.render("impact/sources.j2", sources=list(summary.totals.sources))
 
 
 def trend_text(summary: ImpactSummary, renderer: Renderer) -> str:
@@ -282,6 +336,9 @@ def _heading(summary: ImpactSummary, renderer: Renderer) -> str:
         totals=summary.totals,
         share_of_base=percent(share) if share is not None else None,
     )
+    sources = sources_text(summary, renderer)
+    if sources:
+        totals = f"{totals}\n{sources}"
     lead = lead_text(summary, renderer)
     return f"{title}\n*{lead}*\n{totals}" if lead else f"{title}\n{totals}"
 

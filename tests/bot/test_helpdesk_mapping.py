@@ -13,7 +13,7 @@ from bot.integrations.salesforce.tickets import to_snapshot as case_snapshot
 from bot.integrations.zendesk.inbound import sign, ticket_id_of
 from bot.integrations.zendesk.tickets import first_public_reply, to_snapshot
 from bot.services.helpdesk.matching import incident_numbers, report_values, tag_regex
-from bot.services.helpdesk.model import TicketSnapshot
+from bot.services.helpdesk.model import TicketSnapshot, reaction_of
 from bot.services.helpdesk.settings import parse_field_map
 
 ZENDESK_TICKET = {
@@ -178,3 +178,54 @@ def test_a_case_reads_salesforce_timestamps_and_published_comments() -> None:
     assert snapshot.organization is not None and snapshot.organization.domain == "initech.test"
     assert snapshot.first_public_reply_at == datetime(2026, 11, 23, 9, 20, tzinfo=UTC)
     assert snapshot.ref == "00001026"
+
+
+def test_liaisons_own_comments_are_not_replies_and_the_rating_is_a_reaction() -> None:
+    ticket = {
+        **ZENDESK_TICKET,
+        "ticket": {
+            **ZENDESK_TICKET["ticket"],  # type: ignore[dict-item]
+            "satisfaction_rating": {"score": "bad", "comment": "Took all day"},
+        },
+    }
+    comments = [
+        {"id": 1, "author_id": 20978392, "public": True, "created_at": "2026-01-01T10:00:00Z"},
+        {"id": 2, "author_id": 235323, "public": True, "created_at": "2026-01-01T10:10:00Z"},
+        {"id": 3, "author_id": 20978392, "public": True, "created_at": "2026-01-01T11:00:00Z"},
+        {"id": 4, "author_id": 99, "public": True, "created_at": "2026-01-01T12:00:00Z"},
+        {"id": 5, "author_id": 235323, "public": False, "created_at": "2026-01-01T13:00:00Z"},
+    ]
+    snapshot = to_snapshot(
+        ticket, comments, base_url="https://acme.zendesk.com", field_ids={},
+        own_ids=frozenset({99}),
+    )  # fmt: skip
+    assert snapshot.last_public_reply_at == datetime(2026, 1, 1, 11, 0, tzinfo=UTC)
+    assert (snapshot.rating, snapshot.rating_comment) == ("dissatisfied", "Took all day")
+
+
+@pytest.mark.parametrize(
+    ("rating", "reaction"),
+    [("good", "satisfied"), ("Bad", "dissatisfied"), ("offered", None), ("unoffered", None),
+     ("3", "neutral"), (5, "satisfied"), (2.0, "dissatisfied"), ("", None), (None, None)],
+)  # fmt: skip
+def test_ratings_read_as_reactions(rating: object, reaction: str | None) -> None:
+    assert reaction_of(rating) == reaction
+
+
+def test_a_case_reads_the_rating_field_and_skips_the_connected_apps_comments() -> None:
+    snapshot = case_snapshot(
+        {"Id": "500A", "Status": "Closed", "IsClosed": True, "CSAT__c": "satisfied",
+         "CreatedDate": "2026-11-23T09:00:00.000+0000",
+         "LastModifiedDate": "2026-11-23T12:00:00.000+0000"},
+        account=None, owner=None,
+        comments=[
+            {"IsPublished": True, "CreatedDate": "2026-11-23T10:00:00.000+0000",
+             "CreatedById": "005AGENT"},
+            {"IsPublished": True, "CreatedDate": "2026-11-23T11:00:00.000+0000",
+             "CreatedById": "005LIAISON"},
+        ],
+        base_url="https://acme.my.salesforce.com", field_names={}, rating_field="CSAT__c",
+        own_user_id="005LIAISON",
+    )  # fmt: skip
+    assert snapshot.last_public_reply_at == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert snapshot.rating == "satisfied"

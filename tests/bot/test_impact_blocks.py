@@ -18,6 +18,7 @@ from bot.services.impact.model import (
     Finding,
     ImpactSummary,
     IncidentInfo,
+    ReportSample,
     Segment,
     SeverityHint,
     Totals,
@@ -62,7 +63,17 @@ def _huge_summary() -> ImpactSummary:
             7, LONG, "sev3", "open", "CINC", NOW - timedelta(days=3), None, False
         ),
         computed_at=NOW,
-        totals=Totals(5000, 4000, 4900, 25, 3900, 12000, NOW - timedelta(days=3), NOW),
+        totals=Totals(
+            5000,
+            4000,
+            4900,
+            25,
+            3900,
+            12000,
+            NOW - timedelta(days=3),
+            NOW,
+            sources=(("Zendesk", 3000), ("Salesforce", 1000), ("Help desk", 500), ("Slack", 5)),
+        ),
         dimensions=dimensions,
         trend=Trend(
             NOW - timedelta(days=3),
@@ -77,6 +88,19 @@ def _huge_summary() -> ImpactSummary:
         exposure=Exposure(120, 30, timedelta(hours=1), tuple(LONG for _ in range(25)), 60),
         findings=findings,
         hint=SeverityHint("sev3", "sev2", ("customers", "vips", "rising"), 4000, 25, 25, 3),
+        samples=tuple(
+            ReportSample(
+                LONG * 10,
+                LONG,
+                LONG,
+                "Zendesk",
+                LONG,
+                f"https://help.example/{LONG}",
+                LONG * 40,
+                NOW - timedelta(minutes=minutes),
+            )
+            for minutes in range(5)
+        ),
     )
 
 
@@ -92,6 +116,10 @@ def test_a_huge_incident_fits_every_limit_and_counts_what_it_leaves_out() -> Non
         assert len(message.text) <= TEXT_LIMIT
         assert "&lt;&amp;&gt;" in json.dumps(message.blocks)  # user text escaped, once
     full = full_summary_message(summary, renderer, segments_shown=5)
+    texts = _texts(full.blocks)
+    assert any("Sources: 3000 Zendesk, 1000 Salesforce, 500 Help desk, 5 Slack" in t for t in texts)
+    samples = next(t for t in texts if t.startswith("*Latest 5 reports*"))
+    assert samples.count("\n• ") == 5 and samples.count(" · via Zendesk · ") == 5
     version_text = next(t for t in _texts(full.blocks) if t.startswith("*Version*"))
     assert version_text.endswith("… and 295 more")
     assert version_text.count("\n• ") == 5

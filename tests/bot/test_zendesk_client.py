@@ -84,3 +84,12 @@ def test_a_comment_already_on_the_ticket_is_found(fake: FakeZendesk) -> None:
     assert not client.comment_present(comment, since)
     client.add_comments([comment])
     assert client.comment_present(comment, since)
+
+
+def test_tickets_a_bulk_update_could_not_change_are_returned(fake: FakeZendesk) -> None:
+    client, _ = _client(fake)
+    refused = client.add_comments(
+        [Comment(ticket_id=str(t), body="Fixed.", public=True) for t in (1, 2, 404)]
+    )
+    assert refused == {"404"}
+    assert client.add_comments([Comment(ticket_id="1", body="Again.", public=True)]) == set()

@@ -35,7 +35,9 @@ class SalesforceClient:
         self._http = http or IntegrationClient(
             ClientConfig(system=self.system, base_url=self._base, headers={})
         )
+        self._rating_field = settings.salesforce_rating_field.strip()
         self._token: str | None = None
+        self._user_id: str | None = None  # who Liaison signs in as (from the token's id)
         self._lock = threading.Lock()
         self.calls = 0
 
@@ -57,6 +59,8 @@ class SalesforceClient:
                     what="sign in (client credentials)",
                 ).json()
                 self._token = str(answer["access_token"])
+                # The identity URL ends with the run-as user's id: .../id/<org>/<user>.
+                self._user_id = str(answer.get("id") or "").rstrip("/").rsplit("/", 1)[-1] or None
             return self._token
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -82,7 +86,8 @@ class SalesforceClient:
             owner = self._json("GET", f"/sobjects/User/{case['OwnerId']}", what="read the owner")
         return to_snapshot(
             case, account=account, owner=owner, comments=self._comments(ticket_id),
-            base_url=self._base, field_names=self._fields,
+            base_url=self._base, field_names=self._fields, rating_field=self._rating_field,
+            own_user_id=self._user_id,
         )  # fmt: skip
 
     def _comments(self, case_id: str) -> list[dict[str, Any]]:
@@ -91,7 +96,9 @@ class SalesforceClient:
         )
         return list((answer or {}).get("records", []))
 
-    def add_comments(self, comments: Sequence[Comment], *, status: str | None = None) -> None:
+    def add_comments(
+        self, comments: Sequence[Comment], *, status: str | None = None
+    ) -> frozenset[str]:
         records = [
             {
                 "attributes": {"type": "CaseComment"},
@@ -116,6 +123,7 @@ class SalesforceClient:
                     json={"allOrNone": False, "records": cases[start : start + COLLECTION_LIMIT]},
                     what="set the status of the cases",
                 )  # fmt: skip
+        return frozenset()  # allOrNone: a refused comment fails the whole call
 
     def link(self, ticket_id: str, *, incident_number: int, tag: str, note: str) -> None:
         """Cases have no tags: the mapped incident field gets the number, if there is one."""

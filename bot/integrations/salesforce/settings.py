@@ -21,6 +21,9 @@ class SalesforceSettings(BaseSettings):
     salesforce_webhook_secret: SecretStr = SecretStr("")
     # Case fields carrying report values: "incident=Incident_Number__c,tier=Tier__c".
     salesforce_fields: FieldMap = {}
+    # A Case field holding the customer's satisfaction rating (e.g. CSAT__c): good/bad,
+    # satisfied/neutral/dissatisfied or 1-5; empty: ratings are not read.
+    salesforce_rating_field: str = ""
 
     @property
     def salesforce_enabled(self) -> bool:

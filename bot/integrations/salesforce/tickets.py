@@ -73,13 +73,22 @@ def to_snapshot(
     comments: list[dict[str, Any]],
     base_url: str,
     field_names: dict[str, str],
+    rating_field: str = "",
+    own_user_id: str | None = None,
 ) -> TicketSnapshot:
+    """``own_user_id`` is the user Liaison signs in as: its comments are not replies."""
     fields = {name: case.get(api_name) for name, api_name in field_names.items()}
     website = str((account or {}).get("Website") or "")
     domain = website.split("//")[-1].split("/")[0].removeprefix("www.") or None
     published = sorted(
         _when(c["CreatedDate"]) for c in comments if c.get("IsPublished") and c.get("CreatedDate")
     )
+    replies = sorted(
+        _when(c["CreatedDate"])
+        for c in comments
+        if c.get("IsPublished") and c.get("CreatedDate")
+        and not (own_user_id and c.get("CreatedById") == own_user_id)
+    )  # fmt: skip
     status = str(case.get("Status") or "New")
     if case.get("IsClosed"):
         status = "closed"
@@ -101,6 +110,8 @@ def to_snapshot(
         else None,
         assignee_email=(owner or {}).get("Email"),
         first_public_reply_at=published[0] if published else None,
+        last_public_reply_at=replies[-1] if replies else None,
+        rating=case.get(rating_field) if rating_field else None,
     )
 
 

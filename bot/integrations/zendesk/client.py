@@ -41,6 +41,7 @@ class ZendeskClient:
         self._pause = pause
         self._base = settings.zendesk_url.rstrip("/")
         self._fields = dict(settings.zendesk_fields)
+        self._email = settings.zendesk_email.strip().lower()
         self._http = http or IntegrationClient(
             ClientConfig(
                 system=self.system,
@@ -64,18 +65,29 @@ class ZendeskClient:
             "GET", f"/api/v2/tickets/{ticket_id}.json", params={"include": "users,organizations"},
             what=what,
         )  # fmt: skip
-        comments = self._comments(ticket_id)
-        return to_snapshot(answer, comments, base_url=self._base, field_ids=self._fields)
+        comments, authors = self._comments(ticket_id, with_authors=True)
+        # Liaison's own comments (the agent of ZENDESK_EMAIL) are not replies to anyone.
+        own = frozenset(
+            int(u["id"]) for u in authors if str(u.get("email") or "").lower() == self._email
+        )
+        return to_snapshot(
+            answer, comments, base_url=self._base, field_ids=self._fields, own_ids=own
+        )
 
-    def _comments(self, ticket_id: str) -> list[dict[str, Any]]:
+    def _comments(
+        self, ticket_id: str, *, with_authors: bool = False
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         answer = self._json(
             "GET",
             f"/api/v2/tickets/{ticket_id}/comments.json",
+            params={"include": "users"} if with_authors else None,
             what=f"read comments of {ticket_id}",
         )
-        return list((answer or {}).get("comments", []))
+        return list((answer or {}).get("comments", [])), list((answer or {}).get("users", []))
 
-    def add_comments(self, comments: Sequence[Comment], *, status: str | None = None) -> None:
+    def add_comments(
+        self, comments: Sequence[Comment], *, status: str | None = None
+    ) -> frozenset[str]:
         if len(comments) == 1:
             (comment,) = comments
             self._json(
@@ -83,11 +95,13 @@ class ZendeskClient:
                 json={"ticket": _change(comment, status)},
                 what=f"add a comment to ticket {comment.ticket_id}",
             )  # fmt: skip
-            return
+            return frozenset()
+        refused: set[str] = set()
         for start in range(0, len(comments), BULK_LIMIT):
-            self._update_many(comments[start : start + BULK_LIMIT], status)
+            refused |= self._update_many(comments[start : start + BULK_LIMIT], status)
+        return frozenset(refused)
 
-    def _update_many(self, chunk: Sequence[Comment], status: str | None) -> None:
+    def _update_many(self, chunk: Sequence[Comment], status: str | None) -> set[str]:
         what = f"add comments to {len(chunk)} tickets"
         if len({(c.body, c.public) for c in chunk}) == 1:
             ids = ",".join(c.ticket_id for c in chunk)
@@ -100,9 +114,10 @@ class ZendeskClient:
             answer = self._json(
                 "PUT", "/api/v2/tickets/update_many.json", json={"tickets": tickets}, what=what
             )
-        self._follow_job((answer or {}).get("job_status") or {})
+        refused = self._follow_job((answer or {}).get("job_status") or {})
+        return {c.ticket_id for c in chunk} if "*" in refused else refused
 
-    def _follow_job(self, job: dict[str, Any]) -> None:
+    def _follow_job(self, job: dict[str, Any]) -> set[str]:
         """Zendesk applies update_many in a background job: poll it briefly, and log the
         tickets it could not update (a closed ticket takes no comment; retrying won't help).
         A job still running when the polls end is left to finish on its own."""
@@ -120,6 +135,9 @@ class ZendeskClient:
                 "Zendesk bulk update %s: %s; tickets not updated: %s",
                 job.get("id"), job.get("status"), failed[:20],
             )  # fmt: skip
+        if job.get("status") == "failed" and not job.get("results"):
+            return {"*"}  # the whole job failed: none of its tickets were updated
+        return {str(ticket_id) for ticket_id in failed}
 
     def link(self, ticket_id: str, *, incident_number: int, tag: str, note: str) -> None:
         change: dict[str, Any] = {
@@ -137,7 +155,7 @@ class ZendeskClient:
     def comment_present(self, comment: Comment, since: datetime) -> bool:
         # Zendesk stamps comments to the second, on its own clock: allow for both.
         since = since - CLOCK_SKEW
-        for raw in self._comments(comment.ticket_id):
+        for raw in self._comments(comment.ticket_id)[0]:
             found = ZendeskComment.model_validate(raw)
             if found.created_at >= since and (found.body or "").strip() == comment.body.strip():
                 return True

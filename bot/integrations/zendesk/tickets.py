@@ -49,6 +49,8 @@ class ZendeskTicket(_Loose):
     organization_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime
+    # {"score": "good" | "bad" | "offered" | "unoffered", "comment": "..."}
+    satisfaction_rating: dict[str, Any] | None = None
 
 
 def agent_url(base_url: str, ticket_id: int | str) -> str:
@@ -61,8 +63,10 @@ def to_snapshot(
     *,
     base_url: str,
     field_ids: dict[str, str],
+    own_ids: frozenset[int] = frozenset(),
 ) -> TicketSnapshot:
-    """``answer`` is GET /api/v2/tickets/{id}.json?include=users,organizations."""
+    """``answer`` is GET /api/v2/tickets/{id}.json?include=users,organizations;
+    ``own_ids`` are the Zendesk users Liaison writes as (its comments are not replies)."""
     ticket = ZendeskTicket.model_validate(answer["ticket"])
     users = {u.id: u for u in (ZendeskUser.model_validate(x) for x in answer.get("users", []))}
     orgs = {
@@ -100,6 +104,9 @@ def to_snapshot(
         else None,
         assignee_email=assignee.email if assignee else None,
         first_public_reply_at=first_public_reply(comments, ticket.requester_id),
+        last_public_reply_at=last_public_reply(comments, own_ids),
+        rating=(ticket.satisfaction_rating or {}).get("score"),
+        rating_comment=(ticket.satisfaction_rating or {}).get("comment"),
     )
 
 
@@ -112,6 +119,15 @@ def first_public_reply(comments: list[dict[str, Any]], requester_id: int | None)
         if comment.public and comment.author_id != requester_id:
             return comment.created_at
     return None
+
+
+def last_public_reply(comments: list[dict[str, Any]], own_ids: frozenset[int]) -> datetime | None:
+    """The newest public comment after the opening one not written by Liaison itself."""
+    parsed = sorted(
+        (ZendeskComment.model_validate(c) for c in comments), key=lambda c: (c.created_at, c.id)
+    )
+    replies = [c for c in parsed[1:] if c.public and c.author_id not in own_ids]
+    return replies[-1].created_at if replies else None
 
 
 def _field_value(value: Any) -> str | list[str]:

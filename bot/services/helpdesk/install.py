@@ -6,7 +6,9 @@ What a cause sets off, in one place:
 - a webhook about a ticket -> ``inbound.READ_TICKET`` / ``APPLY_SNAPSHOT`` -> ``sync``;
 - ``update_posted`` -> ``outbound.on_update_posted`` -> ``SEND_COMMENTS`` (notes/replies);
 - ``resolved`` -> ``outbound.on_resolved`` -> ``SEND_COMMENTS`` (the resolution reply);
-- ``report_attached`` from Slack naming a ticket -> ``from_slack.LINK_FROM_SLACK``.
+- ``report_attached`` from Slack naming a ticket -> ``from_slack.LINK_FROM_SLACK``;
+- a ticket whose assignee is not in Slack -> ``unowned.UNOWNED_NOTICE`` (the liaison's DM);
+- the resolution reply delivered, a later reply, a rating -> ``followups`` (the board).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from bot.integrations.salesforce.client import SalesforceClient
 from bot.integrations.zendesk.client import ZendeskClient
 from bot.lifecycle import Lifecycle
 from bot.runtime import Runtime
-from bot.services.helpdesk import from_slack, inbound, outbound
+from bot.services.helpdesk import from_slack, inbound, outbound, unowned
 from bot.services.helpdesk.model import SOURCE_LABELS, HelpdeskClient, TicketSource
 
 
@@ -37,6 +39,7 @@ def install(rt: Runtime) -> None:
     inbound.install(rt, clients)
     outbound.install(rt, clients)
     from_slack.install(rt, clients)
+    unowned.install(rt)
     rt.hooks.subscribe(Lifecycle.report_attached, partial(from_slack.on_report_attached, rt))
     rt.hooks.subscribe(Lifecycle.update_posted, outbound.on_update_posted)
     rt.hooks.subscribe(Lifecycle.resolved, outbound.on_resolved)

@@ -3,10 +3,12 @@ for summaries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.models import Report, TicketLink
 from bot.runtime import Runtime
@@ -53,11 +55,25 @@ def linked_tickets(rt: Runtime, incident_id: int) -> list[LinkedTicket]:
 
 
 def counts_by_source(rt: Runtime, incident_id: int) -> dict[str, int]:
-    """Linked tickets per help desk ("Zendesk": 12), for status lines and the App Home."""
+    """Linked tickets per help desk ("Zendesk": 12), for ``/liaison status``."""
     with rt.sessions() as session:
-        rows = session.execute(
-            select(TicketLink.source, func.count(TicketLink.id))
-            .where(TicketLink.incident_id == incident_id, TicketLink.status == "linked")
-            .group_by(TicketLink.source)
-        ).all()
-    return {SOURCE_LABELS.get(TicketSource(s), s): int(n) for s, n in sorted(rows)}
+        return counts_for_incidents(session, [incident_id]).get(incident_id, {})
+
+
+def counts_for_incidents(
+    session: Session, incident_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    """Linked tickets per incident and help desk, in one query (the App Home's list)."""
+    if not incident_ids:
+        return {}
+    rows = session.execute(
+        select(TicketLink.incident_id, TicketLink.source, func.count(TicketLink.id))
+        .where(TicketLink.incident_id.in_(list(incident_ids)), TicketLink.status == "linked")
+        .group_by(TicketLink.incident_id, TicketLink.source)
+        .order_by(TicketLink.incident_id, TicketLink.source)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for incident_id, source, count in rows:
+        label = SOURCE_LABELS.get(TicketSource(source), source)
+        counts.setdefault(int(incident_id), {})[label] = int(count)
+    return {key: dict(sorted(value.items())) for key, value in counts.items()}

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from bot.inbound import OptionalCleanText
 from bot.integrations.health import CheckResult
@@ -66,10 +66,36 @@ class TicketSnapshot(BaseModel):
     assignee_email: str | None = None
     # The first public reply written by an agent (not the requester), if any.
     first_public_reply_at: AwareDatetime | None = None
+    # The newest public comment after the opening one, by the customer or an agent but not
+    # by Liaison itself: one after the resolution reply means the customer needed more.
+    last_public_reply_at: AwareDatetime | None = None
+    # The customer's satisfaction rating, as a follow-up reaction (see ``reaction_of``).
+    rating: Annotated[str | None, BeforeValidator(lambda v: reaction_of(v))] = None
+    rating_comment: OptionalCleanText = None
 
     @property
     def answered(self) -> bool:
         return self.status.lower() in ANSWERED_STATUSES
+
+
+# What help desks call a rating, as the follow-up board's reactions. Zendesk sends
+# good/bad (offered: asked, not answered yet); surveys often send 1-5.
+_REACTIONS = {
+    "good": "satisfied", "satisfied": "satisfied", "positive": "satisfied", "5": "satisfied",
+    "4": "satisfied", "neutral": "neutral", "3": "neutral", "bad": "dissatisfied",
+    "dissatisfied": "dissatisfied", "negative": "dissatisfied", "2": "dissatisfied",
+    "1": "dissatisfied",
+}  # fmt: skip
+
+
+def reaction_of(value: object) -> str | None:
+    """The reaction a help desk's rating stands for; None for no answer (``offered``)."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip().lower()
+    if text.endswith(".0"):
+        text = text[:-2]
+    return _REACTIONS.get(text)
 
 
 class Comment(BaseModel):
@@ -87,8 +113,11 @@ class HelpdeskClient(Protocol):
 
     def read_ticket(self, ticket_id: str) -> TicketSnapshot: ...
 
-    def add_comments(self, comments: Sequence[Comment], *, status: str | None = None) -> None:
-        """Add each comment to its ticket, in as few calls as the help desk allows."""
+    def add_comments(
+        self, comments: Sequence[Comment], *, status: str | None = None
+    ) -> frozenset[str]:
+        """Add each comment to its ticket, in as few calls as the help desk allows; the
+        ids of tickets the help desk refused (a closed ticket takes no comment)."""
         ...
 
     def comment_present(self, comment: Comment, since: datetime) -> bool:

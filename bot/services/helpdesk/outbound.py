@@ -7,9 +7,12 @@ durable jobs in the transaction of their cause, one per help desk and chunk of t
 a chunk refused with 429 is retried alone after Retry-After and the others are not sent
 twice; a chunk reclaimed after a crash first looks for its comments on the tickets.
 
-Customers whose tickets get the resolution reply are recorded as told through the help
-desk, except VIPs and customers whose SLA was breached: they still need a personal touch,
-and the owner's follow-up DM says which is which.
+Customers whose tickets get the resolution reply are recorded at resolution as being told
+through the help desk (``customer_notified_via``), except VIPs and customers whose SLA was
+breached: they still need a personal touch, and the owner's follow-up DM says which is
+which. They count as told (on the follow-up board too) once the reply is delivered
+(``followups.resolution_delivered``). A customer owed an SLA credit for the incident
+(``SLA_CREDITS``) finds the credit's wording in their reply.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from sqlalchemy.orm import Session
 from bot import jobs
 from bot.jobs import Job, JobKind, Outcome, Payload, RetryPolicy
 from bot.lifecycle import LifecycleEvent
-from bot.models import Incident, Report, StatusUpdate, TicketLink
+from bot.models import Incident, Report, SlaCredit, StatusUpdate, TicketLink
 from bot.runtime import Runtime
 from bot.services import incident_titles
+from bot.services.helpdesk.followups import resolution_delivered
 from bot.services.helpdesk.model import Comment, HelpdeskClient, TicketSource
 
 CHUNK = 100  # tickets per job: one bulk call in Zendesk
@@ -70,7 +74,10 @@ def on_update_posted(session: Session, event: LifecycleEvent) -> None:
 def on_resolved(session: Session, event: LifecycleEvent) -> None:
     """Subscriber of ``resolved``: the resolution reply to every linked ticket not yet told."""
     links = [
-        link for link in _linked(session, event.incident.id) if link.resolution_sent_at is None
+        link
+        for link in _linked(session, event.incident.id)
+        # The generic webhook only receives: nothing goes back to its tickets.
+        if link.resolution_sent_at is None and link.source != TicketSource.generic
     ]
     for link in links:
         link.resolution_sent_at = event.now
@@ -82,7 +89,7 @@ def on_resolved(session: Session, event: LifecycleEvent) -> None:
         if report is None or report.customer_notified_at is not None:
             continue
         if not report.vip and report.breached_at is None:
-            report.customer_notified_at = event.now
+            # Being told by the help desk; told once the reply is delivered.
             report.customer_notified_via = link.source
     _schedule(session, event, Sending.resolution, links, key=f"resolved:{event.now.isoformat()}")
 
@@ -131,14 +138,21 @@ def send_comments(
     if client is None:
         return Outcome.obsolete
     comments = build_comments(rt, payload, job.incident_id or 0)
+    built = comments
     if job.reclaimed and job.first_claimed_at is not None:
         since: datetime = job.first_claimed_at
         comments = [c for c in comments if not client.comment_present(c, since)]
-    if not comments:
-        return Outcome.obsolete
-    status = rt.settings.helpdesk_resolved_status or None
-    client.add_comments(comments, status=status if payload.sending is Sending.resolution else None)
-    return Outcome.sent
+    refused: frozenset[str] = frozenset()
+    if comments:
+        status = rt.settings.helpdesk_resolved_status or None
+        resolution = payload.sending is Sending.resolution
+        refused = client.add_comments(comments, status=status if resolution else None)
+    if payload.sending is Sending.resolution and built:
+        resolution_delivered(
+            rt, incident_id=job.incident_id or 0, link_ids=payload.link_ids,
+            ticket_ids=[c.ticket_id for c in built if c.ticket_id not in refused],
+        )  # fmt: skip
+    return Outcome.sent if comments else Outcome.obsolete
 
 
 def build_comments(rt: Runtime, payload: SendComments, incident_id: int) -> list[Comment]:
@@ -166,15 +180,24 @@ def build_comments(rt: Runtime, payload: SendComments, incident_id: int) -> list
                 for link, _ in rows
             ]
         title = incident_titles.customer_title(rt.renderer, incident)
-        return [
-            Comment(
-                ticket_id=link.external_id,
-                body=rt.renderer.render(
-                    "helpdesk/resolution_reply.txt.j2",
-                    customer=report.customer_name,
-                    incident={"public_title": title, "resolution_note": incident.resolution_note},
-                ),
-                public=True,
+        owed = select(SlaCredit).where(SlaCredit.incident_id == incident_id)
+        credits = {row.account_id: row for row in session.scalars(owed)}
+        context = {"public_title": title, "resolution_note": incident.resolution_note}
+        comments = []
+        for link, report in rows:
+            credit = credits.get(report.account_id or "")
+            note = (
+                rt.renderer.render(
+                    "followup/credit_note.txt.j2", tier=credit.tier, percent=credit.percent
+                )
+                if credit is not None
+                else None
             )
-            for link, report in rows
-        ]
+            body = rt.renderer.render(
+                "helpdesk/resolution_reply.txt.j2",
+                customer=report.customer_name,
+                incident=context,
+                credit=note,
+            )
+            comments.append(Comment(ticket_id=link.external_id, body=body, public=True))
+        return comments

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from bot.models import Incident, Report, TicketLink
 from bot.runtime import Runtime
 from bot.services.helpdesk import matching
+from bot.services.helpdesk.followups import after_resolution
 from bot.services.helpdesk.model import TicketSnapshot, TicketSource
+from bot.services.helpdesk.unowned import schedule_notice
 from bot.services.reports import ReportRejected, attach
 from bot.services.sla.actions import record_response
 from bot.services.sla.schedule import stop_clock
@@ -69,8 +71,9 @@ def apply_snapshot(rt: Runtime, source: TicketSource, snapshot: TicketSnapshot) 
         )  # fmt: skip
         account = matching.find_account(session, snapshot) if incident else None
         submission = None
+        unmatched: str | None = None
         if not keeps_report and incident is not None and incident.is_open:
-            owner = _owner(rt, snapshot.assignee_email)
+            owner, unmatched = _owner(rt, snapshot.assignee_email)
             if owner is None:
                 log.warning("%s ticket %s has no owner in Slack", source.value, snapshot.id)
                 _record(
@@ -91,7 +94,10 @@ def apply_snapshot(rt: Runtime, source: TicketSource, snapshot: TicketSnapshot) 
         except ReportRejected as rejected:
             log.warning("%s ticket %s refused: %s", source.value, snapshot.id, rejected.errors)
             return SyncResult(Applied.unlinked)
-        _record(rt, source, snapshot, incident_id=incident_id, report_id=attached.id)
+        _record(
+            rt, source, snapshot, incident_id=incident_id, report_id=attached.id,
+            unmatched_assignee=unmatched,
+        )  # fmt: skip
         result = SyncResult(Applied.attached, attached.id)
     elif link is not None and link.status == "linked" and link.report_id is not None:
         return _detach(rt, source, snapshot)
@@ -99,7 +105,10 @@ def apply_snapshot(rt: Runtime, source: TicketSource, snapshot: TicketSnapshot) 
         if link is not None:  # keep its newest version; tickets never linked leave no row
             _record(rt, source, snapshot, incident_id=None, report_id=None, status="detached")
         return SyncResult(Applied.unlinked)
-    return _first_response(rt, source, snapshot, result)
+    result = _first_response(rt, source, snapshot, result)
+    if result.applied is Applied.updated:
+        after_resolution(rt, source, snapshot)
+    return result
 
 
 def _incident_open(session: Session, incident_id: int | None) -> bool:
@@ -107,13 +116,14 @@ def _incident_open(session: Session, incident_id: int | None) -> bool:
     return bool(incident and incident.is_open)
 
 
-def _owner(rt: Runtime, email: str | None) -> str | None:
-    """The assignee's Slack account (same email), else the configured fallback owner."""
+def _owner(rt: Runtime, email: str | None) -> tuple[str | None, str | None]:
+    """The assignee's Slack account (same email), else the configured fallback owner; and
+    the assignee nobody matched (empty: unassigned), for the liaison's checklist."""
     if email:
         found = rt.notifier.user_id_by_email(email)
         if found:
-            return found
-    return rt.settings.helpdesk_fallback_owner or None
+            return found, None
+    return rt.settings.helpdesk_fallback_owner or None, (email or "")[:254]
 
 
 def _record(
@@ -124,6 +134,7 @@ def _record(
     incident_id: int | None,
     report_id: int | None,
     status: str = "linked",
+    unmatched_assignee: str | None = None,
 ) -> None:
     """Store the ticket's newest version (and the report it became) on its link row."""
     now = rt.clock.now()
@@ -138,6 +149,13 @@ def _record(
                 session.add(link)
             elif link.ticket_updated_at > snapshot.updated_at:
                 return
+            was = link.status
+            if report_id is not None:  # a new report: who owns it, and how
+                link.unmatched_assignee = unmatched_assignee
+            fell_back = report_id is not None and unmatched_assignee is not None
+            newly_unowned = status == "unowned" and was != "unowned"
+            if incident_id is not None and (fell_back or newly_unowned):
+                schedule_notice(session, incident_id, now=now)  # the liaison sorts it out
             link.report_id = report_id if report_id is not None else link.report_id
             link.incident_id = incident_id if incident_id is not None else link.incident_id
             link.status = status
@@ -146,7 +164,10 @@ def _record(
             link.ticket_updated_at = snapshot.updated_at
             link.changed_at = now
     except IntegrityError:  # another replica created the row a moment ago: apply on top
-        _record(rt, source, snapshot, incident_id=incident_id, report_id=report_id, status=status)
+        _record(
+            rt, source, snapshot, incident_id=incident_id, report_id=report_id, status=status,
+            unmatched_assignee=unmatched_assignee,
+        )  # fmt: skip
 
 
 def _locked_link(session: Session, source: TicketSource, external_id: str) -> TicketLink | None:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from bot.account_partitions import AccountPartition
 from bot.models import Account, Report, ReportFeature
+from bot.services.helpdesk.model import SOURCE_LABELS, TicketSource
 from bot.services.impact import baselines
 from bot.services.impact.baselines import segment_label
 from bot.services.impact.model import Dimension, DimensionKey, Exposure, Segment, Totals
@@ -152,6 +153,7 @@ def breakdown(
         reports=reports,
         customers=people.customers,
         tickets=sums.tickets,
+        sources=sums.sources,
         vip_customers=people.vips,
         accounts_reporting=people.accounts,
         directory_accounts=directory_accounts,
@@ -189,6 +191,7 @@ class _RowSums:
     due_soon: int
     breached: int
     known: dict[DimensionKey, int]
+    sources: tuple[tuple[str, int], ...]  # ("Zendesk", 30), ("Slack", 12): most first
 
 
 def _customers(
@@ -277,10 +280,14 @@ def _row_sums(
             func.count(r.region),
             func.count(r.tier),
             func.count(r.account_id),
+            *(count_if(r.submission_key.like(f"{source.value}:%")) for source in TicketSource),
         ).where(incident)
     ).one()
-    tickets, due_soon, breached, region, tier, accounts = (int(v or 0) for v in row)
+    tickets, due_soon, breached, region, tier, accounts, *desks = (int(v or 0) for v in row)
+    counts = {SOURCE_LABELS[source]: n for source, n in zip(TicketSource, desks, strict=True)}
+    counts["Slack"] = reports - sum(desks)  # the report modal and the message shortcut
     return _RowSums(
+        sources=tuple(sorted(((k, n) for k, n in counts.items() if n), key=lambda i: -i[1])),
         tickets=tickets,
         due_soon=due_soon,
         breached=breached,

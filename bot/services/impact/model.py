@@ -67,6 +67,13 @@ class Totals:
     directory_accounts: int
     first_report_at: datetime | None
     last_report_at: datetime | None
+    # Reports per source ("Zendesk", "Salesforce", "Help desk", "Slack"), most first.
+    sources: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def from_help_desks(self) -> bool:
+        """Whether any report came in from a help desk (then the sources are worth showing)."""
+        return any(label != "Slack" for label, _ in self.sources)
 
     @property
     def share_of_base(self) -> float | None:
@@ -214,6 +221,20 @@ class SeverityHint:
 
 
 @dataclass(frozen=True)
+class ReportSample:
+    """One recent report as the full summary shows it: who, from where, saying what."""
+
+    customer: str
+    tier: str | None
+    region: str | None
+    source: str  # "Zendesk", "Salesforce", "Help desk", "Slack"
+    ticket_ref: str | None
+    ticket_url: str | None
+    summary: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class ImpactSummary:
     incident: IncidentInfo
     computed_at: datetime
@@ -227,6 +248,8 @@ class ImpactSummary:
     # whether any of them fell back to other incidents' reports.
     tested: tuple[DimensionKey, ...] = ()
     enough_reports: bool = True
+    # The newest reports, with where each came from (the full summary lists them).
+    samples: tuple[ReportSample, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -29,6 +29,7 @@ from bot.services.impact.model import (
     Totals,
     Trend,
 )
+from bot.services.impact.samples import latest_reports
 from bot.services.impact.sql import plan_buckets
 
 
@@ -127,6 +128,7 @@ def build_summary(
         hint=severity_hint(settings, info, totals, trend),
         tested=tested_dimensions(dimensions),
         enough_reports=enough,
+        samples=latest_reports(session, incident.id) if total else (),
     )
 
 

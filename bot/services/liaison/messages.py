@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Report
 from bot.runtime import Runtime
+from bot.services.helpdesk.unowned import unowned_text
 from bot.services.liaison.kinds import AnnouncePayload, Reason
 from bot.services.liaison.records import AssignmentView, Status
 from bot.services.oncall.messages import checklist_bridge
@@ -166,6 +167,9 @@ def checklist(
         ),
         *checklist_bridge(rt, session, view.incident_id),
     ]
+    unowned = unowned_text(rt, session, view.incident_id)
+    if unowned:  # tickets whose assignee is not in Slack: the liaison sorts them out
+        parts.append(unowned)
     blocks = liaison_blocks.checklist_blocks(parts, assignment_id=view.id, with_buttons=pending)
     return Rendered("\n".join(parts), blocks)
 

@@ -207,6 +207,8 @@ def mark_customers_told(rt: Runtime, *, incident_id: int, actor: str) -> Custome
                 Report.incident_id == incident_id,
                 Report.owner_user_id == actor,
                 Report.customer_notified_at.is_(None),
+                # Not the ones the help desk is telling (the DM lists them as told).
+                Report.customer_notified_via.is_(None),
             )
             .values(customer_notified_at=now)
             .returning(Report.customer_key)

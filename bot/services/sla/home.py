@@ -11,7 +11,7 @@ would show something new (a digest of the last Home published is kept in ``home_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import TextClause, and_, bindparam, func, null, select, text
@@ -23,6 +23,7 @@ from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import HomeView, Incident, LiaisonAssignment, UTCDateTime
 from bot.runtime import Runtime
 from bot.services.followup.home import customers_to_tell
+from bot.services.helpdesk.listing import counts_for_incidents
 from bot.services.liaison import current_liaison
 from bot.services.liaison.records import ACTIVE
 from bot.services.metrics.home import home_metrics
@@ -43,6 +44,8 @@ class IncidentLine:
     report_count: int
     customer_count: int
     liaison_status: str | None = None
+    # Help-desk tickets linked to it, per help desk ("Zendesk": 12).
+    tickets: dict[str, int] = field(default_factory=dict)
 
 
 def _incident_lines(
@@ -64,6 +67,7 @@ def _incident_lines(
     shown = session.execute(
         statement.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit)
     ).all()
+    linked = counts_for_incidents(session, [incident.id for incident, _ in shown])
     lines = [
         IncidentLine(
             id=incident.id,
@@ -74,6 +78,7 @@ def _incident_lines(
             report_count=incident.report_count,
             customer_count=incident.customer_count,
             liaison_status=status,
+            tickets=linked.get(incident.id, {}),
         )
         for incident, status in shown
     ]

@@ -231,6 +231,8 @@ class SlaNotices:
                     Report.incident_id == incident.id,
                     Report.owner_user_id == owner,
                     Report.customer_notified_at.is_(None),
+                    # Customers a help desk is telling are listed as told automatically.
+                    Report.customer_notified_via.is_(None),
                 )
                 .order_by(Report.customer_name, Report.id)
             ).all()
@@ -271,7 +273,12 @@ class SlaNotices:
             ticket_count=len(to_tell),
         )
         if told:
-            intro = f"{intro}\n{auto}"
+            personal = self._render(
+                "sla/personal_touch.j2",
+                vips=sum(1 for t in to_tell if t.vip),
+                breached=sum(1 for t in to_tell if t.breached_at is not None),
+            )
+            intro = f"{intro}\n{auto}\n{personal}"
         copy = self._render("sla/customer_message.j2", **context)
         text = f"{intro}\n{bullet_list(customers, limit=2000)}\n\n{copy}"
         blocks = digest_blocks(intro, customers, copy, incident.id)
@@ -292,7 +299,9 @@ def _told_automatically(session: Session, incident: Incident, owner: str) -> lis
             Report.incident_id == incident.id,
             Report.owner_user_id == owner,
             Report.customer_notified_via.is_not(None),
-            Report.customer_notified_at >= (incident.resolved_at or incident.opened_at),
+            # Told by this resolution's reply, or about to be (its job is on its way).
+            Report.customer_notified_at.is_(None)
+            | (Report.customer_notified_at >= (incident.resolved_at or incident.opened_at)),
         )
         .order_by(Report.customer_name)
         .distinct()
