@@ -14,6 +14,8 @@ class Notice(Payload):
 
     template: str
     context: dict[str, object] = {}
+    # The resolution told: it carries the *Create Jira issue* button when Jira is set up.
+    resolution: bool = False
 
 
 class UpdatePayload(Payload):

@@ -17,6 +17,7 @@ from bot.lifecycle import LifecycleEvent
 from bot.models import Incident, PagerDutyIncident
 from bot.runtime import Runtime
 from bot.services.oncall.kinds import BRIDGE, Notice
+from bot.slack.oncall_blocks import resolution_blocks
 
 
 class ResponderDirectory:
@@ -133,8 +134,10 @@ def post_notice(rt: Runtime, job: Job[Notice]) -> Outcome:
             return Outcome.obsolete
         channel = incident.channel_id
         base = {"incident": {"id": incident.id, "severity": incident.severity}}
+        incident_id = incident.id
     text = rt.renderer.render(job.payload.template, **base, **job.payload.context)
-    rt.notifier.post(channel, text)
+    blocks = resolution_blocks(rt.settings, text, incident_id) if job.payload.resolution else None
+    rt.notifier.post(channel, text, blocks)
     return Outcome.sent
 
 

@@ -184,7 +184,7 @@ def _resolve(rt: Runtime, state: LinkState) -> None:
         )
     except InvalidTransition:
         return
-    _notice(rt, state, "resolved", "oncall/resolved_in_pagerduty.j2", {})
+    _notice(rt, state, "resolved", "oncall/resolved_in_pagerduty.j2", {}, resolution=True)
 
 
 def _reopen(rt: Runtime, state: LinkState) -> None:
@@ -228,13 +228,20 @@ def _tell_acknowledged(rt: Runtime, state: LinkState) -> None:
 
 
 def _notice(
-    rt: Runtime, state: LinkState, what: str, template: str, context: dict[str, object]
+    rt: Runtime,
+    state: LinkState,
+    what: str,
+    template: str,
+    context: dict[str, object],
+    *,
+    resolution: bool = False,
 ) -> None:
     now = rt.clock.now()
     with rt.sessions.begin() as session:
         row = _row(session, state.external_id)
+        notice = Notice(template=template, context=context, resolution=resolution)
         jobs.schedule(
-            session, NOTICE, Notice(template=template, context=context),
+            session, NOTICE, notice,
             key=f"{row.external_id}:{what}:{row.last_event_at.isoformat()}", due_at=now,
             now=now, incident_id=row.incident_id,
         )  # fmt: skip
