@@ -1,0 +1,28 @@
+"""PagerDuty reassignments: the details message to edit and the assignees it announced
+
+Revision ID: 0016_oncall_more
+Revises: 0014_oncall
+
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016_oncall_more"
+down_revision = "0014_oncall"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("pagerduty_incidents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("details_ts", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("announced_assignees", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("pagerduty_incidents", schema=None) as batch_op:
+        batch_op.drop_column("announced_assignees")
+        batch_op.drop_column("details_ts")
