@@ -30,7 +30,8 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         "jira",
         handle_jira,
         usage="jira [new|pir]",
-        summary="Create a Jira issue with this incident's customer impact (`pir`: the "
+        summary="Create a Jira issue with this incident's customer impact (also a button on "
+        "the full impact summary and the resolution message; `new`: a second one; `pir`: the "
         "post-incident report's ticket with its facts).",
     )
 
