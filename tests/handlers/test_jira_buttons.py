@@ -12,8 +12,9 @@ import pytest
 
 from bot.devtools.fake_jira import FakeJira
 from bot.devtools.fake_pagerduty import FakePagerDuty
-from bot.ids import OnCallActions
+from bot.ids import CadenceIds, OnCallActions
 from bot.services.reports import ReportSubmission, attach
+from tests.handlers.cadence_support import CHANNEL, declare, submit_update
 from tests.handlers.liaison_helpers import buttons, liaison_app, sqlite_only
 from tests.handlers.oncall_support import deliver, linked_incident, pagerduty_app
 from tests.harness import Harness
@@ -123,3 +124,17 @@ def test_resolved_in_pagerduty_offers_the_jira_button_too(app_factory, fake_jira
         _press(harness, resolution, OnCallActions.jira, opened.channel_id)
     assert list(fake_jira.issues) == ["OPS-1"]
     assert "Payments down" in fake_jira.issues["OPS-1"]["summary"]
+
+
+@sqlite_only
+def test_an_update_that_resolves_carries_the_jira_button(app_factory, fake_jira: FakeJira) -> None:
+    harness = app_factory(**_jira_settings(fake_jira))
+    declare(harness)
+    submit_update(
+        harness,
+        {CadenceIds.status_block: "resolved", CadenceIds.message_block: "All good again."},
+    )
+    resolution = _resolution(harness, CHANNEL, "resolved *incident #1*")
+    assert buttons(resolution) == [OnCallActions.jira]
+    _press(harness, resolution, OnCallActions.jira, CHANNEL)
+    assert list(fake_jira.issues) == ["OPS-1"]
