@@ -20,6 +20,11 @@ def upgrade() -> None:
     with op.batch_alter_table("pagerduty_incidents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("details_ts", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("announced_assignees", sa.JSON(), nullable=True))
+    # Incidents already announced: their assignees were shown, so only later ones are new.
+    op.execute(
+        "UPDATE pagerduty_incidents SET announced_assignees = assignees "
+        "WHERE incident_id IS NOT NULL AND role = 'origin'"
+    )
 
 
 def downgrade() -> None:
