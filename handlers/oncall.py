@@ -88,6 +88,10 @@ def jira_from_button(rt: Runtime, body: dict[str, Any], respond: Respond, *, aga
         tell(respond, f":warning: {exc.message}")
         return
     text = _jira_text(rt, request, button=True)
+    if again and respond.response_url:
+        # The question is answered: its button goes, so it cannot make a third issue.
+        respond(text=text, response_type="ephemeral", replace_original=True)
+        return
     if request.created or not request.existing_key or not respond.response_url:
         tell(respond, text)
         return

@@ -99,6 +99,8 @@ def test_the_resolution_message_files_the_impact_in_jira_and_asks_before_a_secon
 
     _press(harness, question, OnCallActions.jira_again, "CINC")
     assert sorted(fake_jira.issues) == ["OPS-1", "OPS-2"]
+    answered = harness.fake.calls_to("response_url")[-1].params
+    assert answered["replace_original"] and "Creating a Jira issue" in answered["text"]
 
 
 @sqlite_only
