@@ -20,6 +20,8 @@ import json
 import logging
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +30,7 @@ from typing import Any, TextIO
 
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.devtools.demo_fakes import DemoFakes
 from bot.devtools.demo_transcript import Transcript
 from bot.devtools.inline_waker import InlineWaker
 from bot.devtools.slack_requests import HttpResult, SlackRequests
@@ -53,6 +56,9 @@ class Demo:
     executor: TrackingExecutor
     waker: InlineWaker
     transcript: Transcript
+    # The other systems (PagerDuty, Jira, Zendesk, Statuspage) and where the app listens.
+    fakes: DemoFakes
+    base_url: str
     # Names the steps share (channel ids by name, the last modal each user saw, ...).
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -128,6 +134,25 @@ class Demo:
         )
         self._settle(result, actor=user)
 
+    def webhook(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        """Another system (PagerDuty, Zendesk...) posts to ``path`` on the app's edge; the
+        work it sets off runs before the answer, then what it produced is printed."""
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=body,
+            headers={"Content-Type": "application/json", **headers},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+            self.transcript.problem(self.clock.now(), f"{path} answered HTTP {status}")
+        self.executor.wait_idle(timeout=30)
+        self.transcript.flush(self.clock.now())
+        return status
+
     def last_modal(self) -> dict[str, Any]:
         """The view of the most recent views.open (the modal the user now sees)."""
         view = self.fake.calls_to("views.open")[-1].params["view"]
@@ -180,10 +205,13 @@ def run_demo(
     with (
         tempfile.TemporaryDirectory(prefix="liaison-demo-") as tmp,
         FakeSlack(schema_path=schema) as fake,
+        DemoFakes().running() as others,
     ):
         base = settings or Settings(_env_file=None)
         demo_settings = base.model_copy(
             update={
+                # PagerDuty, Jira, Zendesk and Statuspage: the in-process fakes.
+                **others.settings(),
                 "slack_bot_token": "xoxb-demo",
                 "slack_signing_secret": SIGNING_SECRET,
                 "slack_app_token": "",
@@ -206,7 +234,7 @@ def run_demo(
         liaison = build(demo_settings, clock=clock, listener_executor=executor, migrate=True)
         waker = InlineWaker(liaison.rt.dispatcher)
         liaison.rt.wake = waker
-        transcript = Transcript(fake, out)
+        transcript = Transcript(fake, out, others=others)
         with LocalServer(liaison.wsgi()) as server:
             demo = Demo(
                 rt=liaison.rt,
@@ -216,6 +244,8 @@ def run_demo(
                 executor=executor,
                 waker=waker,
                 transcript=transcript,
+                fakes=others,
+                base_url=server.url.rsplit("/slack/events", 1)[0],
             )
             transcript.banner(DEMO_START)
             for step in STEPS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import demo_integrations as integrations
 from bot.demo import Demo, Step
 from bot.ids import LiaisonIds, ReportIds, SlaActions
 from bot.services.accounts import import_accounts_csv
@@ -278,4 +279,6 @@ STEPS: list[Step] = [
     casey_resolves,
     alex_tells_the_customer,
     a_late_report_finds_no_open_incident,
+    # The second incident: PagerDuty, Zendesk and Jira (bot/demo_integrations.py).
+    *integrations.STEPS,
 ]

@@ -133,8 +133,12 @@ class FollowupIds(StrEnum):
 
 
 class OnCallActions(StrEnum):
-    """Buttons on the full impact summary: page a service's on-call, file a Jira issue."""
+    """Buttons on the full impact summary and the resolution message: page a service's
+    on-call, file a Jira issue (and, asked first, a second one)."""
 
     escalate = "oncall.escalate"
     jira = "backlog.create_issue"
+    jira_again = "backlog.create_another_issue"
     block = "oncall.actions"
+    resolution_block = "backlog.resolution_actions"
+    again_block = "backlog.again_actions"

@@ -46,6 +46,11 @@ class PagerDutyIncident(Base):
     conference_number: Mapped[str | None] = mapped_column(String(100))
     last_event_at: Mapped[datetime]
     received_at: Mapped[datetime]
+    # The channel's PagerDuty details message, edited when the assignees change.
+    details_ts: Mapped[str | None] = mapped_column(String(32))
+    # PagerDuty user ids the channel was last told of (None: not announced yet); a new
+    # assignee not among them is invited and announced (bot/services/oncall/reassign.py).
+    announced_assignees: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class PagerDutyEscalation(Base):

@@ -30,6 +30,7 @@ from bot.slack.cadence_blocks import (
     read_update_state,
 )
 from bot.slack.client import SlackDeliveryError
+from bot.slack.oncall_blocks import resolution_blocks
 from bot.slack.payloads import MalformedPayload, parse_view_submission
 from bot.slack.statuspage_blocks import read_status_page_state
 from handlers.boundary import read_press, tell
@@ -191,7 +192,8 @@ def ack_update_submission(
             actor=actor,
             age=resolved.age(rt.clock.now()),
         )
+        blocks = resolution_blocks(rt.settings, text, resolved.id)
         try:
-            rt.notifier.post(resolved.channel_id, text)
+            rt.notifier.post(resolved.channel_id, text, blocks)
         except SlackDeliveryError as exc:
             log.warning("Incident #%s resolved but not announced: %s", resolved.id, exc.error)

@@ -11,8 +11,10 @@ from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.services import incident_titles, incidents
 from bot.services.helpdesk.listing import counts_by_source
+from bot.slack.blocks import Block
 from bot.slack.client import SlackDeliveryError
 from bot.slack.mentions import to_plain_text
+from bot.slack.oncall_blocks import resolution_blocks
 from handlers import oncall
 from handlers.commands import CommandCall, CommandRouter
 
@@ -142,12 +144,10 @@ def handle_resolve(call: CommandCall) -> None:
     resolved = incidents.resolve(
         call.rt, incident_id=incident.id, actor=call.user_id, note=to_plain_text(call.args)
     )
-    announce(
-        call,
-        call.rt.renderer.render(
-            "incidents/resolved.j2", incident=resolved, actor=call.user_id, age=_age(call, resolved)
-        ),
+    text = call.rt.renderer.render(
+        "incidents/resolved.j2", incident=resolved, actor=call.user_id, age=_age(call, resolved)
     )
+    announce(call, text, resolution_blocks(call.rt.settings, text, resolved.id))
 
 
 def handle_reopen(call: CommandCall) -> None:
@@ -159,10 +159,10 @@ def handle_reopen(call: CommandCall) -> None:
     )
 
 
-def announce(call: CommandCall, text: str) -> None:
+def announce(call: CommandCall, text: str, blocks: list[Block] | None = None) -> None:
     """Post in the channel for everyone; if Slack refuses, show the user what happened."""
     try:
-        call.rt.notifier.post(call.channel_id, text)
+        call.rt.notifier.post(call.channel_id, text, blocks)
     except SlackDeliveryError as exc:
         log.warning("Could not post in %s: %s", call.channel_id, exc.error)
         call.reply(

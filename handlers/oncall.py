@@ -14,7 +14,7 @@ from bot.services import incidents
 from bot.services.backlog import issues
 from bot.services.oncall import escalate
 from bot.services.oncall.messages import status_context
-from bot.slack.oncall_blocks import parse_escalate_value
+from bot.slack.oncall_blocks import another_issue_blocks, parse_escalate_value
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
 
@@ -30,7 +30,8 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
         "jira",
         handle_jira,
         usage="jira [new|pir]",
-        summary="Create a Jira issue with this incident's customer impact (`pir`: the "
+        summary="Create a Jira issue with this incident's customer impact (also a button on "
+        "the full impact summary and the resolution message; `new`: a second one; `pir`: the "
         "post-incident report's ticket with its facts).",
     )
 
@@ -40,10 +41,15 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
 
     def handle_jira_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        jira_from_summary(rt, body, respond)
+        jira_from_button(rt, body, respond, again=False)
+
+    def handle_jira_again_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        jira_from_button(rt, body, respond, again=True)
 
     app.action(OnCallActions.escalate)(handle_escalate_button)
     app.action(OnCallActions.jira)(handle_jira_button)
+    app.action(OnCallActions.jira_again)(handle_jira_again_button)
 
 
 def escalate_from_summary(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
@@ -66,19 +72,35 @@ def escalate_from_summary(rt: Runtime, body: dict[str, Any], respond: Respond) -
     tell(respond, _escalation_text(rt, result))
 
 
-def jira_from_summary(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+def jira_from_button(rt: Runtime, body: dict[str, Any], respond: Respond, *, again: bool) -> None:
+    """*Create Jira issue* on the full impact summary or the resolution message: the same
+    path as ``/liaison jira``. When the incident has an issue already, the presser is asked
+    first: *Create a second issue* (``again``) is ``/liaison jira new``."""
     press = read_press(rt, body, respond)
     if press is None:
         return
     try:
         incident_id = press.row_id()
         request = issues.request_issue(
-            rt, incident_id=incident_id, actor=press.user.id, again=False
+            rt, incident_id=incident_id, actor=press.user.id, again=again
         )
     except LiaisonError as exc:
         tell(respond, f":warning: {exc.message}")
         return
-    tell(respond, _jira_text(rt, request))
+    text = _jira_text(rt, request, button=True)
+    if again and respond.response_url:
+        # The question is answered: its button goes, so it cannot make a third issue.
+        respond(text=text, response_type="ephemeral", replace_original=True)
+        return
+    if request.created or not request.existing_key or not respond.response_url:
+        tell(respond, text)
+        return
+    respond(
+        text=text,
+        blocks=another_issue_blocks(text, incident_id),
+        response_type="ephemeral",
+        replace_original=False,
+    )
 
 
 def handle_jira(call: CommandCall) -> None:
@@ -96,7 +118,7 @@ def handle_jira(call: CommandCall) -> None:
     call.reply(_jira_text(call.rt, request))
 
 
-def _jira_text(rt: Runtime, request: issues.IssueRequest) -> str:
+def _jira_text(rt: Runtime, request: issues.IssueRequest, *, button: bool = False) -> str:
     if request.created:
         return rt.renderer.render(
             "backlog/issue_requested.j2",
@@ -109,6 +131,7 @@ def _jira_text(rt: Runtime, request: issues.IssueRequest) -> str:
         key=request.existing_key,
         url=request.existing_url,
         pir=request.purpose == "pir",
+        button=button,
     )
 
 

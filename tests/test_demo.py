@@ -55,6 +55,9 @@ EXPECTED_IN_ORDER = [
     "│ We are aware of an issue affecting checkout, payments in eu-west (Checkout errors for "
     "EU customers)",
     "*Status update · incident #1* · Investigating — posted by @Jordan Lee",
+    # The update reaches the status page: Statuspage's API receives the incident.
+    "Published on the status page (Investigating): Checkout errors for EU customers",
+    "Statuspage ← POST /v1/pages/pg1/incidents · Checkout errors for EU customers · investigating",
     # The breach DMs: the owner and the support manager.
     "The premium SLA of *Bluth Company* is *breached*",
     "[10:30]  DM to Morgan Blake (support manager)",
@@ -69,8 +72,43 @@ EXPECTED_IN_ORDER = [
     "Tell your 1 customer who reported it (2 tickets)",
     "The issue you reported to us (Checkout errors for EU customers) has been resolved",
     "resolved *incident #1* after 56m.",
+    "[Create Jira issue]",  # on the resolution message, Jira being configured
+    "Statuspage ← PATCH /v1/pages/pg1/incidents/inc1 · Checkout errors for EU customers · resolved",
     "Marked 1 customer of incident #1 as told",
     "There is no open incident to attach a customer report to.",
+    # The second incident: PagerDuty's webhook opens it with its channel, responder and
+    # liaison.
+    "PagerDuty's webhook reaches Liaison.",
+    "[10:48]  #pd-1001-sso-sign-in-failing-for-enterprise-customers\n         channel created",
+    "invited Pat Kim (Identity on-call)",
+    "🔖 bookmarked Conference bridge: https://meet.example.com/pd-sso",
+    "*PagerDuty incident #1001* · open in PagerDuty",
+    "Service *Identity* · priority *P1* · high urgency · severity *sev1*",
+    "@Jordan Lee (Customer Liaison pool) is the *Customer Liaison* for *incident #2*",
+    "[10:48]  PagerDuty ← GET /users/PPAT",
+    # A Zendesk ticket tagged incident-2 becomes a report.
+    "Blair tags ticket #4711 `incident-2`",
+    "Report attached to *incident #2*",
+    "*Customer:* Umbrella Health (VIP)",
+    "*Ticket:* https://acme.zendesk.com/agent/tickets/4711",
+    "[10:50]  Zendesk ← GET /api/v2/tickets/4711.json",
+    # Support pages the mobile on-call; PagerDuty reports the acknowledgement.
+    "paged the on-call of *mobile* through PagerDuty",
+    "PagerDuty ← POST /v2/enqueue · trigger “Customer impact: SSO sign-in failing",
+    "The page to *Mobile apps* was acknowledged by *Mo Santos*",
+    # Reassigned in PagerDuty: the new assignee joins, the details show them.
+    "invited Sam Ortiz (Identity lead)",
+    "Assigned to Sam Ortiz (@Sam Ortiz (Identity lead) invited here)",
+    "PagerDuty #1001 is now assigned to *Sam Ortiz*",
+    # Resolved in PagerDuty: the follow-up, the reply on the ticket, the Jira button.
+    "Tell your 1 customer who reported it",
+    ":white_check_mark: Resolved in PagerDuty: incident #2 is resolved here too.\n"
+    "         [Create Jira issue]",
+    "Zendesk ← PUT /api/v2/tickets/4711.json · “Hello Umbrella Health",
+    # /liaison jira: the issue with the customer impact, its link in the channel.
+    "Jira issue OPS-1 (https://acme.atlassian.net/browse/OPS-1) was created",
+    "Jira ← POST /rest/api/3/issue · “Customer impact: SSO sign-in failing for enterprise "
+    "customers (incident #2)”",
     "End of the demo.",
 ]
 
@@ -106,3 +144,6 @@ def test_the_demo_prints_the_same_story_every_time(tmp_path: Path) -> None:
     assert "Slack would have refused" not in first
     assert "{'id'" not in first  # no Python dicts, no raw channel ids
     assert "channel_id=" not in first
+    assert "127.0.0.1" not in first  # the fakes appear under their public addresses
+    calls = [line for line in first.splitlines() if " ← " in line]
+    assert len(calls) == 9, "\n".join(calls)  # one line per call the other systems received

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from bot.devtools.block_text import BlockText
+from bot.devtools.demo_fakes import DemoFakes
 
 INDENT = " " * 9
 _SILENT = {
@@ -37,10 +38,14 @@ _SILENT = {
 
 
 class Transcript:
-    def __init__(self, fake: Any, out: TextIO) -> None:
+    def __init__(self, fake: Any, out: TextIO, *, others: DemoFakes | None = None) -> None:
         self._fake = fake
         self._out = out
         self._printed = 0
+        # The other systems' fakes: each call they receive is one line, under a fixed
+        # address (their ports change from run to run).
+        self._others = others
+        self._aliases = sorted((others.aliases() if others else {}).items())
         self.problems: list[str] = []
         self._text = BlockText(user=self.user_name, channel=self.channel_name)
 
@@ -80,6 +85,8 @@ class Transcript:
         for index, call in enumerate(calls):
             if not _refused_then_retried(calls, index):
                 self._call(now, call.method, call.params, actor)
+        for line in self._others.new_calls() if self._others else []:
+            self._entry(now, line, [])
 
     def private_reply(self, now: datetime, user: str, body: Mapping[str, Any]) -> None:
         self._entry(now, f"private reply to {self.user_name(user)}", self._message(body))
@@ -155,6 +162,11 @@ class Transcript:
         elif method == "files.completeUploadExternal":
             where = str(params.get("channel_id", ""))
             self._entry(now, self.destination(where), self._uploads(where, params))
+        elif method == "conversations.create":
+            self._entry(now, f"#{params.get('name')}", ["channel created"])
+        elif method == "bookmarks.add":
+            bookmark = f"🔖 bookmarked {params.get('title')}: {params.get('link')}"
+            self._entry(now, self.destination(str(params.get("channel_id"))), [bookmark])
         elif method == "reactions.add":
             self._entry(now, f"{self.destination(channel)}", [f"reacted :{params.get('name')}:"])
         else:
@@ -193,6 +205,8 @@ class Transcript:
             self._line(f"{INDENT}{line}".rstrip())
 
     def _line(self, text: str) -> None:
+        for local, shown in self._aliases:
+            text = text.replace(local, shown)
         print(text, file=self._out, flush=True)
 
 

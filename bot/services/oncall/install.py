@@ -8,8 +8,17 @@ from functools import partial
 from bot.integrations.pagerduty.client import PagerDutyClient
 from bot.lifecycle import Lifecycle
 from bot.runtime import Runtime
-from bot.services.oncall import escalate, messages, sync, updates_out
-from bot.services.oncall.kinds import ANNOUNCE, BRIDGE, NOTICE, PAGE, RESOLVE, SYNC, UPDATE
+from bot.services.oncall import escalate, messages, reassign, sync, updates_out
+from bot.services.oncall.kinds import (
+    ANNOUNCE,
+    BRIDGE,
+    NOTICE,
+    PAGE,
+    REASSIGN,
+    RESOLVE,
+    SYNC,
+    UPDATE,
+)
 
 
 def enabled(rt: Runtime) -> bool:
@@ -33,6 +42,7 @@ def install(rt: Runtime) -> None:
     directory = messages.ResponderDirectory(rt, client.user_email if api else None)
     rt.dispatcher.declare(SYNC, partial(sync.sync, rt))
     rt.dispatcher.declare(ANNOUNCE, partial(messages.announce, rt, directory))
+    rt.dispatcher.declare(REASSIGN, partial(reassign.reassign, rt, directory))
     rt.dispatcher.declare(NOTICE, partial(messages.post_notice, rt))
     rt.dispatcher.declare(PAGE, partial(escalate.page, rt, client))
     rt.dispatcher.declare(UPDATE, partial(updates_out.send_update, rt, client))

@@ -14,6 +14,8 @@ class Notice(Payload):
 
     template: str
     context: dict[str, object] = {}
+    # The resolution told: it carries the *Create Jira issue* button when Jira is set up.
+    resolution: bool = False
 
 
 class UpdatePayload(Payload):
@@ -30,6 +32,10 @@ SYNC: JobKind[NoPayload] = JobKind(
 )
 # Once the channel exists: invite the responders, bookmark the bridge, post the details.
 ANNOUNCE: JobKind[NoPayload] = JobKind("pagerduty.announce", NoPayload)
+# New assignees of a PagerDuty incident (reassigned, escalated): invite them, edit the
+# details message, say who now has it (target: PagerDuty's incident id). Folded: a burst of
+# reassignments is one run that reads the latest assignees.
+REASSIGN: JobKind[NoPayload] = JobKind("pagerduty.reassign", NoPayload, fold=Fold.first)
 # One sentence in the incident channel (acknowledged, resolved in PagerDuty, paged...).
 NOTICE: JobKind[Notice] = JobKind("pagerduty.notice", Notice)
 # Page a service's on-call through the Events API (target: the escalation's id).

@@ -16,7 +16,8 @@ from bot.jobs import Job, Outcome
 from bot.lifecycle import LifecycleEvent
 from bot.models import Incident, PagerDutyIncident
 from bot.runtime import Runtime
-from bot.services.oncall.kinds import BRIDGE, Notice
+from bot.services.oncall.kinds import BRIDGE, REASSIGN, Notice
+from bot.slack.oncall_blocks import resolution_blocks
 
 
 class ResponderDirectory:
@@ -27,12 +28,16 @@ class ResponderDirectory:
         self._email = user_email  # None without an API key: nobody can be looked up
 
     def slack_ids(self, pagerduty_user_ids: list[str]) -> list[str]:
-        found: list[str] = []
+        return list(self.matched(pagerduty_user_ids).values())
+
+    def matched(self, pagerduty_user_ids: list[str]) -> dict[str, str]:
+        """PagerDuty user id -> Slack user id, for those found in both (in order)."""
+        found: dict[str, str] = {}
         for user_id in pagerduty_user_ids:
             email = self._email(user_id) if self._email else None
             slack_id = self._rt.notifier.user_id_by_email(email) if email else None
             if slack_id:
-                found.append(slack_id)
+                found[user_id] = slack_id
         return found
 
 
@@ -82,7 +87,7 @@ def announce(rt: Runtime, directory: ResponderDirectory, job: Job[Any]) -> Outco
             return Outcome.obsolete
         channel = incident.channel_id
         context = details_context(rt, row, incident)
-        assignees = [str(a.get("id")) for a in row.assignees or [] if a.get("id")]
+        assignees = assignee_ids(row)
     responders = directory.slack_ids(assignees)
     if responders:
         rt.notifier.invite(channel, responders)
@@ -90,8 +95,44 @@ def announce(rt: Runtime, directory: ResponderDirectory, job: Job[Any]) -> Outco
     if bridge.url and not job.reclaimed:
         rt.notifier.add_bookmark(channel, "Conference bridge", bridge.url)
     text = rt.renderer.render("oncall/pagerduty_details.j2", responders=responders, **context)
-    rt.notifier.post(channel, text)
+    posted = rt.notifier.post(channel, text)
+    remember_announced(rt, str(job.target), posted.ts, assignees)
     return Outcome.sent
+
+
+def remember_announced(rt: Runtime, external_id: str, ts: str | None, shown: list[str]) -> None:
+    """Keep the details message and the assignees it showed; assignees that changed while
+    it was being posted are announced by a reassignment run."""
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        row = session.scalars(
+            select(PagerDutyIncident)
+            .where(PagerDutyIncident.external_id == external_id)
+            .with_for_update()
+        ).one_or_none()
+        if row is None:
+            return
+        if ts:
+            row.details_ts = ts
+        row.announced_assignees = shown
+        if new_assignees(row):
+            jobs.fold(
+                session, REASSIGN, due_at=now, now=now, incident_id=row.incident_id,
+                target=row.external_id,
+            )  # fmt: skip
+    rt.wake()
+
+
+def assignee_ids(row: PagerDutyIncident) -> list[str]:
+    return [str(a.get("id")) for a in row.assignees or [] if a.get("id")]
+
+
+def new_assignees(row: PagerDutyIncident) -> list[str]:
+    """Assignees the channel has not been told of (none before the details were posted)."""
+    if row.announced_assignees is None or row.role != "origin":
+        return []
+    told = set(row.announced_assignees)
+    return [user for user in assignee_ids(row) if user not in told]
 
 
 def schedule_bridge(rt: Runtime, session: Session, event: LifecycleEvent) -> None:
@@ -133,8 +174,10 @@ def post_notice(rt: Runtime, job: Job[Notice]) -> Outcome:
             return Outcome.obsolete
         channel = incident.channel_id
         base = {"incident": {"id": incident.id, "severity": incident.severity}}
+        incident_id = incident.id
     text = rt.renderer.render(job.payload.template, **base, **job.payload.context)
-    rt.notifier.post(channel, text)
+    blocks = resolution_blocks(rt.settings, text, incident_id) if job.payload.resolution else None
+    rt.notifier.post(channel, text, blocks)
     return Outcome.sent
 
 

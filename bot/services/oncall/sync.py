@@ -25,7 +25,8 @@ from bot.models import Incident, PagerDutyEscalation, PagerDutyIncident
 from bot.runtime import Runtime
 from bot.services import incidents
 from bot.services.oncall.inbound import severity_for
-from bot.services.oncall.kinds import ANNOUNCE, NOTICE, Notice
+from bot.services.oncall.kinds import ANNOUNCE, NOTICE, REASSIGN, Notice
+from bot.services.oncall.messages import new_assignees
 from bot.slack.errors import NameTaken
 
 ACTOR = "pagerduty"  # who resolved/reopened, as stored on the incident
@@ -54,6 +55,7 @@ class LinkState:
     applied_priority: str | None
     acknowledged_by: str | None
     acknowledged_told: bool
+    reassigned: bool  # assignees the channel has not been told of
 
 
 def channel_name(pattern: str, number: int | None, title: str, attempt: int = 1) -> str:
@@ -98,6 +100,7 @@ def _state(rt: Runtime, external_id: str) -> LinkState | None:
             applied_priority=row.applied_priority,
             acknowledged_by=row.acknowledged_by,
             acknowledged_told=row.acknowledged_told_at is not None,
+            reassigned=bool(new_assignees(row)),
         )
 
 
@@ -159,6 +162,19 @@ def _follow(rt: Runtime, state: LinkState) -> None:
             _reopen(rt, state)
     if state.status == "acknowledged" and not state.acknowledged_told:
         _tell_acknowledged(rt, state)
+    if state.reassigned and state.status != "resolved":
+        _schedule_reassign(rt, state)
+
+
+def _schedule_reassign(rt: Runtime, state: LinkState) -> None:
+    """New assignees: one folded run invites them and tells the channel (reassign.py)."""
+    now = rt.clock.now()
+    with rt.sessions.begin() as session:
+        jobs.fold(
+            session, REASSIGN, due_at=now, now=now, incident_id=state.incident_id,
+            target=state.external_id,
+        )  # fmt: skip
+    rt.wake()
 
 
 def _apply_priority(rt: Runtime, state: LinkState, current: str) -> None:
@@ -184,7 +200,7 @@ def _resolve(rt: Runtime, state: LinkState) -> None:
         )
     except InvalidTransition:
         return
-    _notice(rt, state, "resolved", "oncall/resolved_in_pagerduty.j2", {})
+    _notice(rt, state, "resolved", "oncall/resolved_in_pagerduty.j2", {}, resolution=True)
 
 
 def _reopen(rt: Runtime, state: LinkState) -> None:
@@ -228,13 +244,20 @@ def _tell_acknowledged(rt: Runtime, state: LinkState) -> None:
 
 
 def _notice(
-    rt: Runtime, state: LinkState, what: str, template: str, context: dict[str, object]
+    rt: Runtime,
+    state: LinkState,
+    what: str,
+    template: str,
+    context: dict[str, object],
+    *,
+    resolution: bool = False,
 ) -> None:
     now = rt.clock.now()
     with rt.sessions.begin() as session:
         row = _row(session, state.external_id)
+        notice = Notice(template=template, context=context, resolution=resolution)
         jobs.schedule(
-            session, NOTICE, Notice(template=template, context=context),
+            session, NOTICE, notice,
             key=f"{row.external_id}:{what}:{row.last_event_at.isoformat()}", due_at=now,
             now=now, incident_id=row.incident_id,
         )  # fmt: skip
