@@ -1,7 +1,7 @@
 """PagerDuty reassignments: the details message to edit and the assignees it announced
 
 Revision ID: 0016_oncall_more
-Revises: 0014_oncall
+Revises: 0015_helpdesk_more
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_oncall_more"
-down_revision = "0014_oncall"
+down_revision = "0015_helpdesk_more"
 branch_labels = None
 depends_on = None
 

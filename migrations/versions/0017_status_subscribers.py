@@ -1,7 +1,7 @@
 """status page: email subscribers and their deliveries, the push to PagerDuty Status Pages
 
 Revision ID: 0017_status_subscribers
-Revises: 0015_helpdesk_more
+Revises: 0016_oncall_more
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_status_subscribers"
-down_revision = "0015_helpdesk_more"
+down_revision = "0016_oncall_more"
 branch_labels = None
 depends_on = None
 
