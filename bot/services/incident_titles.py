@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotFound
-from bot.models import Incident
+from bot.models import Incident, StatusUpdate
 from bot.rendering import Renderer
 from bot.runtime import Runtime
 from bot.services import incidents
@@ -87,3 +88,18 @@ def clean_title(title: str) -> str:
     if len(text) >= 2 and text[0] in _OPENING_QUOTES and text[-1] in _CLOSING_QUOTES:
         text = text[1:-1].strip()
     return text
+
+
+def customer_resolution(session: Session, incident_id: int) -> str | None:
+    """The liaison's words to customers about the resolution, if an update gave them.
+
+    The note given to ``/liaison resolve`` is the responders' own ("rolled back
+    db-shard-3"); what customers read is the customer message of the update posted with
+    status Resolved, or nothing.
+    """
+    return session.scalars(
+        select(StatusUpdate.customer_message)
+        .where(StatusUpdate.incident_id == incident_id, StatusUpdate.status == "resolved")
+        .order_by(StatusUpdate.posted_at.desc(), StatusUpdate.id.desc())
+        .limit(1)
+    ).first()

@@ -182,7 +182,10 @@ def build_comments(rt: Runtime, payload: SendComments, incident_id: int) -> list
         title = incident_titles.customer_title(rt.renderer, incident)
         owed = select(SlaCredit).where(SlaCredit.incident_id == incident_id)
         credits = {row.account_id: row for row in session.scalars(owed)}
-        context = {"public_title": title, "resolution_note": incident.resolution_note}
+        context = {
+            "public_title": title,
+            "customer_message": incident_titles.customer_resolution(session, incident_id),
+        }
         comments = []
         for link, report in rows:
             credit = credits.get(report.account_id or "")

@@ -247,6 +247,7 @@ class SlaNotices:
                     "public_title": incident_titles.customer_title(self.rt.renderer, incident),
                     "channel_id": incident.channel_id,
                     "resolution_note": incident.resolution_note,
+                    "customer_message": incident_titles.customer_resolution(session, incident.id),
                     "resolved_at": incident.resolved_at,
                 }
             }

@@ -28,14 +28,16 @@ def _link_tickets(desk: Desk, count: int = 3) -> list[int]:
     return ids
 
 
-def _submit_update(desk: Desk, message: str, *, to_reporters: bool) -> Any:
+def _submit_update(
+    desk: Desk, message: str, *, to_reporters: bool, status: str = "identified"
+) -> Any:
     harness = desk.harness
     harness.command("update", channel=CHANNEL, user="UIC")
     view_id = max(harness.fake.views, key=lambda v: int(v[1:]) if v[1:].isdigit() else 0)
     view = harness.fake.views[view_id]
     assert any(b.get("block_id") == CadenceIds.reporters_block for b in view["blocks"])
     answers: dict[str, Any] = {
-        CadenceIds.status_block: "identified",
+        CadenceIds.status_block: status,
         CadenceIds.message_block: message,
         CadenceIds.next_block: "900",
     }
@@ -90,7 +92,8 @@ def test_the_resolution_reaches_every_ticket_once_with_the_customers_name(
         [reply] = desk.zendesk.comments_on(ticket_id)
         assert reply["public"] is True
         assert reply["body"].startswith(f"Hello Customer {index},")
-        assert "What happened: Rolled back the gateway config" in reply["body"]
+        # The resolve note is the responders' own: it never reaches a customer.
+        assert "gateway" not in reply["body"]
         assert desk.zendesk.tickets[ticket_id].status == "solved"
     with desk.harness.session() as session:
         vias = session.scalars(select(Report.customer_notified_via)).all()
@@ -153,3 +156,15 @@ def test_a_long_list_of_customers_told_automatically_is_cut_to_fit_the_dm(desk: 
     [dm] = [m for m in desk.harness.fake.messages("UAGENT") if "Told automatically" in m["text"]]
     assert dm["text"].count("(Zendesk)") == 20
     assert dm["text"].endswith(" and 2 more.")
+
+
+def test_the_resolution_reply_carries_the_liaisons_resolving_update(desk: Desk) -> None:
+    tickets = _link_tickets(desk, count=1)
+    _submit_update(
+        desk, "A faulty change was rolled back; checkout works again.", to_reporters=False,
+        status="resolved",
+    )  # fmt: skip
+    desk.harness.advance(timedelta(minutes=5))
+    replies = [c for c in desk.zendesk.comments_on(tickets[0]) if c["public"]]
+    [reply] = [c for c in replies if str(c["body"]).startswith("Hello")]
+    assert "A faulty change was rolled back; checkout works again." in reply["body"]
