@@ -194,8 +194,8 @@ def _ranges_outside(
     Two causes share the reports, so each cause's reports dilute the other's: a range
     hit by half of the planted reports hides behind version 4.5's. Outside version 4.5,
     against the directory's accounts outside it, the range stands on its own counts. It
-    is a second look at the same dimension, so its p-value counts double, and the first
-    stage's level is taken as if the dimension had been selected there.
+    is a second look at the same dimension, so its p-value counts double, against the
+    level Holm's first stage would give a dimension ranked after those already selected.
     """
     dimension = next((d for d in dimensions if d.key is DimensionKey.partition), None)
     given = next((f for f in findings if f.dimension is not DimensionKey.partition), None)
@@ -209,9 +209,8 @@ def _ranges_outside(
     n = sum(units for units, _ in counts.values())
     total = sum(base for _, base in counts.values())
     found = ranges.runs([counts[v][0] for v in order], [counts[v][1] for v in order], n, total)
-    already = any(f.dimension is DimensionKey.partition for f in findings)
     tested = sum(1 for d in dimensions if _testable(d))
-    level = limits.alpha * (selected + (0 if already else 1)) / max(tested, 1)
+    level = limits.alpha / max(tested - selected, 1)
     units = [counts[v][0] for v in order]
     family_p = min(2 * ranges.scan_p_value(units, [counts[v][1] for v in order], n), 1.0)
     best = ranges.most_likely(found, limits) if family_p <= level else None

@@ -7,7 +7,7 @@ two-digit prefixes from the start would spread the reports too thinly for the us
 and conditionally: among the customers who reported from "3…", is there a run of
 two-digit prefixes reporting at a higher rate than the rest of "3…" (against the
 directory's accounts there)? The same likelihood scan answers it, with its own
-Monte Carlo p-value, at the summary's significance level and margins. A range hit
+Monte Carlo p-value, at a fifth of the summary's significance level and its margins. A range hit
 evenly stays at its leading digits; only a range hit unevenly beyond chance is narrowed.
 
 Only for the default grouping (leading digits): configured ``IMPACT_ACCOUNT_PARTITIONS``
@@ -30,6 +30,9 @@ from bot.services.impact.stats import Margins, smoothed_share
 # (two-digit prefix, reporting customers, directory accounts) inside a called range.
 Prefixes = Callable[[Finding], list[tuple[str, int, int]] | None]
 
+# Narrowing a range already named is a second claim engineers act on (they look at one
+# shard instead of three), so it must clear a stricter bar than the range itself.
+STRICTER = 5
 # Fewer customers than this inside the range cannot show a finer range beyond chance.
 MIN_CUSTOMERS = 8
 # Only scanned on incidents up to this size (the query reads the incident's reports).
@@ -79,7 +82,7 @@ def refine(finding: Finding, rows: Sequence[tuple[str, int, int]], limits: Margi
         return finding
     found = ranges.runs(units, baseline, n, total)
     best = ranges.most_likely(found, limits)
-    if best is None or ranges.scan_p_value(units, baseline, n) > limits.alpha:
+    if best is None or ranges.scan_p_value(units, baseline, n) > limits.alpha / STRICTER:
         return finding
     values = tuple(order[i][0] for i in range(best.start, best.end + 1))
     if {v[:1] for v in values} == set(finding.values) and _spans_all(values, order, finding):
