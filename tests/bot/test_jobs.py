@@ -4,6 +4,7 @@ payloads, retry policies, the failure protocol, and finishing each job on its ow
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -327,3 +328,46 @@ def test_jobs_scheduled_together_are_one_insert_with_the_same_rows_as_one_by_one
         ("test.refresh", "U1", timedelta(seconds=5), "second"),
         ("test.refresh", "U2", timedelta(0), "new"),
     ]
+
+
+def test_a_kind_declared_with_prepare_reads_once_per_batch_for_all_its_jobs(
+    sessions, clock: FakeClock
+) -> None:
+    other = JobKind("test.other", Note)
+    prepared: list[list[str]] = []
+
+    def prepare(batch: list[Job[Note]]) -> Callable[[Job[Note]], Outcome]:
+        prepared.append(sorted(job.payload.text for job in batch))
+        seen = {job.id: job.payload.text.upper() for job in batch}
+        return lambda job: sent.append(seen[job.id]) or Outcome.sent
+
+    def unprepared(job: Job[Note]) -> Outcome:
+        raise AssertionError("ran without its batch's handler")
+
+    sent: list[str] = []
+    dispatcher = ReminderDispatcher(sessions, clock, batch_size=3)
+    for kind in (NOTE, other):
+        dispatcher.declare(kind, unprepared, prepare=prepare)
+    with sessions.begin() as session:
+        for index, kind in enumerate((NOTE, other, NOTE, other)):
+            jobs.schedule(session, kind, Note(text=f"j{index}"), key=str(index),
+                          due_at=clock.now(), now=clock.now())  # fmt: skip
+    assert dispatcher.run_once().sent == 4
+    assert prepared == [["j0", "j1", "j2"], ["j3"]]  # one read per claimed batch
+    assert sorted(sent) == ["J0", "J1", "J2", "J3"]
+
+
+def test_when_preparing_fails_each_job_runs_with_its_own_handler(
+    sessions, clock: FakeClock
+) -> None:
+    def prepare(batch: list[Job[Note]]) -> Callable[[Job[Note]], Outcome]:
+        raise RuntimeError("database hiccup")
+
+    ran: list[str] = []
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.declare(NOTE, lambda job: ran.append(job.payload.text) or Outcome.sent,
+                       prepare=prepare)  # fmt: skip
+    with sessions.begin() as session:
+        jobs.schedule(session, NOTE, Note(text="a"), key="a", due_at=clock.now(), now=clock.now())
+    assert dispatcher.run_once().sent == 1
+    assert ran == ["a"]
