@@ -63,6 +63,14 @@ class DispatchStats:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Prepared:
+    """What ``prepare`` made of one claimed batch: handlers by kind, and its jobs parsed."""
+
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    jobs: dict[int, Job[Any]] = field(default_factory=dict)
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -152,7 +160,7 @@ class ReminderDispatcher:
                 run = partial(
                     self._run_one,
                     send_by=claimed_at + self._lease * LEASE_USABLE,
-                    handlers=self._prepared(batch),
+                    prepared=self._prepared(batch),
                 )
                 for row, (result, error) in zip(batch, pool.map(run, batch), strict=True):
                     setattr(stats, result, getattr(stats, result) + 1)
@@ -171,33 +179,36 @@ class ReminderDispatcher:
             return set()
         return store.superseded(self._sessions, coalescing, now=self._clock.now())
 
-    def _prepared(self, batch: list[ClaimedRow]) -> dict[str, Handler]:
-        """The batch's handlers by kind, for kinds declared with ``prepare``."""
+    def _prepared(self, batch: list[ClaimedRow]) -> _Prepared:
+        """The batch's handlers by kind (and its jobs, parsed once), for kinds declared
+        with ``prepare``."""
         groups: dict[Prepare, list[tuple[str, Job[Any]]]] = {}
+        prepared = _Prepared()
         for row in batch:
             declared = self._declared.get(row.kind)
             if declared is None or declared.prepare is None:
                 continue
+            policy = self._retry_policy(declared.kind)
             try:
-                job = row.as_job(declared.kind)
+                job = row.as_job(declared.kind, last_attempt=row.attempts >= policy.max_attempts)
             except ValidationError:
                 continue  # failed when its turn comes
+            prepared.jobs[row.id] = job
             groups.setdefault(declared.prepare, []).append((row.kind, job))
-        handlers: dict[str, Handler] = {}
         for prepare, members in groups.items():
             try:
                 handler = prepare([job for _, job in members])
             except Exception:  # the jobs still run, each reading for itself
                 log.exception("Preparing a batch of %d jobs failed", len(members))
                 continue
-            handlers.update((kind, handler) for kind, _ in members)
-        return handlers
+            prepared.handlers.update((kind, handler) for kind, _ in members)
+        return prepared
 
     def _retry_policy(self, kind: JobKind[Any]) -> RetryPolicy:
         return kind.retry if kind.retry is not None else self._default_retry
 
     def _run_one(
-        self, row: ClaimedRow, *, send_by: datetime, handlers: dict[str, Handler]
+        self, row: ClaimedRow, *, send_by: datetime, prepared: _Prepared
     ) -> tuple[str, str | None]:
         """Run one job and finish it at once; returns the stats field and any error.
 
@@ -212,16 +223,18 @@ class ReminderDispatcher:
             return self._fail(row, f"LookupError: no job kind {row.kind!r} is declared")
         kind = declared.kind
         policy = self._retry_policy(kind)
-        try:
-            job = row.as_job(kind, last_attempt=row.attempts >= policy.max_attempts)
-        except ValidationError as exc:
-            return self._fail(row, f"ValidationError: {exc}")
+        job = prepared.jobs.get(row.id)
+        if job is None:
+            try:
+                job = row.as_job(kind, last_attempt=row.attempts >= policy.max_attempts)
+            except ValidationError as exc:
+                return self._fail(row, f"ValidationError: {exc}")
         look_since = None
         if job.reclaimed and not kind.repeat_safe and row.first_claimed_at is not None:
             look_since = row.first_claimed_at - CLOCK_SKEW
         try:
             with self.scope.running(RunningJob(key=row.dedupe_key, look_since=look_since)):
-                outcome = handlers.get(row.kind, declared.handler)(job)
+                outcome = prepared.handlers.get(row.kind, declared.handler)(job)
         except Exception as exc:  # recorded per job; one failure must not stop the rest
             return self._failed(row, policy, exc)
         store.finish_one(

@@ -11,7 +11,7 @@ from the current state ("overdue by 47m"), not once per missed interval.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -98,10 +98,30 @@ def handle_reminder(rt: Runtime, reminder: Job[CadencePayload]) -> Outcome:
 @dataclass(frozen=True)
 class _Checked:
     """What a batch of reminders read: each incident's facts, and which of the deadlines
-    they guard (incident, milestone, due time) are still current and unmet."""
+    they guard (incident, milestone, due time) are still current and unmet. ``texts``
+    keeps what was rendered for the batch: the escalation of one deadline to each member
+    of a group reads the same, so it is rendered once."""
 
     incidents: dict[int, IncidentFacts]
     current: dict[tuple[int, Milestone, int], bool]
+    texts: dict[tuple[str, int, str, int, int, str], str] = field(default_factory=dict)
+
+    def render(
+        self, rt: Runtime, template: str, reminder: Job[CadencePayload], facts: ReminderFacts
+    ) -> str:
+        payload = reminder.payload
+        key = (
+            template,
+            facts.incident.id,
+            reminder.kind,
+            payload.due,
+            payload.since,
+            payload.since_what,
+        )
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = rt.renderer.render(template, **facts.context())
+        return text
 
 
 def prepare_reminders(rt: Runtime, reminders: list[Job[CadencePayload]]) -> Handler:
@@ -157,7 +177,7 @@ def _send(rt: Runtime, checked: _Checked, reminder: Job[CadencePayload]) -> Outc
         return _nudge(rt, facts)
     if stage is Stage.due:
         return _remind_channel(rt, reminder, facts)
-    return _escalate(rt, reminder, facts)
+    return _escalate(rt, reminder, facts, checked)
 
 
 def _nudge(rt: Runtime, facts: ReminderFacts) -> Outcome:
@@ -192,11 +212,13 @@ def _remind_channel(rt: Runtime, reminder: Job[CadencePayload], facts: ReminderF
     return Outcome.sent
 
 
-def _escalate(rt: Runtime, reminder: Job[CadencePayload], facts: ReminderFacts) -> Outcome:
+def _escalate(
+    rt: Runtime, reminder: Job[CadencePayload], facts: ReminderFacts, checked: _Checked
+) -> Outcome:
     """Tell the escalation contact; a user group is fanned out to one job per member (see
     bot/services/escalation.py), so a failure for one member never repeats the others'."""
     if reminder.target:
-        text = rt.renderer.render("cadence/escalation.j2", **facts.context())
+        text = checked.render(rt, "cadence/escalation.j2", reminder, facts)
         rt.notifier.dm(reminder.target, text)
         return Outcome.sent
     contact = rt.settings.liaison_escalation.strip()
