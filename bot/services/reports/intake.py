@@ -143,7 +143,8 @@ def _attach(
     """
     now = rt.clock.now()
     with rt.sessions.begin() as session:
-        if submission_key is not None:
+        incident, stored_id = _incident_and_stored(session, submission.incident_id, submission_key)
+        if stored_id is not None and submission_key is not None:
             stored = _stored_in(session, submission_key)
             if stored is not None:
                 return stored
@@ -151,7 +152,6 @@ def _attach(
             submission, IntakeRules.from_settings(rt.settings), now=now, owner_id=owner
         )
         assert owner is not None  # checked above: an ownerless report is refused
-        incident = session.get(Incident, submission.incident_id)
         if incident is None:
             raise ReportRejected({"incident_id": "That incident no longer exists."})
         if not incident.is_open:
@@ -198,6 +198,21 @@ def _attach(
     return attached
 
 
+def _incident_and_stored(
+    session: Session, incident_id: int | None, key: str | None
+) -> tuple[Incident | None, int | None]:
+    """The incident, and the report stored before under ``key`` (a replay), in one read."""
+    if incident_id is not None:
+        found = session.execute(_INCIDENT_AND_STORED, {"incident_id": incident_id, "key": key})
+        row = found.first()
+        if row is not None:
+            return row[0], row[1]
+    return None, (session.scalar(_BY_KEY, {"key": key}) if key is not None else None)
+
+
+_INCIDENT_AND_STORED = select(Incident, _BY_KEY.scalar_subquery()).where(
+    Incident.id == bindparam("incident_id")
+)
 _ACCOUNT = select(
     Account.account_id, Account.name, Account.region, Account.tier, Account.vip
 ).where(Account.account_id == bindparam("account_id"))
