@@ -12,6 +12,9 @@ looks for the messages that attempt may already have posted before posting them 
 
 Kinds declared ``Coalesce.newest`` run once per incident, kind and target for everything of
 them that fell due together; the older rows are recorded as cancelled without running.
+
+A kind declared with ``prepare`` has what its jobs need read once per claimed batch (all
+its jobs in the batch at once), and each job then runs with the handler that returns.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.jobs import store
 from bot.jobs.failures import verdict
-from bot.jobs.kinds import Coalesce, Handler, JobKind, Outcome, RetryPolicy
+from bot.jobs.kinds import Coalesce, Handler, Job, JobKind, Outcome, RetryPolicy
 from bot.jobs.outbox import JobScope, RunningJob
 from bot.jobs.store import ClaimedRow
 
@@ -59,14 +63,28 @@ class DispatchStats:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Prepared:
+    """What ``prepare`` made of one claimed batch: handlers by kind, and its jobs parsed."""
+
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    jobs: dict[int, Job[Any]] = field(default_factory=dict)
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+# Given the jobs of one claimed batch (of every kind declared with it), returns the handler
+# that runs each of them with what it read for all of them.
+Prepare = Callable[[list[Job[Any]]], Handler]
 
 
 @dataclass(frozen=True)
 class _Declared:
     kind: JobKind[Any]
     handler: Handler
+    prepare: Prepare | None = None
 
 
 class ReminderDispatcher:
@@ -96,11 +114,19 @@ class ReminderDispatcher:
         # Which job each worker thread runs; the outbox notifier reads it.
         self.scope = JobScope()
 
-    def declare(self, kind: JobKind[Any], handler: Handler) -> None:
-        """Run jobs of ``kind`` with ``handler``, by the rules ``kind`` declares."""
+    def declare(
+        self, kind: JobKind[Any], handler: Handler, *, prepare: Prepare | None = None
+    ) -> None:
+        """Run jobs of ``kind`` with ``handler``, by the rules ``kind`` declares.
+
+        With ``prepare``, jobs of a claimed batch run with the handler it returns, given
+        them all (with those of the other kinds declared with the same ``prepare``): the
+        facts they share are read once per batch instead of once per job. If preparing
+        fails, they run with ``handler``, each on its own.
+        """
         if kind.name in self._declared:
             raise ValueError(f"job kind {kind.name!r} is already declared")
-        self._declared[kind.name] = _Declared(kind, handler)
+        self._declared[kind.name] = _Declared(kind, handler, prepare)
 
     @property
     def kinds(self) -> list[str]:
@@ -131,8 +157,15 @@ class ReminderDispatcher:
                     self._finish(list(redundant), Outcome.obsolete.value)
                     stats.coalesced += len(redundant)
                     batch = [row for row in batch if row.id not in redundant]
-                run = partial(self._run_one, send_by=claimed_at + self._lease * LEASE_USABLE)
-                for row, (result, error) in zip(batch, pool.map(run, batch), strict=True):
+                run = partial(
+                    self._run_one,
+                    send_by=claimed_at + self._lease * LEASE_USABLE,
+                    prepared=self._prepared(batch),
+                )
+                # A job alone runs on this thread: starting a worker thread for it would cost
+                # more than the job (a burst of reports wakes the dispatcher many times).
+                results = pool.map(run, batch) if len(batch) > 1 else map(run, batch)
+                for row, (result, error) in zip(batch, results, strict=True):
                     setattr(stats, result, getattr(stats, result) + 1)
                     if error:
                         stats.errors.append(f"{row.kind}#{row.id}: {error}")
@@ -149,10 +182,37 @@ class ReminderDispatcher:
             return set()
         return store.superseded(self._sessions, coalescing, now=self._clock.now())
 
+    def _prepared(self, batch: list[ClaimedRow]) -> _Prepared:
+        """The batch's handlers by kind (and its jobs, parsed once), for kinds declared
+        with ``prepare``."""
+        groups: dict[Prepare, list[tuple[str, Job[Any]]]] = {}
+        prepared = _Prepared()
+        for row in batch:
+            declared = self._declared.get(row.kind)
+            if declared is None or declared.prepare is None:
+                continue
+            policy = self._retry_policy(declared.kind)
+            try:
+                job = row.as_job(declared.kind, last_attempt=row.attempts >= policy.max_attempts)
+            except ValidationError:
+                continue  # failed when its turn comes
+            prepared.jobs[row.id] = job
+            groups.setdefault(declared.prepare, []).append((row.kind, job))
+        for prepare, members in groups.items():
+            try:
+                handler = prepare([job for _, job in members])
+            except Exception:  # the jobs still run, each reading for itself
+                log.exception("Preparing a batch of %d jobs failed", len(members))
+                continue
+            prepared.handlers.update((kind, handler) for kind, _ in members)
+        return prepared
+
     def _retry_policy(self, kind: JobKind[Any]) -> RetryPolicy:
         return kind.retry if kind.retry is not None else self._default_retry
 
-    def _run_one(self, row: ClaimedRow, *, send_by: datetime) -> tuple[str, str | None]:
+    def _run_one(
+        self, row: ClaimedRow, *, send_by: datetime, prepared: _Prepared
+    ) -> tuple[str, str | None]:
         """Run one job and finish it at once; returns the stats field and any error.
 
         A job whose claim is nearly over (a slow batch) is released unrun rather than risk
@@ -166,16 +226,18 @@ class ReminderDispatcher:
             return self._fail(row, f"LookupError: no job kind {row.kind!r} is declared")
         kind = declared.kind
         policy = self._retry_policy(kind)
-        try:
-            job = row.as_job(kind, last_attempt=row.attempts >= policy.max_attempts)
-        except ValidationError as exc:
-            return self._fail(row, f"ValidationError: {exc}")
+        job = prepared.jobs.get(row.id)
+        if job is None:
+            try:
+                job = row.as_job(kind, last_attempt=row.attempts >= policy.max_attempts)
+            except ValidationError as exc:
+                return self._fail(row, f"ValidationError: {exc}")
         look_since = None
         if job.reclaimed and not kind.repeat_safe and row.first_claimed_at is not None:
             look_since = row.first_claimed_at - CLOCK_SKEW
         try:
             with self.scope.running(RunningJob(key=row.dedupe_key, look_since=look_since)):
-                outcome = declared.handler(job)
+                outcome = prepared.handlers.get(row.kind, declared.handler)(job)
         except Exception as exc:  # recorded per job; one failure must not stop the rest
             return self._failed(row, policy, exc)
         store.finish_one(

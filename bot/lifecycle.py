@@ -28,6 +28,9 @@ class Lifecycle(StrEnum):
     severity_changed = "severity_changed"
     resolved = "resolved"
     reopened = "reopened"
+    # A report is about to be stored: subscribers fill in what they derive from it (its
+    # SLA deadline), so it is written once, complete. It has no id yet.
+    report_filing = "report_filing"
     report_attached = "report_attached"
     # Ticket SLA changes, so summaries that count at-risk/breached tickets can refresh.
     report_responded = "report_responded"

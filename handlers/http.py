@@ -4,8 +4,9 @@ Bolt's own WSGI adapter parses the body before it checks the signature, so a mal
 request ended in a 500 with a traceback and an unsigned one had its body logged. Here
 nothing parses the body before the signature and timestamp are verified on the raw
 bytes; a signed request whose body Bolt could not parse is refused with 400 and a reason;
-only then is a ``BoltRequest`` built and dispatched exactly as Bolt's adapter does, so
-listeners, the 3-second ack and lazy listeners behave as before.
+only then is a ``BoltRequest`` built and dispatched as Bolt's adapter does, so listeners
+and the 3-second ack behave as before. The body is parsed once, here: Bolt is handed the
+parsed payload with the raw text (its own signature check still reads the raw text).
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ import hmac
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qsl
 
 import falcon
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.edge.body import read_capped
+from bot.edge.body import parse_form, read_capped
 from bot.edge.errors import EdgeError
 
 REPLAY_WINDOW = 5 * 60  # seconds; Slack's documented limit, as slack_sdk checks it
@@ -58,10 +58,9 @@ class SlackEventsResource:
         body = read_capped(req, self._limit)
         text = self._verified_text(req, body)
         headers = {name.lower(): value for name, value in req.headers.items()}
-        if self._check_shape(text, req.content_type) == "flat form" and "payload" in text:
-            text = self._resigned(text, headers)
+        parsed = self._parsed(text, req.content_type)
         try:
-            bolt_request = BoltRequest(body=text, query=req.query_string, headers=headers)
+            bolt_request = _bolt_request(text, parsed, req.query_string, headers)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             raise EdgeError(400, "payload has an unexpected shape") from None
         answer = self._bolt.dispatch(bolt_request)
@@ -92,45 +91,47 @@ class SlackEventsResource:
             raise EdgeError(401, "invalid signature")
         return text
 
-    def _resigned(self, text: str, headers: dict[str, str]) -> str:
-        """A slash command whose text says "payload": Bolt takes any body containing the
-        word for an interactivity payload and drops the command. Percent-encoding one
-        letter parses to the same fields; the edge, having verified the original, signs
-        the equivalent body for Bolt's own check."""
-        text = text.replace("payload", "p%61yload")
-        headers["x-slack-signature"] = (
-            self._verifier.generate_signature(
-                timestamp=headers["x-slack-request-timestamp"], body=text
-            )
-            or ""
-        )
-        return text
-
     @staticmethod
-    def _check_shape(text: str, content_type: str | None) -> str:
-        """Parse as Bolt will (same rules), strictly, so Bolt never meets a bad body."""
+    def _parsed(text: str, content_type: str | None) -> dict[str, Any]:
+        """Parse as Bolt would (same rules), strictly, so Bolt never meets a bad body.
+
+        A slash command is a flat form whose fields are the payload. Bolt alone takes any
+        body containing the word "payload" for an interactivity payload and drops the
+        command; handed the parsed fields, it never looks.
+        """
         if not text:
             raise EdgeError(400, "empty body")
         media = (content_type or "").split(";", 1)[0].strip().lower()
         if media == "application/json" or text.startswith("{"):
             payload = _json_object(text, "body")
-            kind = "json"
         else:
             try:
-                form = parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict")
-            except (ValueError, UnicodeDecodeError):
+                fields = parse_form(text)
+            except ValueError:  # UnicodeDecodeError included
                 raise EdgeError(400, "malformed form encoding") from None
-            fields = dict(form)
             if "payload" not in fields:
-                return "flat form"  # a slash command
+                return fields  # a slash command: its fields are the payload
             payload = _json_object(fields["payload"], "payload")
-            kind = "form payload"
         try:
             SlackEnvelope.model_validate(payload)
         except ValidationError as exc:
             where = str(exc.errors()[0]["loc"][0])
             raise EdgeError(400, f"payload field {where!r} has the wrong type") from None
-        return kind
+        return payload
+
+
+def _bolt_request(
+    text: str, parsed: dict[str, Any], query: str, headers: dict[str, str]
+) -> BoltRequest:
+    """A ``BoltRequest`` carrying the payload parsed here and the raw text it came from.
+
+    Bolt's constructor takes a parsed body only for Socket Mode; the request is then
+    marked as the HTTP request it is, so Bolt's signature check runs on the raw text.
+    """
+    request = BoltRequest(body=parsed, query=query, headers=headers, mode="socket_mode")
+    request.raw_body = text
+    request.mode = "http"
+    return request
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:

@@ -2,13 +2,14 @@
 
 - ``kinds``: ``JobKind`` (name, payload model, coalesce/fold rule, retry policy, whether
   its effects are harmless to repeat, handler), ``Job`` handed to handlers, ``Outcome``.
-- ``api``: the one way services schedule, reschedule, fold, fan out and cancel jobs.
+- ``api``: the one way services schedule (one at a time or ``batched``), reschedule,
+  fold, fan out and cancel jobs.
 - ``failures``: how a handler says a failure is permanent or transient.
 - ``outbox``: messages tagged with their job and found again instead of repeated.
 - ``store`` and ``writes``: the table itself, used only by this package and the dispatcher.
 """
 
-from bot.jobs.api import cancel, fan_out, fold, has_jobs, reschedule, schedule
+from bot.jobs.api import batched, cancel, fan_out, fold, has_jobs, reschedule, schedule
 from bot.jobs.failures import JobFailure
 from bot.jobs.kinds import (
     Coalesce,
@@ -31,6 +32,7 @@ __all__ = [
     "Outcome",
     "Payload",
     "RetryPolicy",
+    "batched",
     "cancel",
     "fan_out",
     "fold",

@@ -9,17 +9,30 @@ Nothing outside ``bot.jobs`` writes the jobs table.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import exists, select, update
+from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.jobs import writes
 from bot.jobs.kinds import Fold, JobKind
 from bot.models import Reminder
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[None]:
+    """Write the jobs scheduled inside the block together, as one insert, when it ends.
+
+    For causes that set off several jobs at once (a report attached); see
+    ``writes.batched`` for what changes inside the block.
+    """
+    with writes.batched(session):
+        yield
 
 
 def schedule(
@@ -166,11 +179,17 @@ def has_jobs(
 ) -> bool:
     """Whether jobs of these kinds exist for the incident (pending or running; with
     ``active_only=False`` also ones that already ran)."""
+    statement = _has_jobs_statement(tuple(kind.name for kind in kinds), active_only)
+    return bool(session.scalar(statement, {"incident_id": incident_id}))
+
+
+@lru_cache(maxsize=64)
+def _has_jobs_statement(kinds: tuple[str, ...], active_only: bool) -> Select[tuple[bool]]:
+    """Built once per kinds asked about: some causes ask with every report."""
     statuses = ("pending", "claimed") if active_only else ("pending", "claimed", "sent", "failed")
-    conditions = writes.pending_where(
-        kinds=[kind.name for kind in kinds], incident_id=incident_id, statuses=statuses
-    )
-    return bool(session.scalar(select(exists().where(*conditions))))
+    conditions = writes.pending_where(kinds=kinds, statuses=statuses)
+    conditions.append(Reminder.__table__.c.incident_id == bindparam("incident_id"))
+    return select(exists().where(*conditions))
 
 
 def _unique_key(kind: JobKind[Any]) -> str:

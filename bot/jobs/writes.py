@@ -1,12 +1,16 @@
 """Writing the jobs table (``reminders``): insert-or-ignore, revive, fold and cancel.
 
 Only ``bot.jobs.api`` uses this module. Statements that every cause runs are written out
-once as SQL that PostgreSQL and SQLite (3.35+) both speak.
+once as SQL that PostgreSQL and SQLite (3.35+) both speak. Inside ``batched`` the jobs a
+cause sets off are collected and written together as one multi-row insert.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import TextClause, and_, bindparam, select, text, update
@@ -14,6 +18,53 @@ from sqlalchemy.orm import Session
 
 from bot.db import WRITE_GATE_KEY
 from bot.models import Reminder
+
+# Where an open batch lives: on the session, so it belongs to one transaction.
+BATCH_KEY = "jobs.batch"
+
+
+class _Batch:
+    """Jobs waiting for the end of a ``batched`` block, by dedupe key (first come first)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.folds = False
+
+    def add(self, values: dict[str, Any], *, fold: bool) -> None:
+        earlier = self.rows.get(values["dedupe_key"])
+        if earlier is None:
+            self.rows[values["dedupe_key"]] = values
+            self.folds = self.folds or fold
+        elif fold:  # a second cause in the same slot merges, as it would into the row
+            earlier["payload"] = values["payload"]
+            earlier["due_at"] = min(earlier["due_at"], values["due_at"])
+        # else: the same key twice is one job, as ON CONFLICT DO NOTHING makes it
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[None]:
+    """Jobs scheduled or folded inside the block are written when it ends, together, as
+    one multi-row insert; a block inside another one leaves the writing to the outer.
+
+    A cause that sets off several jobs (a report: its confirmation, SLA warnings and
+    breach check, the summary refresh) then costs one statement instead of one per job.
+    Revivals are written at once (they update what they find). Inside a block
+    ``schedule`` answers True for a job it queued: whether its key was new is only known
+    when the batch is written, so blocks go where nobody counts the answers.
+    """
+    if BATCH_KEY in session.info:
+        yield
+        return
+    batch = _Batch()
+    session.info[BATCH_KEY] = batch
+    try:
+        yield
+    finally:
+        del session.info[BATCH_KEY]
+    if batch.rows:
+        rows = list(batch.rows.values())
+        params = {f"{name}_{i}": row[name] for i, row in enumerate(rows) for name in row}
+        session.execute(_many_statement(len(rows), folds=batch.folds), params)
 
 
 def schedule(
@@ -48,6 +99,10 @@ def schedule(
         "attempts": 0,
         "created_at": now,
     }
+    batch = session.info.get(BATCH_KEY)
+    if batch is not None and not revive:
+        batch.add(values, fold=False)
+        return True
     statement = _SCHEDULE_REVIVE if revive else _SCHEDULE
     return session.execute(statement, values).first() is not None
 
@@ -89,6 +144,10 @@ def fold(
         "attempts": 0,
         "created_at": now,
     }
+    batch = session.info.get(BATCH_KEY)
+    if batch is not None:
+        batch.add(values, fold=True)
+        return
     session.execute(_FOLD, values)
 
 
@@ -129,9 +188,12 @@ _SCHEDULED_COLUMNS = (
     "created_at",
 )
 _SCHEDULE = _schedule_statement("DO NOTHING")
+# Table columns, not the mapped class's: a Core statement skips the ORM's compile step,
+# and these run with every cause.
+_JOBS = Reminder.__table__.c
 _PENDING_IN_SLOT = (
-    select(Reminder.due_at, Reminder.payload)
-    .where(Reminder.dedupe_key == bindparam("slot"), Reminder.status == "pending")
+    select(_JOBS.due_at, _JOBS.payload)
+    .where(_JOBS.dedupe_key == bindparam("slot"), _JOBS.status == "pending")
     .with_for_update(read=True)
 )
 # Fold: the pending job of a group holds the group's open key (ending OPEN_SLOT) until it
@@ -139,12 +201,41 @@ _PENDING_IN_SLOT = (
 # so concurrent causes (two replicas, parallel handlers) never make two pending jobs.
 OPEN_SLOT = "~open"
 # A job cancelled in its slot (never claimed) comes back with the new due time.
-_FOLD = _schedule_statement(
+_FOLD_MERGE = (
     "DO UPDATE SET payload = excluded.payload, status = 'pending', cancelled_at = NULL, "
     "due_at = CASE WHEN reminders.status = 'cancelled' OR excluded.due_at < reminders.due_at "
     "THEN excluded.due_at ELSE reminders.due_at END "
     "WHERE reminders.status IN ('pending', 'cancelled')"
 )
+_FOLD = _schedule_statement(_FOLD_MERGE)
+
+
+@lru_cache(maxsize=64)
+def _many_statement(rows: int, *, folds: bool) -> TextClause:
+    """The insert of a batch of ``rows`` jobs (parameters ``<column>_<row>``).
+
+    With fold rows among them, a row meeting an existing key merges into it as ``fold``
+    does when its key is a group's open slot, and is dropped like any other otherwise.
+    """
+    table = Reminder.__table__.c
+    columns = ", ".join(_SCHEDULED_COLUMNS)
+    values = ", ".join(
+        "(" + ", ".join(f":{name}_{i}" for name in _SCHEDULED_COLUMNS) + ")" for i in range(rows)
+    )
+    typed = [
+        bindparam(f"{name}_{i}", type_=table[name].type)
+        for i in range(rows)
+        for name in _SCHEDULED_COLUMNS
+    ]
+    on_conflict = f"{_FOLD_MERGE} AND excluded.dedupe_key LIKE '%{OPEN_SLOT}'"
+    if not folds:
+        on_conflict = "DO NOTHING"
+    return text(
+        f"INSERT INTO {Reminder.__tablename__} ({columns}) VALUES {values} "
+        f"ON CONFLICT (dedupe_key) {on_conflict}"
+    ).bindparams(*typed)
+
+
 # Revive: only a cancelled row comes back; one pending, claimed or sent stays as it is.
 _SCHEDULE_REVIVE = _schedule_statement(
     "DO UPDATE SET status = 'pending', due_at = excluded.due_at, payload = excluded.payload, "
@@ -188,13 +279,13 @@ def pending_where(
     statuses: tuple[str, ...] = ("pending",),
 ) -> list[Any]:
     """The WHERE clause of "jobs of these kinds and this incident/report/target"."""
-    conditions: list[Any] = [Reminder.status.in_(statuses)]
+    conditions: list[Any] = [_JOBS.status.in_(statuses)]
     if kinds is not None:
-        conditions.append(Reminder.kind.in_(list(kinds)))
+        conditions.append(_JOBS.kind.in_(list(kinds)))
     if incident_id is not None:
-        conditions.append(Reminder.incident_id == incident_id)
+        conditions.append(_JOBS.incident_id == incident_id)
     if report_id is not None:
-        conditions.append(Reminder.report_id == report_id)
+        conditions.append(_JOBS.report_id == report_id)
     if target is not None:
-        conditions.append(Reminder.target == target)
+        conditions.append(_JOBS.target == target)
     return conditions

@@ -1,8 +1,9 @@
 """Sending cadence reminders: the liaison's DM, the channel reminder, the escalation.
 
-Each handler first re-reads the incident and recomputes the deadline its reminder guards;
-if the deadline was met or moved (update posted, incident resolved, report delivered) the
-reminder is obsolete and nothing is sent. The kinds (declared in cadence_plan.py) coalesce,
+Each batch of due reminders first re-reads its incidents and recomputes the deadlines its
+reminders guard (once per batch, not per reminder); if a deadline was met or moved (update
+posted, incident resolved, report delivered) its reminders are obsolete and nothing is
+sent. The kinds (declared in cadence_plan.py) coalesce,
 so whatever piled up while the app was down goes out once per incident and kind, worded
 from the current state ("overdue by 47m"), not once per missed interval.
 """
@@ -10,15 +11,15 @@ from the current state ("overdue by 47m"), not once per missed interval.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from bot import jobs
 from bot.jobs import Job, Outcome
+from bot.jobs.kinds import Handler
 from bot.models import Incident
 from bot.runtime import Runtime
 from bot.services.cadence_plan import (
@@ -39,17 +40,10 @@ from bot.slack.cadence_blocks import reminder_blocks
 log = logging.getLogger(__name__)
 
 
-# Built once (an immutable statement): every due reminder runs it, and building a
-# statement costs more than running it.
-_INCIDENT_AND_LIAISON = select(Incident, liaison_user_of(Incident.id)).where(
-    Incident.id == bindparam("incident_id")
+# Built once (an immutable statement): every batch of due reminders runs it.
+_INCIDENTS_AND_LIAISONS = select(Incident, liaison_user_of(Incident.id)).where(
+    Incident.id.in_(bindparam("incident_ids", expanding=True))
 )
-
-
-def _incident_and_liaison(session: Session, incident_id: int) -> tuple[Incident, str | None] | None:
-    """Both in one round trip."""
-    row = session.execute(_INCIDENT_AND_LIAISON, {"incident_id": incident_id}).first()
-    return (row[0], row[1]) if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -91,31 +85,62 @@ class ReminderFacts:
 
 
 def install_reminder_handlers(rt: Runtime) -> None:
+    prepare = partial(prepare_reminders, rt)  # one for all kinds: one read per batch
     for kind in KINDS.values():
-        rt.dispatcher.declare(kind, partial(handle_reminder, rt))
+        rt.dispatcher.declare(kind, partial(handle_reminder, rt), prepare=prepare)
 
 
 def handle_reminder(rt: Runtime, reminder: Job[CadencePayload]) -> Outcome:
     """Send what a cadence reminder stands for, or report it obsolete."""
-    milestone, stage = parse_kind(reminder.kind)
-    payload = reminder.payload
-    now = rt.clock.now()
+    return prepare_reminders(rt, [reminder])(reminder)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What a batch of reminders read: each incident's facts, and which of the deadlines
+    they guard (incident, milestone, due time) are still current and unmet. ``texts``
+    keeps what was rendered for the batch: the escalation of one deadline to each member
+    of a group reads the same, so it is rendered once."""
+
+    incidents: dict[int, IncidentFacts]
+    current: dict[tuple[int, Milestone, int], bool]
+    texts: dict[tuple[str, int, str, int, int, str], str] = field(default_factory=dict)
+
+    def render(
+        self, rt: Runtime, template: str, reminder: Job[CadencePayload], facts: ReminderFacts
+    ) -> str:
+        payload = reminder.payload
+        key = (
+            template,
+            facts.incident.id,
+            reminder.kind,
+            payload.due,
+            payload.since,
+            payload.since_what,
+        )
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = rt.renderer.render(template, **facts.context())
+        return text
+
+
+def prepare_reminders(rt: Runtime, reminders: list[Job[CadencePayload]]) -> Handler:
+    """Read once what a batch of due reminders needs (one query for every incident, with
+    its liaison; a deadline re-checked once for all reminders guarding it) and return the
+    handler that sends each of them from it."""
+    ids = sorted({r.incident_id for r in reminders if r.incident_id is not None})
+    checked = _Checked(incidents={}, current={})
+    if not ids:
+        return partial(_send, rt, checked)
     with rt.sessions() as session:
-        found = _incident_and_liaison(session, reminder.incident_id or 0)
-        if found is None:
-            return Outcome.obsolete
-        incident, liaison = found
-        due = from_epoch(payload.due)
-        if not still_due(session, rt.settings, incident, milestone, due):
-            return Outcome.obsolete
-        facts = ReminderFacts(
-            milestone=milestone,
-            stage=stage,
-            due=due,
-            since=from_epoch(payload.since),
-            since_what=payload.since_what,
-            now=now,
-            incident=IncidentFacts(
+        found = {
+            incident.id: (incident, liaison)
+            for incident, liaison in session.execute(
+                _INCIDENTS_AND_LIAISONS, {"incident_ids": ids}
+            ).tuples()
+        }
+        for incident, liaison in found.values():
+            checked.incidents[incident.id] = IncidentFacts(
                 id=incident.id,
                 title=incident.title,
                 severity=incident.severity,
@@ -123,13 +148,36 @@ def handle_reminder(rt: Runtime, reminder: Job[CadencePayload]) -> Outcome:
                 opened_by=incident.opened_by,
                 liaison=liaison,
                 interval=update_interval(rt.settings, incident.severity),
-            ),
-        )
+            )
+        for reminder in reminders:
+            key = (reminder.incident_id or 0, parse_kind(reminder.kind)[0], reminder.payload.due)
+            if key[0] in found and key not in checked.current:
+                incident = found[key[0]][0]
+                due = from_epoch(key[2])
+                checked.current[key] = still_due(session, rt.settings, incident, key[1], due)
+    return partial(_send, rt, checked)
+
+
+def _send(rt: Runtime, checked: _Checked, reminder: Job[CadencePayload]) -> Outcome:
+    milestone, stage = parse_kind(reminder.kind)
+    payload = reminder.payload
+    incident = checked.incidents.get(reminder.incident_id or 0)
+    if incident is None or not checked.current.get((incident.id, milestone, payload.due)):
+        return Outcome.obsolete
+    facts = ReminderFacts(
+        milestone=milestone,
+        stage=stage,
+        due=from_epoch(payload.due),
+        since=from_epoch(payload.since),
+        since_what=payload.since_what,
+        now=rt.clock.now(),
+        incident=incident,
+    )
     if stage is Stage.nudge:
         return _nudge(rt, facts)
     if stage is Stage.due:
         return _remind_channel(rt, reminder, facts)
-    return _escalate(rt, reminder, facts)
+    return _escalate(rt, reminder, facts, checked)
 
 
 def _nudge(rt: Runtime, facts: ReminderFacts) -> Outcome:
@@ -164,11 +212,13 @@ def _remind_channel(rt: Runtime, reminder: Job[CadencePayload], facts: ReminderF
     return Outcome.sent
 
 
-def _escalate(rt: Runtime, reminder: Job[CadencePayload], facts: ReminderFacts) -> Outcome:
+def _escalate(
+    rt: Runtime, reminder: Job[CadencePayload], facts: ReminderFacts, checked: _Checked
+) -> Outcome:
     """Tell the escalation contact; a user group is fanned out to one job per member (see
     bot/services/escalation.py), so a failure for one member never repeats the others'."""
     if reminder.target:
-        text = rt.renderer.render("cadence/escalation.j2", **facts.context())
+        text = checked.render(rt, "cadence/escalation.j2", reminder, facts)
         rt.notifier.dm(reminder.target, text)
         return Outcome.sent
     contact = rt.settings.liaison_escalation.strip()

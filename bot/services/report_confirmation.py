@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import jobs
 from bot.jobs import Job, JobKind, NoPayload, Outcome
+from bot.jobs.kinds import Handler
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, Report, ReportFeature
 from bot.runtime import Runtime
@@ -71,12 +72,26 @@ def install(rt: Runtime) -> None:
         )
 
     rt.hooks.subscribe(Lifecycle.report_attached, schedule_confirmation)
-    rt.dispatcher.declare(CONFIRM, partial(send_confirmation, rt))
+    rt.dispatcher.declare(
+        CONFIRM, partial(send_confirmation, rt), prepare=partial(prepare_confirmations, rt)
+    )
 
 
 def send_confirmation(rt: Runtime, reminder: Job[NoPayload]) -> Outcome:
     """DM the agent; a report deleted meanwhile has nothing left to confirm."""
-    confirmation = load_confirmation(rt, reminder.report_id) if reminder.report_id else None
+    return prepare_confirmations(rt, [reminder])(reminder)
+
+
+def prepare_confirmations(rt: Runtime, reminders: list[Job[NoPayload]]) -> Handler:
+    """Read the confirmations of a whole batch in two statements (a burst of reports
+    makes batches of many), and return the handler that sends each of them."""
+    ids = sorted({r.report_id for r in reminders if r.report_id is not None})
+    confirmations = load_confirmations(rt, ids) if ids else {}
+    return partial(_send, rt, confirmations)
+
+
+def _send(rt: Runtime, confirmations: dict[int, Confirmation], reminder: Job[NoPayload]) -> Outcome:
+    confirmation = confirmations.get(reminder.report_id or 0)
     if confirmation is None:
         return Outcome.obsolete
     text = rt.renderer.render("reports/confirmation.j2", c=confirmation)
@@ -85,40 +100,45 @@ def send_confirmation(rt: Runtime, reminder: Job[NoPayload]) -> Outcome:
     return Outcome.sent
 
 
-def load_confirmation(rt: Runtime, report_id: int) -> Confirmation | None:
-    """Everything the DM says in two statements (the report with its incident, counts
-    included; then its features): this runs once per report, so it is kept lean."""
+def load_confirmations(rt: Runtime, report_ids: list[int]) -> dict[int, Confirmation]:
+    """Everything the DMs say in two statements (the reports with their incidents, counts
+    included; then their features): this runs for every report, so it is kept lean."""
+    features: dict[int, list[str]] = {}
     with rt.sessions() as session:
-        row = session.execute(_CONFIRMATION, {"report_id": report_id}).first()
-        if row is None:
-            return None
-        features = list(session.scalars(_FEATURES, {"report_id": report_id}))
-    return Confirmation(
-        report_id=row.id,
-        agent_id=row.owner_user_id,
-        customer_name=row.customer_name,
-        account_id=row.account_id,
-        vip=bool(row.vip),
-        ticket_ref=row.ticket_ref,
-        ticket_url=row.ticket_url,
-        region=row.region,
-        tier=row.tier,
-        features=features,
-        source_permalink=row.source_permalink,
-        incident_id=row.incident_id,
-        incident_title=row.title,
-        incident_severity=row.severity,
-        incident_status=row.status,
-        channel_id=row.channel_id,
-        is_repeat_customer=bool(row.earlier),
-        earlier_reports_from_customer=int(row.earlier or 0),
-        report_count=int(row.report_count),
-        customer_count=int(row.customer_count),
-    )
+        rows = session.execute(_CONFIRMATIONS, {"report_ids": report_ids}).all()
+        if not rows:
+            return {}
+        for report_id, feature in session.execute(_FEATURES, {"report_ids": report_ids}):
+            features.setdefault(report_id, []).append(feature)
+    return {
+        row.id: Confirmation(
+            report_id=row.id,
+            agent_id=row.owner_user_id,
+            customer_name=row.customer_name,
+            account_id=row.account_id,
+            vip=bool(row.vip),
+            ticket_ref=row.ticket_ref,
+            ticket_url=row.ticket_url,
+            region=row.region,
+            tier=row.tier,
+            features=features.get(row.id, []),
+            source_permalink=row.source_permalink,
+            incident_id=row.incident_id,
+            incident_title=row.title,
+            incident_severity=row.severity,
+            incident_status=row.status,
+            channel_id=row.channel_id,
+            is_repeat_customer=bool(row.earlier),
+            earlier_reports_from_customer=int(row.earlier or 0),
+            report_count=int(row.report_count),
+            customer_count=int(row.customer_count),
+        )
+        for row in rows
+    }
 
 
 _Earlier = aliased(Report)
-_CONFIRMATION = (
+_CONFIRMATIONS = (
     select(
         Report.id,
         Report.owner_user_id,
@@ -147,10 +167,10 @@ _CONFIRMATION = (
         .label("earlier"),
     )
     .join(Incident, Incident.id == Report.incident_id)
-    .where(Report.id == bindparam("report_id"))
+    .where(Report.id.in_(bindparam("report_ids", expanding=True)))
 )
 _FEATURES = (
-    select(ReportFeature.feature)
-    .where(ReportFeature.report_id == bindparam("report_id"))
-    .order_by(ReportFeature.feature)
+    select(ReportFeature.report_id, ReportFeature.feature)
+    .where(ReportFeature.report_id.in_(bindparam("report_ids", expanding=True)))
+    .order_by(ReportFeature.report_id, ReportFeature.feature)
 )

@@ -4,10 +4,11 @@ payloads, retry policies, the failure protocol, and finishing each job on its ow
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, select, update
 
 from bot import jobs
 from bot.clock import FakeClock
@@ -287,3 +288,86 @@ def test_causes_folding_into_a_pending_job_do_not_wait_for_each_other_and_it_wai
     second.close()
     assert [row.kind for row in store.claim_due(sessions, **claim)] == ["test.refresh"]
     assert len(_rows(sessions)) == 1
+
+
+def test_jobs_scheduled_together_are_one_insert_with_the_same_rows_as_one_by_one(
+    engine: Engine, sessions, clock: FakeClock
+) -> None:
+    now = clock.now()
+    with sessions.begin() as session:  # a pending refresh from an earlier cause
+        jobs.schedule(session, REFRESH, Note(text="old"), due_at=now + timedelta(seconds=9),
+                      now=now, target="U1")  # fmt: skip
+    inserts: list[str] = []
+
+    def count(connection, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO REMINDERS"):
+            inserts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with sessions.begin() as session, jobs.batched(session):
+            for key in ("a", "b", "a"):  # the same key twice is one job
+                jobs.schedule(session, NOTE, Note(text=key), key=key, due_at=now, now=now)
+            for offset, text in ((5, "first"), (7, "second")):  # merges with the pending one
+                jobs.schedule(
+                    session, REFRESH, Note(text=text), due_at=now + timedelta(seconds=offset),
+                    now=now, target="U1",
+                )  # fmt: skip
+            jobs.schedule(session, REFRESH, Note(text="new"), due_at=now, now=now, target="U2")
+            assert inserts == []  # nothing written before the block ends
+        with sessions.begin() as session, jobs.batched(session):  # a retried cause
+            jobs.schedule(session, NOTE, Note(text="again"), key="a", due_at=now, now=now)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(inserts) == 2
+    assert sorted(
+        (r.kind, r.target, r.due_at - now, r.payload["text"]) for r in _rows(sessions)
+    ) == [
+        ("test.note", None, timedelta(0), "a"),
+        ("test.note", None, timedelta(0), "b"),
+        ("test.refresh", "U1", timedelta(seconds=5), "second"),
+        ("test.refresh", "U2", timedelta(0), "new"),
+    ]
+
+
+def test_a_kind_declared_with_prepare_reads_once_per_batch_for_all_its_jobs(
+    sessions, clock: FakeClock
+) -> None:
+    other = JobKind("test.other", Note)
+    prepared: list[list[str]] = []
+
+    def prepare(batch: list[Job[Note]]) -> Callable[[Job[Note]], Outcome]:
+        prepared.append(sorted(job.payload.text for job in batch))
+        seen = {job.id: job.payload.text.upper() for job in batch}
+        return lambda job: sent.append(seen[job.id]) or Outcome.sent
+
+    def unprepared(job: Job[Note]) -> Outcome:
+        raise AssertionError("ran without its batch's handler")
+
+    sent: list[str] = []
+    dispatcher = ReminderDispatcher(sessions, clock, batch_size=3)
+    for kind in (NOTE, other):
+        dispatcher.declare(kind, unprepared, prepare=prepare)
+    with sessions.begin() as session:
+        for index, kind in enumerate((NOTE, other, NOTE, other)):
+            jobs.schedule(session, kind, Note(text=f"j{index}"), key=str(index),
+                          due_at=clock.now(), now=clock.now())  # fmt: skip
+    assert dispatcher.run_once().sent == 4
+    assert prepared == [["j0", "j1", "j2"], ["j3"]]  # one read per claimed batch
+    assert sorted(sent) == ["J0", "J1", "J2", "J3"]
+
+
+def test_when_preparing_fails_each_job_runs_with_its_own_handler(
+    sessions, clock: FakeClock
+) -> None:
+    def prepare(batch: list[Job[Note]]) -> Callable[[Job[Note]], Outcome]:
+        raise RuntimeError("database hiccup")
+
+    ran: list[str] = []
+    dispatcher = ReminderDispatcher(sessions, clock)
+    dispatcher.declare(NOTE, lambda job: ran.append(job.payload.text) or Outcome.sent,
+                       prepare=prepare)  # fmt: skip
+    with sessions.begin() as session:
+        jobs.schedule(session, NOTE, Note(text="a"), key="a", due_at=clock.now(), now=clock.now())
+    assert dispatcher.run_once().sent == 1
+    assert ran == ["a"]

@@ -10,11 +10,13 @@ first time instead of storing a second one, whichever replica it reaches.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import jobs
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Account, Incident, Report, ReportFeature
 from bot.runtime import Runtime
@@ -78,9 +80,13 @@ def _stored(rt: Runtime, key: str) -> AttachedReport | None:
         return _stored_in(session, key)
 
 
+# Every submission asks, so the statement is built once (and is Core: no ORM compile step).
+_BY_KEY = select(Report.__table__.c.id).where(Report.__table__.c.submission_key == bindparam("key"))
+
+
 def _stored_in(session: Session, key: str) -> AttachedReport | None:
     """The report stored under ``key`` before, as attach answered it (counts as of now)."""
-    report_id = session.scalar(select(Report.id).where(Report.submission_key == key))
+    report_id = session.scalar(_BY_KEY, {"key": key})
     if report_id is None:
         return None
     report = session.get_one(Report, report_id)
@@ -129,11 +135,16 @@ def _attach(
     reporter: str | None,
     submission_key: str | None,
 ) -> AttachedReport:
+    """One transaction of few statements: reads first, then the report (one insert, its
+    features one more), every job it sets off (one multi-row insert), and the counts.
+
+    On SQLite the write lock is held from the first write to the commit, so nothing slow
+    happens in between; the report is built (and its SLA deadline derived) before it.
+    """
     now = rt.clock.now()
     with rt.sessions.begin() as session:
-        # Reads and checks first, writes last: on SQLite the write lock is held from the
-        # first write to the commit, so nothing slow happens in between.
-        if submission_key is not None:
+        incident, stored_id = _incident_and_stored(session, submission.incident_id, submission_key)
+        if stored_id is not None and submission_key is not None:
             stored = _stored_in(session, submission_key)
             if stored is not None:
                 return stored
@@ -141,50 +152,38 @@ def _attach(
             submission, IntakeRules.from_settings(rt.settings), now=now, owner_id=owner
         )
         assert owner is not None  # checked above: an ownerless report is refused
-        reporter = reporter or owner
-        incident = session.get(Incident, submission.incident_id)
         if incident is None:
             raise ReportRejected({"incident_id": "That incident no longer exists."})
         if not incident.is_open:
             raise _resolved(incident.id)
-        account = session.get(Account, submission.account_id) if submission.account_id else None
-        name = account.name if account else (submission.customer_name or submission.account_id)
-        if not name:
-            raise ReportRejected({"account_id": "Name the customer or pick their account."})
-        key = (account.account_id if account else name).strip().lower()[:200]
-        report = Report(
-            incident_id=incident.id,
-            account_id=account.account_id if account else None,
-            customer_name=name[:200],
-            customer_key=key,
-            ticket_ref=submission.ticket_ref,
-            ticket_url=submission.ticket_ref if _is_url(submission.ticket_ref) else None,
-            region=(account.region if account and account.region else submission.region),
-            tier=(account.tier if account and account.tier else submission.tier),
-            vip=bool(account and account.vip),
-            product_version=submission.product_version,
-            platform=submission.platform.value if submission.platform else None,
-            contact_channel=submission.contact_channel.value
-            if submission.contact_channel
-            else None,
-            sentiment=submission.sentiment.value if submission.sentiment else None,
-            summary=submission.summary,
-            source_permalink=submission.source_permalink,
-            owner_user_id=owner,
-            reported_by=reporter,
-            created_at=now,
-            first_contact_at=submission.first_contact_at,
-            features=[ReportFeature(feature=f) for f in dict.fromkeys(submission.features)],
-            submission_key=submission_key,
+        report = _new_report(
+            session, submission, incident.id, owner, reporter or owner, now, submission_key
         )
-        session.add(report)
-        session.flush()
-        rt.hooks.emit(
-            session,
-            LifecycleEvent(Lifecycle.report_attached, incident, now, actor=reporter, report=report),
+        # What the subscribers read and fill in; never added to the session: the report is
+        # written below with one insert.
+        filing = LifecycleEvent(
+            Lifecycle.report_filing, incident, now, actor=report.reported_by, report=report
         )
-        session.flush()
-        ids = {"incident_id": incident.id, "customer_key": key}
+        rt.hooks.emit(session, filing)
+        report.id = session.execute(_INSERT_REPORT, _stored_columns(report)).scalar_one()
+        features = list(dict.fromkeys(submission.features))
+        if features:
+            session.execute(
+                insert(ReportFeature.__table__),
+                [{"report_id": report.id, "feature": f} for f in features],
+            )
+        with jobs.batched(session):
+            rt.hooks.emit(
+                session,
+                LifecycleEvent(
+                    Lifecycle.report_attached,
+                    incident,
+                    now,
+                    actor=report.reported_by,
+                    report=report,
+                ),
+            )
+        ids = {"incident_id": incident.id, "customer_key": report.customer_key}
         reports_from_customer = session.execute(_COUNT_CUSTOMER, ids).scalar_one()
         new_customer = 1 if reports_from_customer == 1 else 0
         counted = session.execute(
@@ -197,6 +196,77 @@ def _attach(
         )
     rt.wake()
     return attached
+
+
+def _incident_and_stored(
+    session: Session, incident_id: int | None, key: str | None
+) -> tuple[Incident | None, int | None]:
+    """The incident, and the report stored before under ``key`` (a replay), in one read."""
+    if incident_id is not None:
+        found = session.execute(_INCIDENT_AND_STORED, {"incident_id": incident_id, "key": key})
+        row = found.first()
+        if row is not None:
+            return row[0], row[1]
+    return None, (session.scalar(_BY_KEY, {"key": key}) if key is not None else None)
+
+
+_INCIDENT_AND_STORED = select(Incident, _BY_KEY.scalar_subquery()).where(
+    Incident.id == bindparam("incident_id")
+)
+_ACCOUNT = select(
+    Account.account_id, Account.name, Account.region, Account.tier, Account.vip
+).where(Account.account_id == bindparam("account_id"))
+_INSERT_REPORT = insert(Report.__table__).returning(Report.__table__.c.id)
+_REPORT_COLUMNS = tuple(c.key for c in Report.__table__.columns if c.key != "id")
+
+
+def _new_report(
+    session: Session,
+    submission: ReportSubmission,
+    incident_id: int,
+    owner: str,
+    reporter: str,
+    now: datetime,
+    submission_key: str | None,
+) -> Report:
+    """The report as it will be stored (not yet added to the session), its customer read
+    from the accounts directory when the submission names an account."""
+    account = (
+        session.execute(_ACCOUNT, {"account_id": submission.account_id}).first()
+        if submission.account_id
+        else None
+    )
+    name = account.name if account else (submission.customer_name or submission.account_id)
+    if not name:
+        raise ReportRejected({"account_id": "Name the customer or pick their account."})
+    return Report(
+        incident_id=incident_id,
+        account_id=account.account_id if account else None,
+        customer_name=name[:200],
+        customer_key=(account.account_id if account else name).strip().lower()[:200],
+        ticket_ref=submission.ticket_ref,
+        ticket_url=submission.ticket_ref if _is_url(submission.ticket_ref) else None,
+        region=(account.region if account and account.region else submission.region),
+        tier=(account.tier if account and account.tier else submission.tier),
+        vip=bool(account and account.vip),
+        product_version=submission.product_version,
+        platform=submission.platform.value if submission.platform else None,
+        contact_channel=submission.contact_channel.value if submission.contact_channel else None,
+        sentiment=submission.sentiment.value if submission.sentiment else None,
+        summary=submission.summary,
+        source_permalink=submission.source_permalink,
+        owner_user_id=owner,
+        reported_by=reporter,
+        created_at=now,
+        first_contact_at=submission.first_contact_at,
+        submission_key=submission_key,
+    )
+
+
+def _stored_columns(report: Report) -> dict[str, object]:
+    """The columns given a value (the others keep their defaults)."""
+    given = inspect(report).dict
+    return {name: given[name] for name in _REPORT_COLUMNS if name in given}
 
 
 def _resolved(incident_id: int) -> ReportRejected:

@@ -12,7 +12,7 @@ from functools import partial
 
 from bot.lifecycle import Lifecycle
 from bot.runtime import Runtime
-from bot.services.sla.clock import schedule_resolution_digests, start_clock
+from bot.services.sla.clock import schedule_resolution_digests, stamp_deadline, start_clock
 from bot.services.sla.home import refresh_home_handler, refresh_liaison_homes
 from bot.services.sla.notices import SlaNotices
 from bot.services.sla.schedule import KINDS, Kind
@@ -22,11 +22,13 @@ def install(rt: Runtime) -> None:
     settings = rt.settings
     policies = settings.sla_policy_map()
     rt.hooks.subscribe(
+        Lifecycle.report_filing,
+        partial(stamp_deadline, policies=policies, default_tier=settings.sla_default_tier),
+    )
+    rt.hooks.subscribe(
         Lifecycle.report_attached,
         partial(
             start_clock,
-            policies=policies,
-            default_tier=settings.sla_default_tier,
             leads=settings.sla_reminder_leads,
             home_delay=settings.sla_home_refresh_delay,
         ),

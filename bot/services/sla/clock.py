@@ -40,16 +40,15 @@ def clock_start(report: Report) -> datetime:
     return min(report.first_contact_at, report.created_at)
 
 
-def start_clock(
+def stamp_deadline(
     session: Session,
     event: LifecycleEvent,
     *,
     policies: dict[str, SlaPolicy],
     default_tier: str,
-    leads: list[timedelta],
-    home_delay: timedelta,
 ) -> None:
-    """Compute the first-response deadline and schedule its warnings and breach check."""
+    """Before a report is stored: its tier's policy and first-response deadline, so the
+    report is written once with them."""
     report = event.report
     if report is None:
         return
@@ -57,7 +56,20 @@ def start_clock(
     if policy is not None:
         report.sla_policy = policy.tier
         report.first_response_due_at = policy.first_response_due(clock_start(report))
-        session.flush()
+
+
+def start_clock(
+    session: Session,
+    event: LifecycleEvent,
+    *,
+    leads: list[timedelta],
+    home_delay: timedelta,
+) -> None:
+    """Once the report is stored: schedule its deadline's warnings and breach check."""
+    report = event.report
+    if report is None:
+        return
+    if report.sla_policy is not None and report.first_response_due_at is not None:
         schedule_warnings(
             session, report, owner=report.owner_user_id, now=event.now, leads=leads, catch_up=True
         )

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot import jobs
@@ -160,6 +160,12 @@ def schedule_message(
     )
 
 
+# Asked with every report attached: built once, as a Core statement.
+_OPENED_HOMES = select(HomeView.__table__.c.user_id).where(
+    HomeView.__table__.c.user_id.in_(bindparam("users", expanding=True))
+)
+
+
 def refresh_home(session: Session, user_ids: list[str], *, now: datetime, delay: timedelta) -> None:
     """Republish these users' App Home after ``delay``, folding a burst into one publish.
 
@@ -171,7 +177,7 @@ def refresh_home(session: Session, user_ids: list[str], *, now: datetime, delay:
         return
     # Only Homes published before (opened at least once) are kept current; one never
     # opened is built fresh on opening, so refreshing it would cost a job for nothing.
-    opened = session.scalars(select(HomeView.user_id).where(HomeView.user_id.in_(users)))
+    opened = session.scalars(_OPENED_HOMES, {"users": users})
     for user_id in opened:
         jobs.schedule(
             session, KINDS[Kind.home_refresh], due_at=now + delay, now=now, target=user_id
