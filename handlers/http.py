@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.edge.body import read_capped
 from bot.edge.errors import EdgeError
+from bot.slack.surfaces import surface_of
 
 REPLAY_WINDOW = 5 * 60  # seconds; Slack's documented limit, as slack_sdk checks it
 
@@ -47,24 +49,41 @@ class SlackEnvelope(BaseModel):
     authorizations: list[dict[str, Any]] | None = None
 
 
+# ``observe(surface, status, seconds)``: a request Bolt answered, and how long the ack took.
+SlackObserver = Callable[[str, int, float], None]
+
+
 class SlackEventsResource:
-    def __init__(self, bolt: App, signing_secret: str, body_limit: int) -> None:
+    def __init__(
+        self,
+        bolt: App,
+        signing_secret: str,
+        body_limit: int,
+        observe: SlackObserver | None = None,
+    ) -> None:
         self._bolt = bolt
         self._secret = signing_secret
         self._verifier = SignatureVerifier(signing_secret)
         self._limit = body_limit
+        self._observe = observe
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        started = time.perf_counter()
         body = read_capped(req, self._limit)
         text = self._verified_text(req, body)
         headers = {name.lower(): value for name, value in req.headers.items()}
-        if self._check_shape(text, req.content_type) == "flat form" and "payload" in text:
+        kind, payload = self._check_shape(text, req.content_type)
+        if kind == "flat form" and "payload" in text:
             text = self._resigned(text, headers)
         try:
             bolt_request = BoltRequest(body=text, query=req.query_string, headers=headers)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             raise EdgeError(400, "payload has an unexpected shape") from None
+        # Bolt returns once the listener acked (or its 3 s ran out): the ack latency.
         answer = self._bolt.dispatch(bolt_request)
+        if self._observe is not None:
+            surface = surface_of(payload, command=kind == "flat form")
+            self._observe(surface, answer.status, time.perf_counter() - started)
         resp.status = answer.status
         for name, values in answer.headers.items():
             resp.set_header(name, ", ".join(values))
@@ -107,8 +126,9 @@ class SlackEventsResource:
         return text
 
     @staticmethod
-    def _check_shape(text: str, content_type: str | None) -> str:
-        """Parse as Bolt will (same rules), strictly, so Bolt never meets a bad body."""
+    def _check_shape(text: str, content_type: str | None) -> tuple[str, dict[str, Any] | None]:
+        """Parse as Bolt will (same rules), strictly, so Bolt never meets a bad body; the
+        body's kind and its JSON payload (None for a slash command's flat form)."""
         if not text:
             raise EdgeError(400, "empty body")
         media = (content_type or "").split(";", 1)[0].strip().lower()
@@ -122,7 +142,7 @@ class SlackEventsResource:
                 raise EdgeError(400, "malformed form encoding") from None
             fields = dict(form)
             if "payload" not in fields:
-                return "flat form"  # a slash command
+                return "flat form", None  # a slash command
             payload = _json_object(fields["payload"], "payload")
             kind = "form payload"
         try:
@@ -130,7 +150,7 @@ class SlackEventsResource:
         except ValidationError as exc:
             where = str(exc.errors()[0]["loc"][0])
             raise EdgeError(400, f"payload field {where!r} has the wrong type") from None
-        return kind
+        return kind, payload
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
