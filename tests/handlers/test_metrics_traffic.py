@@ -4,8 +4,10 @@ system, method and status (Slack's Web API and the shared integration client).""
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import urllib.request
+from typing import Any
 
 import httpx
 
@@ -108,3 +110,35 @@ def test_integration_calls_are_counted_by_system_verb_and_outcome(sla: Harness) 
     assert grew(method="PUT", status="200") == 1
     assert grew(method="GET", status="404") == 1
     assert grew(method="GET", status="timeout") == 3  # a timeout is retried: 3 attempts
+
+
+@sqlite_only
+def test_socket_mode_requests_are_measured_as_http_ones_are(sla: Harness) -> None:
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    from handlers.socket_mode import MeteredSocketModeHandler
+
+    seen: list[tuple[str, int, float]] = []
+    sent: list[Any] = []
+
+    class Connection:
+        """Stands in for the socket: records what would go back to Slack."""
+
+        logger = logging.getLogger("tests.socket_mode")
+
+        def send_socket_mode_response(self, response: Any) -> None:
+            sent.append(response)
+
+    handler = MeteredSocketModeHandler(
+        sla.liaison.bolt, "xapp-test", observe=lambda *args: seen.append(args)
+    )
+    try:
+        command = {"command": "/liaison", "text": "help", "team_id": "T1", "user_id": "UAGENT",
+                   "channel_id": "CSUPPORT", "response_url": sla.slack.response_url,
+                   "trigger_id": "t1"}  # fmt: skip
+        handler.handle(Connection(), SocketModeRequest("slash_commands", "e1", command))
+    finally:
+        handler.client.close()
+    [(surface, status, seconds)] = seen
+    assert (surface, status) == ("slash_command", 200) and seconds >= 0
+    assert [response.envelope_id for response in sent] == ["e1"]
