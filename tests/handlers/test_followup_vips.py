@@ -89,6 +89,25 @@ def test_a_major_incident_without_a_finding_puts_every_silent_vip_on_the_board(
     assert "VIP, did not write in: the major incident was seen by customers" in _board_text(sla)
 
 
+def test_vips_without_a_ticket_are_on_the_liaisons_app_home(sla: Harness) -> None:
+    from tests import followup_facts as facts
+
+    _directory(sla, _regional_directory())
+    incident = declare(sla)
+    _report(sla, incident, "10000")
+    with sla.rt.sessions.begin() as session:
+        facts.liaison(session, incident, assigned=sla.clock.now(), accepted=sla.clock.now())
+    sla.command("resolve Rolled back", channel="CSUPPORT", user="UIC")
+    sla.event({"type": "app_home_opened", "user": "ULIA", "channel": "D1", "tab": "home"})
+    home = str(sla.fake.homes["ULIA"]["blocks"])
+    assert "Customers to tell" in home
+    assert "*Banca Sud*" in home and "*Boston Bank*" in home
+    assert "*Account 0*" not in home  # a reporter: their ticket's owner tells them
+    sla.event({"type": "app_home_opened", "user": "UAGENT", "channel": "D1", "tab": "home"})
+    agent_home = str(sla.fake.homes["UAGENT"]["blocks"])
+    assert "*Account 0*" in agent_home and "*Banca Sud*" not in agent_home
+
+
 def test_a_minor_incident_without_a_finding_adds_no_vip(sla: Harness) -> None:
     _directory(sla, _regional_directory())
     sla.command("declare sev4 Slow avatars", channel="CSUPPORT", user="UIC")
