@@ -23,7 +23,7 @@ from bot.slack.followup_blocks import (
     not_needed_modal,
     parse_board_value,
 )
-from bot.slack.payloads import MalformedPayload, parse_view_submission
+from bot.slack.payloads import BlockAction, MalformedPayload, parse_view_submission
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
 
@@ -94,8 +94,9 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
 
 
 def register_not_needed(app: App, rt: Runtime) -> None:
-    """ "Not needed" on a line of the board (in a channel or the liaison's DM) or the Home:
-    a modal asks why; "Back to to tell" undoes it. The outcome shows where it started."""
+    """The *Not needed* button on a line of the board (in a channel or the liaison's DM) or
+    the Home: a modal asks why; *Back to to tell* undoes it. The outcome shows where it
+    started."""
 
     def handle_not_needed(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
@@ -105,12 +106,7 @@ def register_not_needed(app: App, rt: Runtime) -> None:
         if press is None or not press.actions[0].value.isdigit():
             return
         line = followups.check_can_skip(rt, int(press.actions[0].value))
-        from_home = press.container.type == "view"
-        metadata = NotNeededMetadata(
-            followup_id=line.id,
-            surface="home" if from_home else "board",
-            response_url=None if from_home else body.get("response_url"),
-        )
+        metadata = _origin(press, body, line.id)
         incident_id = followups.incident_of(rt, line.id)
         text = rt.renderer.render("followup/not_needed_ask.j2", line=line, incident_id=incident_id)
         rt.notifier.open_view(press.trigger_id, not_needed_modal(text, metadata))
@@ -150,17 +146,18 @@ def register_not_needed(app: App, rt: Runtime) -> None:
             return
         line = followups.undo_not_needed(rt, int(press.actions[0].value))
         notice = rt.renderer.render("followup/marked.j2", what="undone", line=line)
-        from_home = press.container.type == "view"
-        metadata = NotNeededMetadata(
-            followup_id=line.id,
-            surface="home" if from_home else "board",
-            response_url=None if from_home else body.get("response_url"),
-        )
-        show_outcome(rt, press.user.id, metadata, notice)
+        show_outcome(rt, press.user.id, _origin(press, body, line.id), notice)
 
     app.action(FollowupIds.not_needed)(handle_not_needed)
     app.action(FollowupIds.undo_not_needed)(handle_undo)
     app.view(FollowupIds.not_needed_modal)(handle_not_needed_submission)
+
+
+def _origin(press: BlockAction, body: dict[str, Any], followup_id: int) -> NotNeededMetadata:
+    """Where a press came from: the Home (a view), or a board message and its response URL."""
+    if press.container.type == "view":
+        return NotNeededMetadata(followup_id=followup_id, surface="home")
+    return NotNeededMetadata(followup_id=followup_id, response_url=body.get("response_url"))
 
 
 def show_outcome(

@@ -67,7 +67,8 @@ def board_menu(line: BoardLine) -> Block | None:
 
 
 def line_buttons(line: BoardLine) -> Block | None:
-    """ "Not needed" under a customer still to tell; "Back to to tell" once not needed."""
+    """The button under a line: *Not needed…* while the customer is still to tell, *Back to
+    to tell* once they are not needed."""
     value = str(line.id)
     if line.state == TO_TELL:
         element = button("Not needed…", FollowupIds.not_needed, value)

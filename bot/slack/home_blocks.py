@@ -80,7 +80,7 @@ def parse_menu_value(value: str) -> tuple[TicketMenu, int] | None:
 
 
 def to_tell_buttons(followup_id: int) -> Block:
-    """ "Not needed" under a customer to tell (the same button as on the follow-up board)."""
+    """The *Not needed…* button under a customer to tell, as on the follow-up board."""
     return actions(
         button("Not needed…", FollowupIds.not_needed, str(followup_id)),
         block_id=f"{FollowupIds.line_actions}.{followup_id}",
