@@ -16,6 +16,7 @@ import sys
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from jinja2 import BytecodeCache
@@ -69,6 +70,11 @@ class Liaison:
     scheduler: ReminderScheduler
     auth: StartupAuthorization
 
+    @cached_property
+    def metrics(self) -> EdgeMetrics:
+        """The edge's Prometheus metrics: one set, shared by the edge and Socket Mode."""
+        return EdgeMetrics(collectors=[StoredFactsCollector(self.rt)])
+
     def check_slack(self) -> None:
         """The start-up token check, unless the serving process already did it."""
         if self.auth.identity is None:
@@ -88,7 +94,10 @@ class Liaison:
         slack = None
         if not settings.socket_mode:
             slack = SlackEventsResource(
-                self.bolt, settings.slack_signing_secret, settings.http_body_limit
+                self.bolt,
+                settings.slack_signing_secret,
+                settings.http_body_limit,
+                observe=self.metrics.observe_slack,
             )
         database = database_probe(self.healthy)
         team = self.auth.identity.team_id if self.auth.identity else None
@@ -108,13 +117,12 @@ class Liaison:
         status_page = None
         if settings.status_page_path:
             status_page = (settings.status_page_path, build_site(self.rt))
-        metrics = EdgeMetrics(collectors=[StoredFactsCollector(self.rt)])
         return make_edge(
             probes=probes,
             webhooks=webhooks,
             slack=slack,
             status_page=status_page,
-            metrics=metrics,
+            metrics=self.metrics,
         )
 
     def healthy(self) -> bool:
@@ -179,33 +187,43 @@ def serve(settings: Settings) -> int:
     over up to 10 per app) while the HTTP server keeps serving health, metrics and
     webhooks on PORT.
     """
-    first = build(settings)  # migrate and validate once, before forking workers
-    first.engine.dispose()
-    first.check_slack()
-    identity = first.auth.identity
-    assert identity is not None
-    log.info("Slack accepted SLACK_BOT_TOKEN (team %s)", identity.team or identity.team_id)
-    log_startup_health(first.rt)
-    from bot.server import run_gunicorn
+    # Before anything is counted: the start-up checks below call Slack, and those calls
+    # are counted (bot/call_metrics.py) in the directory the workers will share.
+    from bot.server import metrics_directory, run_gunicorn
 
-    def load() -> Any:
-        liaison = build(settings)
-        liaison.auth.accept(identity)
-        liaison.scheduler.start()
+    with metrics_directory():
+        first = build(settings)  # migrate and validate once, before forking workers
+        first.engine.dispose()
+        first.check_slack()
+        identity = first.auth.identity
+        assert identity is not None
+        log.info("Slack accepted SLACK_BOT_TOKEN (team %s)", identity.team or identity.team_id)
+        log_startup_health(first.rt)
+
+        def load() -> Any:
+            liaison = build(settings)
+            liaison.auth.accept(identity)
+            liaison.scheduler.start()
+            if settings.socket_mode:
+                from handlers.socket_mode import MeteredSocketModeHandler
+
+                MeteredSocketModeHandler(
+                    liaison.bolt, settings.slack_app_token, observe=liaison.metrics.observe_slack
+                ).connect()
+            return liaison.wsgi()
+
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            SocketModeHandler(liaison.bolt, settings.slack_app_token).connect()
-        return liaison.wsgi()
-
-    if settings.socket_mode:
-        log.info("Liaison is connecting to Slack over Socket Mode; HTTP on port %s for "
-                 "/healthz, /readyz, /metrics and /webhooks", settings.port)  # fmt: skip
-    else:
-        log.info("Liaison is serving Slack at http://0.0.0.0:%s/slack/events", settings.port)
-    run_gunicorn(
-        load, port=settings.port, workers=settings.web_concurrency, log_level=settings.log_level
-    )
+            log.info("Liaison is connecting to Slack over Socket Mode; HTTP on port %s for "
+                     "/healthz, /readyz, /metrics and /webhooks", settings.port)  # fmt: skip
+        else:
+            log.info("Liaison is serving Slack at http://0.0.0.0:%s/slack/events", settings.port)
+        run_gunicorn(
+            load,
+            port=settings.port,
+            workers=settings.web_concurrency,
+            log_level=settings.log_level,
+            metrics_ready=True,
+        )
     return 0
 
 

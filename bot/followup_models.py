@@ -27,12 +27,18 @@ class Followup(Base):
     customer_key: Mapped[str] = mapped_column(String(200))
     customer_name: Mapped[str] = mapped_column(String(200))
     account_id: Mapped[str | None] = mapped_column(String(64))
-    # Why they are on the board: comma-separated ``reported``, ``vip``, ``sla_breach``.
+    # Why they are on the board: comma-separated ``reported``, ``vip``, ``sla_breach``,
+    # ``affected`` (a VIP of the directory the incident touched who did not write in).
     reasons: Mapped[str] = mapped_column(String(64))
+    # For ``affected`` VIPs: the segments that put them there, ``dimension:label`` joined by
+    # ``|`` (``region:eu-west|version:5.1``), or ``major`` (a customer-visible major
+    # incident without a finding: every VIP). See bot/services/followup/affected.py.
+    affected_by: Mapped[str | None] = mapped_column(String(300))
     state: Mapped[str] = mapped_column(String(16), default="to_tell")
     told_by: Mapped[str | None] = mapped_column(String(32))
     told_at: Mapped[datetime | None]
     told_how: Mapped[str | None] = mapped_column(String(16))
+    # Not needed: why, and who decided when (``told_by``/``told_at`` hold who and when).
     not_needed_reason: Mapped[str | None] = mapped_column(Text)
     # satisfied | neutral | dissatisfied, recorded after the customer was told.
     reaction: Mapped[str | None] = mapped_column(String(16))

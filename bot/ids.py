@@ -127,6 +127,13 @@ class FollowupIds(StrEnum):
     board_menu = "followup.board_menu"
     home_menu = "followup.home_menu"
     board_block = "followup.board"
+    # "Not needed" on a customer to tell opens the reason modal; "Back to to tell" undoes it.
+    not_needed = "followup.not_needed"
+    undo_not_needed = "followup.undo_not_needed"
+    line_actions = "followup.line"  # block_id prefix: ``followup.line.<followup id>``
+    not_needed_modal = "followup.not_needed_modal"
+    reason_block = "followup.reason"
+    reason_input = "followup.reason_input"
 
 
 # --- On-call and backlog -----------------------------------------------------------------

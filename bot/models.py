@@ -111,7 +111,7 @@ class Incident(Base):
     severity: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     opened_by: Mapped[str | None] = mapped_column(String(32))
-    opened_at: Mapped[datetime]
+    opened_at: Mapped[datetime] = mapped_column(index=True)  # a period's incidents (metrics)
     became_major_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(32))
@@ -308,6 +308,11 @@ class StatusUpdate(Base):
     # reply instead of an internal note.
     send_to_reporters: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
+    )
+
+    __table_args__ = (
+        # Cadence adherence walks each incident's updates in order from this index alone.
+        Index("ix_status_updates_cadence", "incident_id", "posted_at", "id", "next_update_at"),
     )
 
 

@@ -96,22 +96,41 @@ def metrics_directory() -> Iterator[Path]:
 
 
 def run_gunicorn(
-    load: Callable[[], Any], *, port: int, workers: int, log_level: str, threads: int = 16
+    load: Callable[[], Any],
+    *,
+    port: int,
+    workers: int,
+    log_level: str,
+    threads: int = 16,
+    metrics_ready: bool = False,
 ) -> None:
-    """Serve until stopped; ``load`` runs in each worker to build that worker's app."""
+    """Serve until stopped; ``load`` runs in each worker to build that worker's app.
+
+    ``metrics_ready``: the caller already runs inside ``metrics_directory`` (app.py does,
+    since its start-up checks call Slack and those calls are counted).
+    """
+    if metrics_ready:
+        _serve(load, port=port, workers=workers, log_level=log_level, threads=threads)
+        return
     with metrics_directory():
-        _Gunicorn(
-            load,
-            {
-                "bind": f"0.0.0.0:{port}",
-                "workers": workers,
-                "worker_class": "gthread",
-                "threads": threads,
-                "timeout": 60,
-                "graceful_timeout": 20,
-                "accesslog": "-",
-                "loglevel": log_level.lower(),
-                "logger_class": SharedLogs,
-                "preload_app": False,
-            },
-        ).run()
+        _serve(load, port=port, workers=workers, log_level=log_level, threads=threads)
+
+
+def _serve(
+    load: Callable[[], Any], *, port: int, workers: int, log_level: str, threads: int
+) -> None:
+    _Gunicorn(
+        load,
+        {
+            "bind": f"0.0.0.0:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "accesslog": "-",
+            "loglevel": log_level.lower(),
+            "logger_class": SharedLogs,
+            "preload_app": False,
+        },
+    ).run()

@@ -35,7 +35,7 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import LiaisonError
-from bot.ids import CadenceIds, LiaisonIds, ReportIds, SlaIds
+from bot.ids import CadenceIds, FollowupIds, LiaisonIds, ReportIds, SlaIds
 from bot.rendering import Renderer
 from bot.runtime import Runtime
 from bot.slack.client import SlackDeliveryError
@@ -65,6 +65,7 @@ MODALS: Mapping[str, ModalErrors] = MappingProxyType(
         SlaIds.handover_modal: ModalErrors(
             SlaIds.handover_user_block, {"new_owner": SlaIds.handover_user_block}
         ),
+        FollowupIds.not_needed_modal: ModalErrors(FollowupIds.reason_block),
     }
 )
 

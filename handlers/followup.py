@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 
 from bot.errors import LiaisonError
@@ -16,7 +17,13 @@ from bot.services.followup.draft import draft_prelim
 from bot.services.followup.present import board_message
 from bot.services.sla.home import publish_home
 from bot.slack.client import SlackDeliveryError
-from bot.slack.followup_blocks import BoardMenu, parse_board_value
+from bot.slack.followup_blocks import (
+    BoardMenu,
+    NotNeededMetadata,
+    not_needed_modal,
+    parse_board_value,
+)
+from bot.slack.payloads import BlockAction, MalformedPayload, parse_view_submission
 from handlers.boundary import read_press, tell
 from handlers.commands import CommandCall, CommandRouter
 
@@ -83,6 +90,94 @@ def register(app: App, rt: Runtime, commands: CommandRouter) -> None:
 
     app.action(FollowupIds.board_menu)(handle_board_menu)
     app.action(FollowupIds.home_menu)(handle_home_menu)
+    register_not_needed(app, rt)
+
+
+def register_not_needed(app: App, rt: Runtime) -> None:
+    """The *Not needed* button on a line of the board (in a channel or the liaison's DM) or
+    the Home: a modal asks why; *Back to to tell* undoes it. The outcome shows where it
+    started."""
+
+    def handle_not_needed(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        press = read_press(rt, body, respond)
+        if press is None or not press.actions[0].value.isdigit():
+            return
+        line = followups.check_can_skip(rt, int(press.actions[0].value))
+        metadata = _origin(press, body, line.id)
+        incident_id = followups.incident_of(rt, line.id)
+        text = rt.renderer.render("followup/not_needed_ask.j2", line=line, incident_id=incident_id)
+        rt.notifier.open_view(press.trigger_id, not_needed_modal(text, metadata))
+
+    def handle_not_needed_submission(ack: Ack, body: dict[str, Any]) -> None:
+        """Checked while Slack waits: a missing or too long reason, or a customer told in
+        the meantime, is shown on the field and the modal stays open."""
+        block = FollowupIds.reason_block
+        try:
+            payload = parse_view_submission(body)
+            metadata = NotNeededMetadata.model_validate_json(payload.view.private_metadata)
+        except (MalformedPayload, ValidationError):
+            ack(
+                response_action="errors",
+                errors={block: "This form is out of date; close it and press Not needed again."},
+            )
+            return
+        answer = payload.view.state.values.get(block, {}).get(FollowupIds.reason_input, {})
+        try:
+            reason = followups.check_reason(answer.get("value"))
+            line = followups.mark_not_needed(
+                rt, metadata.followup_id, by=payload.user.id, reason=reason
+            )
+        except LiaisonError as exc:
+            ack(response_action="errors", errors={block: exc.message})
+            return
+        ack()
+        notice = rt.renderer.render("followup/marked.j2", what="not_needed", line=line)
+        show_outcome(rt, payload.user.id, metadata, notice, undo=line.id)
+
+    def handle_undo(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        press = read_press(rt, body, respond)
+        if press is None or not press.actions[0].value.isdigit():
+            return
+        line = followups.undo_not_needed(rt, int(press.actions[0].value))
+        notice = rt.renderer.render("followup/marked.j2", what="undone", line=line)
+        show_outcome(rt, press.user.id, _origin(press, body, line.id), notice)
+
+    app.action(FollowupIds.not_needed)(handle_not_needed)
+    app.action(FollowupIds.undo_not_needed)(handle_undo)
+    app.view(FollowupIds.not_needed_modal)(handle_not_needed_submission)
+
+
+def _origin(press: BlockAction, body: dict[str, Any], followup_id: int) -> NotNeededMetadata:
+    """Where a press came from: the Home (a view), or a board message and its response URL."""
+    if press.container.type == "view":
+        return NotNeededMetadata(followup_id=followup_id, surface="home")
+    return NotNeededMetadata(followup_id=followup_id, response_url=body.get("response_url"))
+
+
+def show_outcome(
+    rt: Runtime, user: str, where: NotNeededMetadata, notice: str, *, undo: int | None = None
+) -> None:
+    """The board again, with the notice, where the button was pressed (the Home, or the
+    message whose response URL the press carried); a DM when neither can be reached."""
+    try:
+        if where.surface == "home":
+            publish_home(rt, user, notice=notice, undo=undo)
+            return
+        if where.response_url:
+            message = board_message(rt, followups.incident_of(rt, where.followup_id), notice=notice)
+            Respond(response_url=where.response_url)(
+                text=message.text, blocks=message.blocks, replace_original=True
+            )
+            return
+        rt.notifier.dm(user, notice)
+    except SlackDeliveryError as exc:
+        log.warning("Follow-up recorded, but showing it to %s failed: %s", user, exc.error)
 
 
 def handle_prelim_draft(call: CommandCall) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -24,6 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.edge.body import parse_form, read_capped
 from bot.edge.errors import EdgeError
+from bot.slack.surfaces import surface_of
 
 REPLAY_WINDOW = 5 * 60  # seconds; Slack's documented limit, as slack_sdk checks it
 
@@ -47,23 +49,39 @@ class SlackEnvelope(BaseModel):
     authorizations: list[dict[str, Any]] | None = None
 
 
+# ``observe(surface, status, seconds)``: a request Bolt answered, and how long the ack took.
+SlackObserver = Callable[[str, int, float], None]
+
+
 class SlackEventsResource:
-    def __init__(self, bolt: App, signing_secret: str, body_limit: int) -> None:
+    def __init__(
+        self,
+        bolt: App,
+        signing_secret: str,
+        body_limit: int,
+        observe: SlackObserver | None = None,
+    ) -> None:
         self._bolt = bolt
         self._secret = signing_secret
         self._verifier = SignatureVerifier(signing_secret)
         self._limit = body_limit
+        self._observe = observe
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        started = time.perf_counter()
         body = read_capped(req, self._limit)
         text = self._verified_text(req, body)
         headers = {name.lower(): value for name, value in req.headers.items()}
-        parsed = self._parsed(text, req.content_type)
+        parsed, command = self._parsed(text, req.content_type)
         try:
             bolt_request = _bolt_request(text, parsed, req.query_string, headers)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             raise EdgeError(400, "payload has an unexpected shape") from None
+        # Bolt returns once the listener acked (or its 3 s ran out): the ack latency.
         answer = self._bolt.dispatch(bolt_request)
+        if self._observe is not None:
+            surface = surface_of(parsed, command=command)
+            self._observe(surface, answer.status, time.perf_counter() - started)
         resp.status = answer.status
         for name, values in answer.headers.items():
             resp.set_header(name, ", ".join(values))
@@ -92,8 +110,9 @@ class SlackEventsResource:
         return text
 
     @staticmethod
-    def _parsed(text: str, content_type: str | None) -> dict[str, Any]:
-        """Parse as Bolt would (same rules), strictly, so Bolt never meets a bad body.
+    def _parsed(text: str, content_type: str | None) -> tuple[dict[str, Any], bool]:
+        """Parse as Bolt would (same rules), strictly, so Bolt never meets a bad body; the
+        payload, and whether it is a slash command.
 
         A slash command is a flat form whose fields are the payload. Bolt alone takes any
         body containing the word "payload" for an interactivity payload and drops the
@@ -110,14 +129,14 @@ class SlackEventsResource:
             except ValueError:  # UnicodeDecodeError included
                 raise EdgeError(400, "malformed form encoding") from None
             if "payload" not in fields:
-                return fields  # a slash command: its fields are the payload
+                return fields, True  # a slash command: its fields are the payload
             payload = _json_object(fields["payload"], "payload")
         try:
             SlackEnvelope.model_validate(payload)
         except ValidationError as exc:
             where = str(exc.errors()[0]["loc"][0])
             raise EdgeError(400, f"payload field {where!r} has the wrong type") from None
-        return payload
+        return payload, False
 
 
 def _bolt_request(

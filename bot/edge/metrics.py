@@ -1,4 +1,6 @@
-"""Prometheus metrics for the edge: requests by route, method and status, and latency.
+"""Prometheus metrics for the edge: requests by route, method and status, and latency;
+Slack requests and their ack latency by surface; and (from bot/call_metrics.py) the
+calls this process made to other systems.
 
 With several gunicorn workers each process counts its own requests, and a scrape reaches
 one of them. prometheus_client's multiprocess mode makes every worker write its counts to
@@ -18,8 +20,12 @@ from typing import Any
 
 import falcon
 
+from bot.call_metrics import outgoing_calls
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED = "unmatched"
+# Around Slack's 3 s ack deadline: most acks take milliseconds, a slow one nears 3 s.
+ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 
 
 class EdgeMetrics:
@@ -45,10 +51,29 @@ class EdgeMetrics:
             ["route", "method"],
             registry=self._registry,
         )
+        self.slack_requests = Counter(
+            "liaison_slack_requests",
+            "Requests from Slack answered by Bolt, by surface and status",
+            ["surface", "status"],
+            registry=self._registry,
+        )
+        self.slack_ack = Histogram(
+            "liaison_slack_ack_seconds",
+            "From a Slack request's arrival to its ack, by surface (Slack waits 3 s)",
+            ["surface"],
+            buckets=ACK_BUCKETS,
+            registry=self._registry,
+        )
+        # The process's outgoing calls (one counter per process, whichever app asks).
+        self._registry.register(outgoing_calls())
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route, method).observe(seconds)
+
+    def observe_slack(self, surface: str, status: int, seconds: float) -> None:
+        self.slack_requests.labels(surface, str(status)).inc()
+        self.slack_ack.labels(surface).observe(seconds)
 
     def exposition(self) -> tuple[bytes, str]:
         from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest

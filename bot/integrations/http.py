@@ -25,6 +25,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from bot.call_metrics import ERROR, TIMEOUT, record_call
 from bot.jobs.failures import JobFailure
 
 log = logging.getLogger(__name__)
@@ -154,10 +155,13 @@ class IntegrationClient:
                 method, path, json=json, params=params, content=content, headers=headers
             )
         except httpx.TimeoutException as exc:
+            record_call(system, method.upper(), TIMEOUT)
             raise IntegrationError(system, label, permanent=False, detail="timed out") from exc
         except httpx.TransportError as exc:
+            record_call(system, method.upper(), ERROR)
             detail = type(exc).__name__
             raise IntegrationError(system, label, permanent=False, detail=detail) from exc
+        record_call(system, method.upper(), response.status_code)
         if response.is_success:
             return response
         status = response.status_code

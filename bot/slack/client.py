@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.call_metrics import ERROR, TIMEOUT, record_call, slack_method
 from bot.slack.errors import SlackDeliveryError, SlackUnreachable, error_for
 
 __all__ = ["SlackDeliveryError", "classify", "make_web_client"]
@@ -45,6 +46,23 @@ class KeepAliveWebClient(WebClient):
         self._connections = threading.local()
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        """Every attempt (slack_sdk's retries included) is counted for ``/metrics``."""
+        method = slack_method(url)
+        try:
+            answer = self._send(url, req)
+        except HTTPError as exc:
+            record_call("slack", method, exc.code)
+            raise
+        except TimeoutError:
+            record_call("slack", method, TIMEOUT)
+            raise
+        except Exception:
+            record_call("slack", method, ERROR)
+            raise
+        record_call("slack", method, answer.get("status", ERROR))
+        return answer
+
+    def _send(self, url: str, req: Request) -> dict[str, Any]:
         target = urlsplit(url)
         if self.proxy is not None or target.scheme not in ("http", "https"):
             return super()._perform_urllib_http_request_internal(url, req)  # type: ignore[no-any-return]

@@ -17,7 +17,9 @@ from bot.services.sla.tickets import Ticket
 from bot.slack.blocks import (
     VIEW_BLOCK_LIMIT,
     Block,
+    actions,
     bullet_list,
+    button,
     context,
     divider,
     fit_blocks,
@@ -54,6 +56,8 @@ class HomeSections:
     metrics: list[str] | None = None
     # Customers of resolved incidents this person still has to tell: (line, follow-up id).
     to_tell: list[tuple[str, int]] | None = None
+    # A customer just marked not needed from the Home: the notice offers to undo it.
+    notice_undo: int | None = None
 
 
 def ticket_menu(ticket: Ticket) -> Block:
@@ -75,6 +79,14 @@ def parse_menu_value(value: str) -> tuple[TicketMenu, int] | None:
     return TicketMenu(choice), int(report_id)
 
 
+def to_tell_buttons(followup_id: int) -> Block:
+    """The *Not needed…* button under a customer to tell, as on the follow-up board."""
+    return actions(
+        button("Not needed…", FollowupIds.not_needed, str(followup_id)),
+        block_id=f"{FollowupIds.line_actions}.{followup_id}",
+    )
+
+
 def to_tell_menu(followup_id: int) -> Block:
     """The menu on a customer to tell (values as on the follow-up board's menu)."""
     told = option("Mark told", f"told:{followup_id}")
@@ -85,6 +97,9 @@ def home_view(parts: HomeSections) -> dict[str, Any]:
     blocks: list[Block] = [header("Your tickets")]
     if parts.notice:
         blocks.append(section(parts.notice))
+        if parts.notice_undo:
+            undo = button("Back to to tell", FollowupIds.undo_not_needed, str(parts.notice_undo))
+            blocks.append(actions(undo, block_id=f"{FollowupIds.line_actions}.undo"))
     blocks.append(context(parts.updated))
     blocks.append(section(parts.tickets_intro))
     for text, ticket in parts.tickets[:TICKETS_SHOWN]:
@@ -93,7 +108,8 @@ def home_view(parts: HomeSections) -> dict[str, Any]:
         blocks.append(context(parts.tickets_more))
     if parts.to_tell:
         blocks += [divider(), header("Customers to tell")]
-        blocks += [section(text, accessory=to_tell_menu(id_)) for text, id_ in parts.to_tell]
+        for text, id_ in parts.to_tell:
+            blocks += [section(text, accessory=to_tell_menu(id_)), to_tell_buttons(id_)]
     blocks += [divider(), header("Incidents where you are liaison"), section(parts.liaison_intro)]
     if parts.liaison_lines:
         blocks.append(section(bullet_list(parts.liaison_lines)))

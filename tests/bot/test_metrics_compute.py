@@ -119,3 +119,29 @@ def test_periods_compare_with_as_long_a_stretch_before() -> None:
     quarter = parse_query("quarter", T0)
     assert quarter.current.start.isoformat() == "2026-10-01T00:00:00+00:00"
     assert parse_query("", T0).period == "30d"
+
+
+def test_ticket_sla_compliance_is_summed_per_tier_across_incidents(engine: Engine) -> None:
+    with make_session_factory(engine).begin() as session:
+        due = at(70)
+        for day in (0, 1):  # two incidents of the period: their tickets add up per tier
+            incident = facts.incident(session, opened=at(0, days=day), resolved_at=at(90, days=day))
+            facts.report(session, incident, customer=f"Acme {day}", created=at(1, days=day),
+                         sla_policy="premium", first_response_due_at=due,
+                         breached_at=due)  # fmt: skip
+            facts.report(session, incident, customer=f"Globex {day}", created=at(2, days=day),
+                         sla_policy="premium", first_response_due_at=due,
+                         responded_at=at(20, days=day))  # fmt: skip
+        # No policy of its own: counted under its tier. Past due, neither answered nor
+        # marked breached yet: decided, and in time until the breach is recorded.
+        facts.report(session, incident, customer="Initech", created=at(3, days=1), tier="standard",
+                     first_response_due_at=due)  # fmt: skip
+        # Outside the period: not read at all.
+        old = facts.incident(session, opened=at(0, days=-40), resolved_at=at(9, days=-40))
+        late = at(60, days=-40)
+        facts.report(session, old, customer="Hooli", created=at(1, days=-40), sla_policy="premium",
+                     first_response_due_at=late, breached_at=late)  # fmt: skip
+    with make_session_factory(engine)() as session:
+        figures = compute(session, Window(at(-60), NOW), None, NOW)
+    assert figures.sla_by_tier == {"premium": Share(2, 4), "standard": Share(1, 1)}
+    assert figures.sla_breaches == 2

@@ -146,6 +146,13 @@ def test_readyz_and_metrics_cover_every_worker(served_app: str) -> None:
     )
     assert line is not None, text
     assert float(line[1]) == 20
+    # The master's start-up token check is an outgoing call, counted with the workers'.
+    checked = re.search(
+        r'liaison_outgoing_calls_total\{method="auth.test",status="200",system="slack"\} (\S+)',
+        text,
+    )
+    assert checked is not None, text
+    assert float(checked[1]) >= 1
 
 
 def test_json_logs_cover_the_app_and_the_server(

@@ -22,12 +22,15 @@ from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.lifecycle import LifecycleEvent
 from bot.models import Followup, Incident, Report, SlaCredit
 from bot.runtime import Runtime
+from bot.services.followup.affected import parse_affected_by
 
 TO_TELL, TOLD, NOT_NEEDED = "to_tell", "told", "not_needed"
 REACTIONS = ("satisfied", "neutral", "dissatisfied")
 # How a customer was told; the help desk integration passes ``helpdesk``.
 HOW = ("dm", "home", "board", "helpdesk")
 _NOTE_LIMIT = 2000
+# What the "Not needed" modal accepts: a sentence, not an essay (it is shown on the line).
+REASON_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class BoardLine:
     reaction: str | None
     tickets: tuple[TicketLine, ...] = ()
     credit_percent: int | None = None
+    # Affected VIPs who did not write in: (dimension, segment) pairs, or (("major", ""),).
+    affected: tuple[tuple[str, str], ...] = ()
 
     @property
     def owners(self) -> list[str]:
@@ -189,16 +194,50 @@ def mark_told(rt: Runtime, incident_id: int, customer: str, by: str, how: str) -
         return _line(session, line)
 
 
-def mark_not_needed(rt: Runtime, followup_id: int, *, by: str, reason: str) -> BoardLine:
-    reason = reason.strip()[:_NOTE_LIMIT]
+def check_reason(reason: str | None) -> str:
+    """The reason a customer needs no follow-up, trimmed; InvalidInput says what is wrong."""
+    reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why this customer needs no follow-up.")
+        raise InvalidInput("Say why this customer needs no follow-up.", field="reason")
+    if len(reason) > REASON_LIMIT:
+        raise InvalidInput(
+            f"Keep the reason under {REASON_LIMIT} characters (it has {len(reason)}).",
+            field="reason",
+        )
+    return reason
+
+
+def check_can_skip(rt: Runtime, followup_id: int) -> BoardLine:
+    """The line "Not needed" is about to be asked for; refused once the customer was told."""
+    with rt.sessions() as session:
+        line = _by_id(session, followup_id)
+        if line.state == TOLD:
+            raise InvalidTransition(f"{line.customer_name} was already told.")
+        return _line(session, line)
+
+
+def mark_not_needed(rt: Runtime, followup_id: int, *, by: str, reason: str) -> BoardLine:
+    """This customer needs no follow-up (churned, told by their account manager...): why,
+    who decided and when are kept and shown on the line until someone undoes it."""
+    reason = check_reason(reason)
     with rt.sessions.begin() as session:
         line = _by_id(session, followup_id)
         if line.state == TOLD:
             raise InvalidTransition(f"{line.customer_name} was already told.")
         line.state, line.not_needed_reason = NOT_NEEDED, reason
-        line.told_by, line.told_at = by, rt.clock.now()
+        line.told_by, line.told_at, line.told_how = by, rt.clock.now(), None
+        return _line(session, line)
+
+
+def undo_not_needed(rt: Runtime, followup_id: int) -> BoardLine:
+    """Back to "to tell": the customer is on the untold count (and the reminder) again."""
+    with rt.sessions.begin() as session:
+        line = _by_id(session, followup_id)
+        if line.state != NOT_NEEDED:
+            state = "told" if line.state == TOLD else "still to tell"
+            raise InvalidTransition(f"{line.customer_name} is {state}; nothing to undo.")
+        line.state, line.not_needed_reason = TO_TELL, None
+        line.told_by = line.told_at = line.told_how = None
         return _line(session, line)
 
 
@@ -334,6 +373,7 @@ def _line(
         reaction=line.reaction,
         tickets=tickets,
         credit_percent=credit,
+        affected=parse_affected_by(line.affected_by),
     )
 
 

@@ -11,7 +11,7 @@ from bot.services.followup import board as followups
 from bot.services.followup.board import NOT_NEEDED, TO_TELL, TOLD, Board, BoardLine
 from bot.services.followup.credits import CreditLine, credits_for
 from bot.slack.blocks import Block, bullet_list
-from bot.slack.followup_blocks import LINES_SHOWN, board_blocks
+from bot.slack.followup_blocks import board_blocks, lines_that_fit
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def board_message(rt: Runtime, incident_id: int, *, notice: str | None = None) -
         )
         for line in board.lines
     ]
-    hidden = len(lines) - LINES_SHOWN
+    hidden = len(lines) - lines_that_fit(board.lines)
     more = render("impact/more.j2", count=hidden) if hidden > 0 else None
     credit_text = None
     if credits:

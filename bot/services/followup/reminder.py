@@ -1,7 +1,8 @@
 """The liaison's reminder while customers on the follow-up board are still untold.
 
 Scheduled with the resolution, due ``FOLLOWUP_REMINDER_AFTER`` later; when it finds
-customers untold it reminds and schedules the next one as far ahead again. It stops by
+customers untold it reminds (a DM to the liaison carrying the board, with its buttons) and
+schedules the next one as far ahead again. It stops by
 itself when everyone is told (or marked not needed) or the incident is reopened.
 """
 
@@ -18,7 +19,8 @@ from bot.lifecycle import LifecycleEvent
 from bot.models import Incident, LiaisonAssignment
 from bot.runtime import Runtime
 from bot.services.followup import board as followups
-from bot.slack.blocks import section
+from bot.services.followup.present import board_message
+from bot.slack.blocks import divider, fit_blocks, section
 
 
 class UntoldPayload(Payload):
@@ -84,7 +86,10 @@ def remind_untold(rt: Runtime, job: Job[UntoldPayload]) -> Outcome:
     target = liaison or board.channel_id
     if target is None:
         return Outcome.obsolete
-    rt.notifier.post(target, text, [section(text)])
+    # The board itself follows, so each customer can be marked told or not needed from the
+    # reminder (its buttons answer through the message's response URL).
+    lines = board_message(rt, incident.id).blocks
+    rt.notifier.post(target, text, fit_blocks([section(text), divider(), *lines]))
     return Outcome.sent
 
 

@@ -134,15 +134,15 @@ def _per_incident(ids: Any, window: Window) -> Select[Any]:
         .group_by(LiaisonAssignment.incident_id)
         .subquery()
     )
+    # The first update, the first report and the first contact of each incident are looked
+    # up one incident at a time: each is one seek in its index (incident_id, time), where a
+    # grouped query would read every update or report of the period.
     updated = (
-        select(StatusUpdate.incident_id, func.min(StatusUpdate.posted_at).label("at"))
-        .where(StatusUpdate.incident_id.in_(ids))
-        .group_by(StatusUpdate.incident_id)
-        .subquery()
+        select(func.min(StatusUpdate.posted_at))
+        .where(StatusUpdate.incident_id == Incident.id)
+        .correlate(Incident)
+        .scalar_subquery()
     )
-    # The first report and the first contact of each incident are looked up one incident
-    # at a time: each is one seek in its index (incident_id, time), where a grouped query
-    # would read every report of the period.
     reported = (
         select(func.min(Report.created_at))
         .where(Report.incident_id == Incident.id)
@@ -162,14 +162,13 @@ def _per_incident(ids: Any, window: Window) -> Select[Any]:
             seconds_between(start, Incident.opened_at).label("since_start"),
             Incident.became_major_at.is_not(None).label("major"),
             seconds_between(Incident.became_major_at, accepted.c.at).label("mtta"),
-            seconds_between(Incident.opened_at, updated.c.at).label("first_update"),
+            seconds_between(Incident.opened_at, updated).label("first_update"),
             seconds_between(Incident.opened_at, Incident.assessed_at).label("assessment"),
             seconds_between(Incident.opened_at, Incident.resolved_at).label("from_opening"),
             seconds_between(reported, Incident.resolved_at).label("from_report"),
             seconds_between(contacted, Incident.resolved_at).label("from_contact"),
         )
         .outerjoin(accepted, accepted.c.incident_id == Incident.id)
-        .outerjoin(updated, updated.c.incident_id == Incident.id)
         .where(Incident.id.in_(ids))
     )
 
@@ -209,11 +208,20 @@ def _cadence(session: Session, ids: Any, now: datetime) -> dict[str, Share]:
 
 
 def _sla(session: Session, ids: Any, now: datetime) -> tuple[dict[str, Share], int]:
-    """Grouped in the order of ix_reports_incident_sla, so the database streams the index
-    without sorting; the few thousand groups are summed per tier here."""
-    breached = func.sum(case((Report.breached_at.is_not(None), 1), else_=0))
-    rows = session.execute(
-        select(Report.sla_policy, Report.tier, func.count(Report.id), breached)
+    """Tickets decided and breached per tier, summed by the database: a row per tier back.
+
+    The period's incidents come from ``ix_incidents_opened_at``; each one's tickets are
+    read from ``ix_reports_incident_sla`` alone (every column the sums need is in it) and
+    grouped in that index's order, so nothing is sorted but the few thousand per-incident
+    groups the outer query sums per tier. Reports of other periods are never read.
+    """
+    per_incident = (
+        select(
+            Report.sla_policy,
+            Report.tier,
+            func.count().label("decided"),
+            func.count(Report.breached_at).label("late"),
+        )
         .where(
             Report.incident_id.in_(ids),
             Report.first_response_due_at.is_not(None),
@@ -225,14 +233,20 @@ def _sla(session: Session, ids: Any, now: datetime) -> tuple[dict[str, Share], i
             ),
         )
         .group_by(Report.incident_id, Report.sla_policy, Report.tier)
+        .subquery()
     )
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for policy, tier, count, late in rows:
-        entry = totals[str(policy or tier)]
-        entry[0] += int(count)
-        entry[1] += int(late or 0)
-    shares = {tier: Share(total - late, total) for tier, (total, late) in sorted(totals.items())}
-    return shares, sum(late for _, late in totals.values())
+    tier = func.coalesce(per_incident.c.sla_policy, per_incident.c.tier)
+    rows = session.execute(
+        select(tier, func.sum(per_incident.c.decided), func.sum(per_incident.c.late))
+        .group_by(tier)
+        .order_by(tier)
+    )
+    shares: dict[str, Share] = {}
+    breaches = 0
+    for name, decided, late in rows:
+        shares[str(name)] = Share(int(decided) - int(late or 0), int(decided))
+        breaches += int(late or 0)
+    return shares, breaches
 
 
 def _followups(session: Session, ids: Any) -> tuple[Share, dict[str, int], Share]:

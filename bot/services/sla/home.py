@@ -90,7 +90,9 @@ def build_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> dict[
     return home_view(home_sections(rt, user_id, notice=notice))
 
 
-def home_sections(rt: Runtime, user_id: str, *, notice: str | None = None) -> HomeSections:
+def home_sections(
+    rt: Runtime, user_id: str, *, notice: str | None = None, undo: int | None = None
+) -> HomeSections:
     """Everything the Home of ``user_id`` shows, read in one session."""
     now = rt.clock.now()
     risk = tickets.at_risk_within(rt)
@@ -105,6 +107,7 @@ def home_sections(rt: Runtime, user_id: str, *, notice: str | None = None) -> Ho
     return HomeSections(
         updated=render("home/updated.j2", now=now),
         notice=notice,
+        notice_undo=undo,
         tickets_intro=render("home/tickets_intro.j2", total=queue.total, breached=breached),
         tickets=rows,
         tickets_more=render("home/more.j2", count=hidden, what="ticket") if hidden > 0 else None,
@@ -130,14 +133,16 @@ def refresh_liaison_homes(session: Session, event: LifecycleEvent, *, delay: tim
     refresh_home(session, users, now=event.now, delay=delay)
 
 
-def publish_home(rt: Runtime, user_id: str, *, notice: str | None = None) -> None:
+def publish_home(
+    rt: Runtime, user_id: str, *, notice: str | None = None, undo: int | None = None
+) -> None:
     """Publish now (the person opened the tab, or chose from its menu), and remember it.
 
     The person is recorded as having a Home before it is built, so a change committed
     while it is being built schedules a refresh (see ``schedule.refresh_home``).
     """
     _remember(rt, user_id, None, keep_digest=True)
-    view, digest = _home_and_digest(rt, user_id, notice=notice)
+    view, digest = _home_and_digest(rt, user_id, notice=notice, undo=undo)
     rt.notifier.publish_home(user_id, view)
     _remember(rt, user_id, digest)
 
@@ -160,9 +165,9 @@ def republish_home(rt: Runtime, user_id: str) -> bool:
 
 
 def _home_and_digest(
-    rt: Runtime, user_id: str, *, notice: str | None = None
+    rt: Runtime, user_id: str, *, notice: str | None = None, undo: int | None = None
 ) -> tuple[dict[str, object], str]:
-    sections = home_sections(rt, user_id, notice=notice)
+    sections = home_sections(rt, user_id, notice=notice, undo=undo)
     view = home_view(sections)
     return view, home_digest(view, sections)
 
