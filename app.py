@@ -166,6 +166,9 @@ def build(
     install_capabilities(rt)
     auth = StartupAuthorization(settings.slack_bot_token)
     bolt = App(
+        # Named, Bolt does not walk the call stack to name the app (a cost per build). Bolt
+        # also sets the level of the logger of this name, so it is not our "liaison".
+        name="liaison.bolt",
         signing_secret=settings.slack_signing_secret,
         # No token on Bolt's client: requests are authorized from the start-up check.
         client=tokenless_copy(client),

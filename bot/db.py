@@ -7,6 +7,7 @@ advisory lock on PostgreSQL) or refuses to start, naming the command that fixes 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -219,10 +220,16 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
-def head_revisions() -> set[str]:
+@functools.cache
+def _heads() -> frozenset[str]:
+    """The migration files do not change while the process runs: read them once."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return set(ScriptDirectory.from_config(config).get_heads())
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def head_revisions() -> set[str]:
+    return set(_heads())
 
 
 def current_revisions(engine: Engine) -> set[str]:

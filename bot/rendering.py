@@ -41,6 +41,9 @@ PLAIN_SUFFIX = ".txt.j2"
 PLAIN_SUFFIXES = (PLAIN_SUFFIX, ".md.j2")
 
 
+BUILTIN_SET = "builtin"
+
+
 class MemoryBytecodeCache(BytecodeCache):
     """Compiled templates shared by the apps one process builds (tests, benchmarks).
 
@@ -52,6 +55,17 @@ class MemoryBytecodeCache(BytecodeCache):
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
         self._lock = threading.Lock()
+        # Template sets that rendered their samples cleanly: the
+        # start-up check need not render them again for the next app of this process.
+        self._validated: set[str] = set()
+
+    def validated(self, key: str) -> bool:
+        with self._lock:
+            return key in self._validated
+
+    def mark_validated(self, key: str) -> None:
+        with self._lock:
+            self._validated.add(key)
 
     def load_bytecode(self, bucket: Any) -> None:
         with self._lock:
@@ -141,6 +155,7 @@ class Renderer:
             if not directory.is_dir():
                 raise TemplateConfigError(f"TEMPLATES_DIR {directory} is not a directory")
         self._override_dir = dirs[0] if dirs else None
+        self._bytecode_cache = bytecode_cache
         loader = ChoiceLoader([FileSystemLoader(str(d)) for d in [*dirs, BUILTIN_DIR]])
         self._env = _environment(loader, _finalize, bytecode_cache)
         self._plain_env = _environment(loader, _finalize_plain, bytecode_cache)
@@ -167,7 +182,15 @@ class Renderer:
         return sorted(n for n in self._env.list_templates() if n.endswith(".j2"))
 
     def validate_all(self) -> None:
-        """Render every template with its sample context; raise one error listing all faults."""
+        """Render every template with its sample context; raise one error listing all faults.
+
+        With a shared ``MemoryBytecodeCache`` the built-in set, once checked clean in this
+        process, is not rendered again (sets with an override folder always are).
+        """
+        cache = self._bytecode_cache
+        shared = isinstance(cache, MemoryBytecodeCache) and self._override_dir is None
+        if shared and cache.validated(BUILTIN_SET):
+            return
         problems: list[str] = []
         samples = _load_samples(BUILTIN_DIR)
         for name in self.template_names():
@@ -179,6 +202,8 @@ class Renderer:
                 problems.append(problem)
         if problems:
             raise TemplateConfigError("Template errors:\n  " + "\n  ".join(problems))
+        if shared:
+            cache.mark_validated(BUILTIN_SET)
 
     def _try_render(self, name: str, context: dict[str, Any]) -> str | None:
         try:

@@ -27,8 +27,8 @@ from bot.devtools.scratch_postgres import scratch_postgres
 from bot.devtools.slack_requests import SlackRequests
 from bot.devtools.tracking_executor import TrackingExecutor
 from bot.devtools.wsgi_server import LocalServer
-from bot.models import Base
 from bot.rendering import MemoryBytecodeCache
+from tests.db_reset import empty_postgres
 from tests.harness import Harness
 
 if TYPE_CHECKING:
@@ -94,11 +94,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     url = request.getfixturevalue("postgres_url")
     if url is None:
         pytest.skip(_postgres_status["skipped"])
-    engine = make_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(url)
     return url
 
 

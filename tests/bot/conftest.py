@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -16,11 +16,11 @@ from bot.db import make_engine, make_session_factory
 from bot.devtools.memory_notifier import InMemoryNotifier
 from bot.dispatcher import ReminderDispatcher
 from bot.lifecycle import LifecycleHooks
-from bot.models import Base
 from bot.rendering import MemoryBytecodeCache, Renderer
 from bot.runtime import Runtime
 from bot.wiring import install_capabilities
 from tests.bot.flows import Flow
+from tests.db_reset import empty_postgres
 
 
 @pytest.fixture(params=["sqlite"])
@@ -33,11 +33,7 @@ def flow_db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template:
     url = request.getfixturevalue("postgres_url")
     if url is None:
         pytest.skip("PostgreSQL is not reachable")
-    engine = make_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(url)
     return url
 
 
