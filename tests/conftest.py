@@ -198,3 +198,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"PostgreSQL tests were SKIPPED: {_postgres_status['skipped']}", yellow=True
         )
+
+
+# The slowest tests (whole processes, the demo) start first, so the test processes do
+# not wait for one of them at the end of a run.
+_SLOW_FIRST = ("tests/process/", "tests/test_demo.py", "tests/test_app.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(_SLOW_FIRST))

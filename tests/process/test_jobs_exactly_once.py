@@ -4,7 +4,7 @@ PostgreSQL database, each killed with SIGKILL again and again in the middle of a
 
 Every reminder that fell due must reach its channel once: none lost (its row is reclaimed
 when the dead replica's lease runs out) and none repeated (the reclaimed job finds its
-tagged message in the channel's history). Bounded: about a minute on a small machine.
+tagged message in the channel's history). Bounded: about half a minute on a small machine.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.devtools.fake_slack import FakeSlack
 from bot.models import Reminder
 from tests.process.support import seed_overdue_incidents, wait_until_settled
 
-KILLS = 8
+KILLS = 5
 BATCH = 12  # incidents seeded whenever the replicas are about to run out of work
 SEND_DELAY = 0.3  # Slack answering slowly, so a kill lands between storing and answering
 
