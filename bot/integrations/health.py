@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
+
+from bot.integrations.http import IntegrationError
 
 
 class Health(StrEnum):
@@ -44,3 +47,26 @@ class HealthChecks:
 
     def run(self) -> list[CheckResult]:
         return [check() for check in self._checks]
+
+
+class CheckedClient(Protocol):
+    def check(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def check_api(
+    system: str, client: CheckedClient, *, auth: str, target: str, url: str
+) -> CheckResult:
+    """One authenticated call, its failure named by the setting that fixes it: ``auth``
+    for 401/403, ``url`` when the service is unreachable or failing, else ``target``."""
+    try:
+        client.check()
+    except IntegrationError as exc:
+        fix = auth if exc.status in (401, 403) else target
+        if exc.status is None or exc.status >= 500:
+            fix = url
+        return CheckResult(system, Health.failing, f"{exc} (check {fix})")
+    finally:
+        client.close()
+    return CheckResult(system, Health.ok)

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import jobs
-from bot.integrations.health import CheckResult, Health
+from bot.integrations.health import CheckResult, Health, check_api
 from bot.integrations.http import ClientConfig, IntegrationClient, IntegrationError
 from bot.jobs import Fold, Job, JobKind, NoPayload, Outcome, Payload, RetryPolicy
 from bot.models import PageIncident, PageSubscriber, PageUpdate
@@ -82,17 +82,10 @@ def _client(rt: Runtime) -> StatuspageClient:
 def statuspage_health(rt: Runtime) -> CheckResult:
     if not rt.settings.statuspage_configured:
         return CheckResult("Statuspage", Health.off)
-    client = _client(rt)
-    try:
-        client.check()
-    except IntegrationError as exc:
-        fix = "STATUSPAGE_API_KEY" if exc.status in (401, 403) else "STATUSPAGE_PAGE_ID"
-        if exc.status is None or exc.status >= 500:
-            fix = "STATUSPAGE_API_URL"
-        return CheckResult("Statuspage", Health.failing, f"{exc} (check {fix})")
-    finally:
-        client.close()
-    return CheckResult("Statuspage", Health.ok)
+    return check_api(
+        "Statuspage", _client(rt), auth="STATUSPAGE_API_KEY", target="STATUSPAGE_PAGE_ID",
+        url="STATUSPAGE_API_URL",
+    )  # fmt: skip
 
 
 def schedule_all(

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import jobs
-from bot.integrations.health import CheckResult, Health
+from bot.integrations.health import CheckResult, Health, check_api
 from bot.integrations.http import IntegrationError
 from bot.jobs import Fold, Job, JobKind, Outcome, Payload, RetryPolicy
 from bot.models import PageIncident, PageUpdate
@@ -68,17 +68,10 @@ def _client(rt: Runtime) -> PagerDutyStatusPageClient:
 def health(rt: Runtime) -> CheckResult:
     if not rt.settings.pagerduty_status_page_configured:
         return CheckResult(SYSTEM, Health.off)
-    client = _client(rt)
-    try:
-        client.check()
-    except IntegrationError as exc:
-        fix = "PAGERDUTY_API_TOKEN" if exc.status in (401, 403) else "PAGERDUTY_STATUS_PAGE_ID"
-        if exc.status is None or exc.status >= 500:
-            fix = "PAGERDUTY_API_URL"
-        return CheckResult(SYSTEM, Health.failing, f"{exc} (check {fix})")
-    finally:
-        client.close()
-    return CheckResult(SYSTEM, Health.ok)
+    return check_api(
+        SYSTEM, _client(rt), auth="PAGERDUTY_API_TOKEN", target="PAGERDUTY_STATUS_PAGE_ID",
+        url="PAGERDUTY_API_URL",
+    )  # fmt: skip
 
 
 def push(rt: Runtime, job: Job[PostPayload]) -> Outcome:
