@@ -333,7 +333,12 @@ def load_incident(engine: Engine, reporters: list[Customer], number: int) -> int
             ],
         ).scalars().all()  # fmt: skip
         features = [
-            {"report_id": report_id, "feature": feature}
+            {
+                "report_id": report_id,
+                "feature": feature,
+                "incident_id": incident_id,
+                "customer_key": c.account_id,
+            }
             for report_id, c in zip(ids, reporters, strict=True)
             for feature in c.features
         ]

@@ -209,7 +209,10 @@ def load_incident(
                      else None}
                 )  # fmt: skip
                 for feature in rng.sample(FEATURES, rng.choice((1, 1, 2))):
-                    features.append({"report_id": report_id, "feature": feature})
+                    features.append(
+                        {"report_id": report_id, "feature": feature,
+                         "incident_id": incident_id, "customer_key": account}
+                    )  # fmt: skip
             connection.execute(insert(Report), reports)
             connection.execute(insert(ReportFeature), features)
         if connection.dialect.name == "postgresql":

@@ -187,6 +187,15 @@ class Report(Base):
 
     __table_args__ = (
         Index("ix_reports_incident_customer", "incident_id", "customer_key"),
+        # The impact summary names an incident's VIPs from this index alone.
+        Index(
+            "ix_reports_incident_vips",
+            "incident_id",
+            "customer_key",
+            "customer_name",
+            sqlite_where=text("vip = 1"),
+            postgresql_where=text("vip"),
+        ),
         # Impact summary: reports per trend bar, per version, platform and customer are counted
         # from these indexes alone (see bot/services/impact/aggregate.py).
         Index("ix_reports_incident_created", "incident_id", "created_at"),
@@ -218,14 +227,25 @@ class Report(Base):
 
 
 class ReportFeature(Base):
-    """One affected feature of a report; a table (not JSON) so the database can group by it."""
+    """One affected feature of a report; a table (not JSON) so the database can group by it.
+
+    The report's incident and customer are copied here (a report never changes either) so
+    the impact summary counts reports and customers per feature from one index, without
+    joining every report of a large incident.
+    """
 
     __tablename__ = "report_features"
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
     feature: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    customer_key: Mapped[str] = mapped_column(String(200))
 
     report: Mapped[Report] = relationship(back_populates="features")
+
+    __table_args__ = (
+        Index("ix_report_features_incident", "incident_id", "feature", "customer_key"),
+    )
 
 
 class IncidentCustomer(Base):
@@ -240,17 +260,6 @@ class IncidentCustomer(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
     customer_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     report_count: Mapped[int] = mapped_column(Integer)
-
-
-class HomeView(Base):
-    """A digest of the App Home last published to a person (its "updated" line left out),
-    so a refresh that would show the same thing is not sent."""
-
-    __tablename__ = "home_views"
-
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    view_hash: Mapped[str | None] = mapped_column(String(64))
-    published_at: Mapped[datetime | None]
 
 
 class LiaisonAssignment(Base):
@@ -393,20 +402,12 @@ class Reminder(Base):
     )
 
 
-class ProcessedEvent(Base):
-    """Slack event ids already handled, so redeliveries change nothing."""
-
-    __tablename__ = "processed_events"
-
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime]
-
-
-# The follow-up, status page and on-call tables live in modules of their own, this one
-# being at its size limit; importing them here registers them on Base.metadata wherever
-# the models are used.
+# The follow-up, Slack bookkeeping, status page and on-call tables live in modules of
+# their own, this one being at its size limit; importing them here registers them on
+# Base.metadata wherever the models are used.
 from bot.followup_models import Followup, SeverityChange, SlaCredit  # noqa: E402, F401
 from bot.oncall_models import JiraIssue, PagerDutyEscalation, PagerDutyIncident  # noqa: E402, F401
+from bot.slack_models import HomeView, ProcessedEvent  # noqa: E402, F401
 from bot.statuspage_models import (  # noqa: E402, F401
     PageEmailDelivery,
     PageEmailSubscriber,

@@ -74,10 +74,11 @@ def add_reports(session: Session, incident: Incident, rows: Iterable[dict[str, A
         return
     ids = session.scalars(insert(Report).returning(Report.id), report_rows).all()
     feature_rows = [
-        {"report_id": report_id, "feature": feature}
-        for report_id, names in zip(ids, features, strict=True)
+        {"report_id": report_id, "feature": feature, "incident_id": incident.id,
+         "customer_key": row["customer_key"]}
+        for report_id, names, row in zip(ids, features, report_rows, strict=True)
         for feature in names
-    ]
+    ]  # fmt: skip
     if feature_rows:
         session.execute(insert(ReportFeature), feature_rows)
 

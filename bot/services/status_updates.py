@@ -379,8 +379,7 @@ def publish_update(rt: Runtime, reminder: Job[PublishPayload]) -> Outcome:
 def _facts(session: Session, rt: Runtime, incident: Incident) -> IncidentFacts:
     features = session.scalars(
         select(ReportFeature.feature)
-        .join(Report, Report.id == ReportFeature.report_id)
-        .where(Report.incident_id == incident.id)
+        .where(ReportFeature.incident_id == incident.id)
         .group_by(ReportFeature.feature)
         .order_by(func.count().desc(), ReportFeature.feature)
         .limit(5)

@@ -345,10 +345,9 @@ def _features(session: Session, incident_id: int) -> tuple[list[tuple[str, int, 
     and customers, how many features, and how many customers name any feature (what a
     feature's share is taken of)."""
     f = ReportFeature
-    joined = select(f.feature.label("value"), Report.customer_key.label("customer")).join(
-        Report, Report.id == f.report_id
+    in_incident = select(f.feature.label("value"), f.customer_key.label("customer")).where(
+        f.incident_id == incident_id
     )
-    in_incident = joined.where(Report.incident_id == incident_id)
     rows = per_value(session, in_incident, limit=SEGMENT_ROWS, naming=True)
     if not rows:
         return [], 0, 0

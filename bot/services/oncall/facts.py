@@ -70,8 +70,7 @@ def impact_facts(session: Session, incident: Incident, *, limit: int = 5) -> Imp
 
     features = session.execute(
         select(ReportFeature.feature, func.count())
-        .join(Report, Report.id == ReportFeature.report_id)
-        .where(where)
+        .where(ReportFeature.incident_id == incident.id)
         .group_by(ReportFeature.feature)
         .order_by(func.count().desc(), ReportFeature.feature)
         .limit(limit)

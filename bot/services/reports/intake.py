@@ -170,7 +170,15 @@ def _attach(
         if features:
             session.execute(
                 insert(ReportFeature.__table__),
-                [{"report_id": report.id, "feature": f} for f in features],
+                [
+                    {
+                        "report_id": report.id,
+                        "feature": f,
+                        "incident_id": incident.id,
+                        "customer_key": report.customer_key,
+                    }
+                    for f in features
+                ],
             )
         with jobs.batched(session):
             rt.hooks.emit(

@@ -120,10 +120,7 @@ def _mapped(rt: Runtime, session: Session, incident_id: int) -> list[str]:
     if not mapping:
         return []
     features = session.scalars(
-        select(ReportFeature.feature)
-        .join(Report, Report.id == ReportFeature.report_id)
-        .where(Report.incident_id == incident_id)
-        .distinct()
+        select(ReportFeature.feature).where(ReportFeature.incident_id == incident_id).distinct()
     ).all()
     regions = session.scalars(
         select(Report.region)
