@@ -41,9 +41,13 @@ from bot.models import (
     StatusUpdate,
 )
 from bot.rendering import Renderer
-from bot.services.metrics.compute import compute
 from bot.services.metrics.period import query_for
-from bot.services.metrics.report import MetricsReport, render_summary, trend_png
+from bot.services.metrics.report import (
+    MetricsReport,
+    compute_periods,
+    render_summary,
+    trend_png,
+)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 YEAR = timedelta(days=365)
@@ -90,9 +94,7 @@ def _run(label: str, engine: Engine, args: Any, renderer: Renderer) -> None:
     report = None
     for _ in range(args.runs):
         began = time.perf_counter()
-        with sessions() as session:
-            current = compute(session, query.current, None, NOW)
-            previous = compute(session, query.previous, None, NOW)
+        current, previous = compute_periods(sessions, query, NOW)
         computed = time.perf_counter()
         report = MetricsReport(query, current, previous)
         summary = render_summary(rt, report)  # type: ignore[arg-type]

@@ -7,13 +7,16 @@ all three say the same thing the same way.
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.runtime import Runtime
 from bot.services.metrics.compute import compute
 from bot.services.metrics.figures import Figures
-from bot.services.metrics.period import MetricsQuery, parse_query
+from bot.services.metrics.period import MetricsQuery, Window, parse_query
 
 
 @dataclass(frozen=True)
@@ -26,10 +29,24 @@ class MetricsReport:
 def metrics_report(rt: Runtime, args: str = "") -> MetricsReport:
     now = rt.clock.now()
     query = parse_query(args, now)
-    with rt.sessions() as session:
-        current = compute(session, query.current, query.severity, now)
-        previous = compute(session, query.previous, query.severity, now)
+    current, previous = compute_periods(rt.sessions, query, now)
     return MetricsReport(query, current, previous)
+
+
+def compute_periods(
+    sessions: sessionmaker[Session], query: MetricsQuery, now: datetime
+) -> tuple[Figures, Figures]:
+    """Both periods at once, each on its own connection: the database reads them side by
+    side (both drivers release the GIL while a query runs), which nearly halves the wait
+    for a year of history on a machine with two cores."""
+
+    def figures_of(window: Window) -> Figures:
+        with sessions() as session:
+            return compute(session, window, query.severity, now)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="metrics") as pool:
+        current, previous = pool.map(figures_of, (query.current, query.previous))
+    return current, previous
 
 
 def render_summary(rt: Runtime, report: MetricsReport) -> str:
