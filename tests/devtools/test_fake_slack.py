@@ -413,3 +413,16 @@ def test_without_schema_surface_limits_still_apply(monkeypatch: pytest.MonkeyPat
         with pytest.raises(SlackApiError):
             client.chat_postMessage(channel="C1", text="t", blocks=[section("x")] * 51)
         assert len(fake.violations) == 1
+
+
+def test_a_permissive_schema_accepts_any_block_and_keeps_the_limits(tmp_path: Path) -> None:
+    """The benchmarks' schema defines no surfaces: any block passes, the limits still hold."""
+    schema = tmp_path / "permissive.schema.json"
+    schema.write_text(json.dumps({"$defs": {"modal_view": {}, "home_view": {}}}))
+    with FakeSlack(schema_path=schema) as fake:
+        fake.add_channel("C1", "general", members=["UBOT"])
+        client = WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[])
+        assert client.chat_postMessage(channel="C1", text="t", blocks=[{"type": "fancy"}])["ok"]
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="C1", text="t", blocks=[section("x")] * 51)
+        assert len(fake.violations) == 1
