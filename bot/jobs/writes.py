@@ -62,7 +62,9 @@ def batched(session: Session) -> Iterator[None]:
     finally:
         del session.info[BATCH_KEY]
     if batch.rows:
-        rows = list(batch.rows.values())
+        # In key order: concurrent batches that fold into the same open slots (reports of
+        # one incident) then lock those rows in the same order and cannot deadlock.
+        rows = sorted(batch.rows.values(), key=lambda row: row["dedupe_key"])
         params = {f"{name}_{i}": row[name] for i, row in enumerate(rows) for name in row}
         session.execute(_many_statement(len(rows), folds=batch.folds), params)
 

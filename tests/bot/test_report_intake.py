@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from bot.db import make_engine
 from bot.models import Report
 from bot.services import incidents, reports
-from bot.services.reports import ReportRejected, ReportSubmission, parse_submission
+from bot.services.reports import ReportRejected, ReportSubmission, intake, parse_submission
 from tests.harness import Harness
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -243,3 +244,46 @@ def test_a_report_is_stored_after_the_database_dropped_every_connection(
     again = _submission(incident, customer_name="Initech")
     stored = reports.attach(harness.rt, again, agent_id="UA")
     assert stored.report_count == 2
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg reports for PostgreSQL's deadlock_detected
+
+
+@SQLITE_ONLY
+def test_a_submission_rolled_back_by_a_deadlock_is_stored_on_the_next_try(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database picked this transaction to roll back; nothing of it was kept, so the
+    same submission runs again instead of the agent being told the database is down."""
+    incident = _incident(harness)
+    real_attach = intake._attach
+    calls = []
+
+    def deadlocked_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise DBAPIError("INSERT INTO reminders ...", {}, _Deadlock())
+        return real_attach(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "_attach", deadlocked_once)
+    stored = reports.attach(harness.rt, _submission(incident), agent_id="UA", submission_key="k:9")
+    assert (len(calls), stored.report_count, stored.replayed) == (2, 1, False)
+    assert [r.customer_name for r in _reports(harness)] == ["Globex"]
+
+
+@SQLITE_ONLY
+def test_other_database_errors_are_not_tried_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident = _incident(harness)
+    calls = []
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        raise DBAPIError("INSERT INTO reports ...", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(intake, "_attach", broken)
+    with pytest.raises(DBAPIError):
+        reports.attach(harness.rt, _submission(incident), agent_id="UA")
+    assert len(calls) == 1

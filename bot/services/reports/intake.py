@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import jobs
+from bot.db_errors import is_transient
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Account, Incident, Report, ReportFeature
 from bot.runtime import Runtime
@@ -58,7 +59,7 @@ def attach(
     """
     owner = submission.owner_id or agent_id
     key = check_submission_key(submission_key)
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         try:
             return _attach(rt, submission, owner=owner, reporter=agent_id, submission_key=key)
         except IntegrityError:
@@ -69,8 +70,9 @@ def attach(
             return stored
         except DBAPIError as exc:
             # A pooled connection found the database restarted (connections are not pinged
-            # before each use): the pool is renewed, and the submission tried once more.
-            if attempt == 2 or not exc.connection_invalidated:
+            # before each use): the pool is renewed, and the submission tried once more. A
+            # deadlock or serialization failure rolled everything back: tried again too.
+            if attempt == 3 or not (exc.connection_invalidated or is_transient(exc)):
                 raise
     raise AssertionError("unreachable")
 
