@@ -2,7 +2,8 @@
 
 A posted status update becomes an internal note on each linked ticket (a public reply when
 the form's "also send to reporters" was ticked); the resolution becomes a public reply with
-the customer's name, optionally with a status (solved, pending). Both are written as
+the customer's name, optionally with a status (solved, pending), carrying the words of the
+update that resolved it (so that update is not also sent on its own). Both are written as
 durable jobs in the transaction of their cause, one per help desk and chunk of tickets, so
 a chunk refused with 429 is retried alone after Retry-After and the others are not sent
 twice; a chunk reclaimed after a crash first looks for its comments on the tickets.
@@ -65,20 +66,21 @@ def on_update_posted(session: Session, event: LifecycleEvent) -> None:
     """Subscriber of ``update_posted``: a job per help desk and chunk of linked tickets."""
     if event.status_update_id is None:
         return
+    links = _linked(session, event.incident.id)
+    update = session.get(StatusUpdate, event.status_update_id)
+    if update is not None and update.send_to_reporters and update.status == "resolved":
+        # The resolution reply that follows carries these words to every ticket not told
+        # of a resolution yet; a public copy before it would say the same thing twice.
+        links = [link for link in links if not _gets_resolution_reply(link)]
     _schedule(
-        session, event, Sending.update, _linked(session, event.incident.id),
+        session, event, Sending.update, links,
         key=f"update:{event.status_update_id}", status_update_id=event.status_update_id,
     )  # fmt: skip
 
 
 def on_resolved(session: Session, event: LifecycleEvent) -> None:
     """Subscriber of ``resolved``: the resolution reply to every linked ticket not yet told."""
-    links = [
-        link
-        for link in _linked(session, event.incident.id)
-        # The generic webhook only receives: nothing goes back to its tickets.
-        if link.resolution_sent_at is None and link.source != TicketSource.generic
-    ]
+    links = [link for link in _linked(session, event.incident.id) if _gets_resolution_reply(link)]
     for link in links:
         link.resolution_sent_at = event.now
     report_ids = [link.report_id for link in links if link.report_id is not None]
@@ -92,6 +94,12 @@ def on_resolved(session: Session, event: LifecycleEvent) -> None:
             # Being told by the help desk; told once the reply is delivered.
             report.customer_notified_via = link.source
     _schedule(session, event, Sending.resolution, links, key=f"resolved:{event.now.isoformat()}")
+
+
+def _gets_resolution_reply(link: TicketLink) -> bool:
+    """Not told of a resolution yet; the generic webhook only receives, so nothing goes
+    back to its tickets."""
+    return link.resolution_sent_at is None and link.source != TicketSource.generic
 
 
 def _linked(session: Session, incident_id: int) -> list[TicketLink]:

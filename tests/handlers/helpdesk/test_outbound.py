@@ -168,3 +168,15 @@ def test_the_resolution_reply_carries_the_liaisons_resolving_update(desk: Desk) 
     replies = [c for c in desk.zendesk.comments_on(tickets[0]) if c["public"]]
     [reply] = [c for c in replies if str(c["body"]).startswith("Hello")]
     assert "A faulty change was rolled back; checkout works again." in reply["body"]
+
+
+def test_a_resolving_update_sent_to_reporters_reaches_each_customer_once(desk: Desk) -> None:
+    """The resolution reply carries the update's words: no public copy of them before it."""
+    tickets = _link_tickets(desk, count=2)
+    words = "A faulty change was rolled back; checkout works again."
+    _submit_update(desk, words, to_reporters=True, status="resolved")
+    desk.harness.advance(timedelta(minutes=5))
+    for ticket_id in tickets:
+        public = [c["body"] for c in desk.zendesk.comments_on(ticket_id) if c["public"]]
+        assert len(public) == 1 and public[0].startswith("Hello")
+        assert words in public[0]
