@@ -28,4 +28,5 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime]
+    # Keys older than a week are forgotten (bot/services/deliveries.py) by this index.
+    received_at: Mapped[datetime] = mapped_column(index=True)

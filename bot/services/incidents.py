@@ -18,8 +18,9 @@ from bot.config import SEVERITIES, Settings
 from bot.errors import InvalidInput, InvalidTransition, NotFound
 from bot.inbound import bounded_name
 from bot.lifecycle import Lifecycle, LifecycleEvent
-from bot.models import Incident, ProcessedEvent, Report
+from bot.models import Incident, Report
 from bot.runtime import Runtime
+from bot.services import deliveries
 
 # Column lengths (bot/models.py: Incident); names from Slack are bounded to them.
 CHANNEL_NAME_LIMIT = 100
@@ -122,7 +123,7 @@ def open_from_channel(
     try:
         with rt.sessions.begin() as session:
             if event_id:
-                session.add(ProcessedEvent(event_id=event_id, received_at=rt.clock.now()))
+                deliveries.record_key(session, event_id, rt.clock.now())
                 session.flush()
             incident = _create(
                 session,

@@ -62,6 +62,21 @@ def test_slack_retries_of_the_same_event_open_one_incident(harness: Harness) -> 
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
 
 
+def test_handled_events_are_forgotten_after_a_week_and_a_late_retry_is_still_refused(
+    harness: Harness,
+) -> None:
+    harness.channel_created("CINC1", "inc-sev1-db", event_id="Ev1")
+    harness.clock.advance(timedelta(days=6))
+    harness.channel_created("CINC1", "inc-sev1-db", event_id="Ev1", retry_num=3)
+    harness.channel_created("CINC2", "inc-sev2-api", event_id="Ev2")
+    harness.clock.advance(timedelta(days=2))
+    harness.channel_created("CINC3", "inc-sev3-web", event_id="Ev3")
+    assert [i.channel_id for i in _incidents(harness)] == ["CINC1", "CINC2", "CINC3"]
+    with harness.session() as session:
+        kept = session.scalars(select(ProcessedEvent.event_id).order_by(ProcessedEvent.event_id))
+        assert list(kept) == ["Ev2", "Ev3"]
+
+
 def test_declare_binds_the_channel_and_announces_it(harness: Harness) -> None:
     harness.command(
         "declare sev2 Checkout failing in EU",
