@@ -5,11 +5,11 @@
    "is there a range, and where" is one question for the dimension.
 2. All candidates are tested together (``stats``), in two stages so the false
    discoveries stay controlled across everything: first which dimensions show anything
-   (the chance that any of its segments reaches its smallest p-value, the scan's own
-   p-value for account numbers, Holm
+   (the chance that any of its segments reaches its smallest p-value, counting only
+   the p-values each can attain; the scan's own p-value for account numbers; Holm
    across dimensions so a strong first cause does not lower the bar for chance in a
-   second dimension), then which segments within them
-   (Benjamini-Hochberg at the level the first stage leaves). A candidate is called when
+   second dimension), then which segments within them (Benjamini-Hochberg at the level
+   the first stage leaves). A candidate is called when
    it passes and beats its expected count by the minimum lift and excess; the range
    named is the most likely run.
 3. Within a dimension, overlapping calls keep the strongest; the rest of a dimension's
