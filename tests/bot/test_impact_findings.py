@@ -24,7 +24,13 @@ from bot.services.impact.model import (
     Totals,
     Trend,
 )
-from bot.services.impact.stats import BinomialTest, holm, rate_change, simes
+from bot.services.impact.stats import (
+    BinomialTest,
+    discrete_bonferroni,
+    holm,
+    rate_change,
+    simes,
+)
 from bot.slack.impact_blocks import finding_text, lead_text
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -238,6 +244,22 @@ def test_the_statistics_helpers() -> None:
     assert rate_change(9, 1, 0.05) == 1
     assert rate_change(1, 9, 0.05) == -1
     assert rate_change(5, 2, 0.05) == 0
+
+
+def test_a_dimension_is_charged_only_for_the_p_values_its_segments_can_reach() -> None:
+    # Ten customers at a half share: 9 or more has p = 11/1024, 8 or more 56/1024 > 0.05.
+    half = BinomialTest(0, 10, 0.5)
+    assert discrete_bonferroni(0.05, [half]) == pytest.approx(11 / 1024)
+    # Four customers at a tenth: 2 or more is 0.0523 (> 0.05), 3 or more 0.0037.
+    tenth = BinomialTest(0, 4, 0.1)
+    assert discrete_bonferroni(0.05, [half, tenth]) == pytest.approx(11 / 1024 + 0.0037)
+    # Two customers at a half can never reach 0.05 (both: 0.25): it costs nothing.
+    assert discrete_bonferroni(0.05, [BinomialTest(0, 2, 0.5)]) == 0.0
+    # A reachable p-value itself counts in full; never more than plain Bonferroni.
+    assert discrete_bonferroni(11 / 1024, [half]) == pytest.approx(11 / 1024)
+    assert discrete_bonferroni(0.01, [BinomialTest(0, 40, 0.2)] * 3) <= 0.03
+    # A 4% region among 20 customers: 3 give p = 0.044, 4 give 0.0074 (what it charges).
+    assert discrete_bonferroni(0.01, [BinomialTest(0, 20, 0.04)]) == pytest.approx(0.0074, abs=1e-4)
 
 
 def test_a_range_sharing_the_reports_with_another_cause_is_found_outside_it() -> None:

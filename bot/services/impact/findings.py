@@ -5,10 +5,11 @@
    "is there a range, and where" is one question for the dimension.
 2. All candidates are tested together (``stats``), in two stages so the false
    discoveries stay controlled across everything: first which dimensions show anything
-   (a Simes p-value per dimension, the scan's own p-value for account numbers, Holm
+   (the chance that any of its segments reaches its smallest p-value, counting only
+   the p-values each can attain; the scan's own p-value for account numbers; Holm
    across dimensions so a strong first cause does not lower the bar for chance in a
-   second dimension), then which segments within them
-   (Benjamini-Hochberg at the level the first stage leaves). A candidate is called when
+   second dimension), then which segments within them (Benjamini-Hochberg at the level
+   the first stage leaves). A candidate is called when
    it passes and beats its expected count by the minimum lift and excess; the range
    named is the most likely run.
 3. Within a dimension, overlapping calls keep the strongest; the rest of a dimension's
@@ -38,6 +39,7 @@ from bot.services.impact.stats import (
     BinomialTest,
     Margins,
     adjusted,
+    discrete_bonferroni,
     holm,
     p_values,
     significant,
@@ -124,18 +126,27 @@ def _called(
 ) -> tuple[list[_Candidate], int]:
     """The candidates that pass both stages (all dimensions tested together), and how
     many dimensions the first stage selected."""
-    families = [[c for c in _candidates(d, partitions) if c.test.k] for d in dimensions]
+    every = [_candidates(d, partitions) for d in dimensions]
     # Every p-value in one call: SciPy's per-call overhead dominates single small tests.
-    flat = [c for family in families for c in family if c.run is None]
+    flat = [c for family in every for c in family if c.test.k and c.run is None]
     exact = iter(p_values([c.test for c in flat]))
-    families = [
-        [c if c.run is not None else replace(c, p_value=next(exact)) for c in family]
-        for family in families
+    tested = [
+        (
+            [
+                c if c.run is not None else replace(c, p_value=next(exact))
+                for c in family
+                if c.test.k
+            ],
+            # Every segment could have stood out by chance, reported or not.
+            [c.test for c in family if c.run is None],
+        )
+        for family in every
     ]
-    families = [f for f in families if f]
-    # Stage 1: which dimensions show anything at all (one Simes p-value per dimension,
-    # Holm across dimensions). Overlapping ranges of one dimension count once.
-    family_p = [_family_p(family) for family in families]
+    tested = [(family, chances) for family, chances in tested if family]
+    families = [family for family, _ in tested]
+    # Stage 1: which dimensions show anything at all (one p-value per dimension, Holm
+    # across dimensions). Overlapping ranges of one dimension count once.
+    family_p = [_family_p(family, chances) for family, chances in tested]
     selected = [
         (family, p)
         for family, p, q in zip(families, family_p, holm(family_p), strict=True)
@@ -157,10 +168,16 @@ def _called(
     return called, len(selected)
 
 
-def _family_p(family: list[_Candidate]) -> float:
-    """Simes over the family; an account-number scan enters once, with its own p-value."""
+def _family_p(family: list[_Candidate], chances: list[BinomialTest]) -> float:
+    """Whether the dimension shows anything: for segments tested one by one, the chance
+    that any of them reaches the smallest p-value seen (discrete Bonferroni, over every
+    segment of the baseline); with an account-number scan, Simes over the scan's own
+    p-value and the other segments'."""
     scan = [c.adjusted for c in family if c.run is not None][:1]
-    return simes([*scan, *(c.p_value for c in family if c.run is None)])
+    single = [c.p_value for c in family if c.run is None]
+    if scan or not single:
+        return simes([*scan, *single])
+    return discrete_bonferroni(min(single), chances)
 
 
 def _ranges(

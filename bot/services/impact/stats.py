@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from scipy.stats import binom, false_discovery_control
 
 
@@ -104,6 +105,30 @@ def simes(p_values: Sequence[float]) -> float:
     ordered = sorted(p_values)
     m = len(ordered)
     return min((p * m / rank for rank, p in enumerate(ordered, start=1)), default=1.0)
+
+
+def discrete_bonferroni(smallest: float, tests: Sequence[BinomialTest]) -> float:
+    """The chance that any of ``tests`` gives a p-value of ``smallest`` or less by luck.
+
+    Bounded by the sum, over the tests, of the largest p-value each can actually reach at
+    or below ``smallest`` (Tarone's discrete Bonferroni: valid whatever the dependence).
+    With 15 to 60 customers a count moves in whole steps: a region holding 4% of the
+    accounts, among 20 customers, gives p = 0.044 for 3 customers and 0.007 for 4, so it
+    reaches 0.01 by chance 0.7% of the time, not 1%. Plain Bonferroni (and Simes, for the
+    smallest p-value) charges ``smallest`` for every test, which makes small incidents
+    pay for tests that could never have fired.
+    """
+    if not tests:
+        return 1.0
+    n = np.array([max(t.n, 0) for t in tests])
+    p = np.array([min(max(t.p, 0.0), 1.0) for t in tests])
+    with np.errstate(invalid="ignore"):
+        # The largest count whose tail beyond it is at most ``smallest``... and that tail.
+        cut = binom.isf(smallest, n, p)
+        reach = binom.sf(cut, n, p)
+        # Guard against rounding at the boundary: step one count further if needed.
+        reach = np.where(reach <= smallest * (1 + 1e-9), reach, binom.sf(cut + 1, n, p))
+    return float(min(np.nansum(reach), 1.0))
 
 
 def significant(test: BinomialTest, margins: Margins, *, tests: int = 1) -> bool:
