@@ -38,7 +38,8 @@ def secret_from(reply: str) -> str:
 
 
 def test_subscribers_get_signed_updates_for_their_components(app_factory, receiver) -> None:
-    harness = app_factory(**SETTINGS)
+    # The receiver listens on this machine: an internal address, allowed here.
+    harness = app_factory(**SETTINGS, status_webhooks_allow_private=True)
     harness.command(f"statuspage subscribe {receiver.url}/hook/all", channel="CGENERAL")
     secret = secret_from(harness.last_reply())
     harness.command(f"statuspage subscribe <{receiver.url}/hook/web> web", channel="CGENERAL")
@@ -61,6 +62,39 @@ def test_subscribers_get_signed_updates_for_their_components(app_factory, receiv
     publish(harness, "Still failing.", status="identified")
     harness.advance(timedelta(minutes=1))
     assert len(receiver.calls_to("POST", "/hook/all")) == 1
+
+
+def test_internal_addresses_are_refused_unless_allowed(app_factory) -> None:
+    harness = app_factory(**SETTINGS)
+    for url in (
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost:8080/admin",
+        "https://10.1.2.3/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+    ):
+        harness.command(f"statuspage subscribe {url}", channel="CGENERAL")
+        reply = harness.last_reply()
+        assert "is an internal address" in reply and "STATUS_WEBHOOKS_ALLOW_PRIVATE" in reply
+    harness.command("statuspage subscribe https://no-such-host.invalid/h", channel="CGENERAL")
+    assert "no-such-host.invalid does not resolve" in harness.last_reply()
+    harness.command("statuspage subscribers", channel="CGENERAL")
+    assert "169.254" not in harness.last_reply()
+
+
+def test_an_internal_subscriber_is_not_posted_to_once_internal_ones_are_disallowed(
+    app_factory, receiver
+) -> None:
+    """Subscribed while allowed (or a name that later points inside): checked again at
+    every delivery."""
+    harness = app_factory(**SETTINGS, status_webhooks_allow_private=True)
+    harness.command(f"statuspage subscribe {receiver.url}/hook/all", channel="CGENERAL")
+    harness.rt.settings = harness.rt.settings.model_copy(
+        update={"status_webhooks_allow_private": False}
+    )
+    declare(harness, "sev1")
+    publish(harness, "Payments fail.", components={"api": "major_outage"})
+    harness.advance(timedelta(minutes=1))
+    assert receiver.calls_to("POST", "/hook/all") == []
 
 
 def test_a_subscriber_address_must_be_http(app_factory) -> None:

@@ -30,6 +30,7 @@ from bot.jobs import Fold, Job, JobKind, NoPayload, Outcome, Payload, RetryPolic
 from bot.models import PageIncident, PageSubscriber, PageUpdate
 from bot.runtime import Runtime
 from bot.services.statuspage import email_delivery, pagerduty_push
+from bot.services.statuspage.addresses import AddressUnresolved, internal_addresses
 from bot.services.statuspage.atlassian import StatuspageClient
 from bot.services.statuspage.outbound import page_link, report_push_failure
 
@@ -295,6 +296,8 @@ def send_webhook(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
         assert page is not None
         body = json.dumps(webhook_body(page, row, page_link(rt, page.id))).encode()
         url, secret = subscriber.url, subscriber.secret
+    if not rt.settings.status_webhooks_allow_private and _now_internal(url):
+        return Outcome.obsolete
     timestamp = str(int(rt.clock.now().timestamp()))
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -317,3 +320,15 @@ def send_webhook(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
     finally:
         client.close()
     return Outcome.sent
+
+
+def _now_internal(url: str) -> bool:
+    """A subscriber whose name has come to point inside the network is not posted to (a
+    name that does not resolve right now is left to the delivery's own retries)."""
+    try:
+        inside = internal_addresses(url)
+    except AddressUnresolved:
+        return False
+    if inside:
+        log.warning("Not posting to webhook subscriber %s: it now resolves to %s", url, inside)
+    return bool(inside)

@@ -56,6 +56,10 @@ class StatusPageSettings(BaseSettings):
     pagerduty_status_page_id: str = ""
     # key=service id pairs: which service of that status page each component is.
     pagerduty_status_page_services: PairList = []
+    # Webhook subscribers may be at private, loopback or link-local addresses (a receiver
+    # inside the company network). Off: anyone who can run /liaison could otherwise make
+    # the server post to internal services (cloud metadata, admin ports).
+    status_webhooks_allow_private: bool = False
     # Email subscribers, only where an SMTP relay is set: smtp://user:pass@host:587
     # (add ?starttls=true to upgrade the connection) or smtps://user:pass@host:465.
     smtp_url: str = ""

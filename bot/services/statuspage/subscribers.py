@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.errors import InvalidInput, NotFound
 from bot.models import PageSubscriber
 from bot.runtime import Runtime
+from bot.services.statuspage.addresses import AddressUnresolved, internal_addresses
 from bot.services.statuspage.publishing import components
 
 URL_MAX = 500
@@ -36,6 +38,8 @@ def subscribe(rt: Runtime, *, url: str, keys: list[str], actor: str) -> Subscrip
         raise InvalidInput(
             "Give the webhook's http(s) address, e.g. https://hooks.example.com/status."
         )
+    if not rt.settings.status_webhooks_allow_private:
+        _check_public(url)
     known = {c.key for c in components(rt)}
     unknown = [k for k in keys if k not in known]
     if unknown:
@@ -54,6 +58,22 @@ def subscribe(rt: Runtime, *, url: str, keys: list[str], actor: str) -> Subscrip
             return Subscription(row.id, url, keys, secret)
     except IntegrityError as exc:
         raise InvalidInput(f"{url} is already subscribed.") from exc
+
+
+def _check_public(url: str) -> None:
+    host = urlsplit(url).hostname or url
+    try:
+        inside = internal_addresses(url)
+    except AddressUnresolved as exc:
+        raise InvalidInput(
+            f"{host} does not resolve to an address; check the webhook's address."
+        ) from exc
+    if inside:
+        raise InvalidInput(
+            f"{host} is an internal address ({', '.join(inside)}): webhooks go to public"
+            " addresses. An administrator can allow internal receivers with"
+            " STATUS_WEBHOOKS_ALLOW_PRIVATE=true."
+        )
 
 
 def unsubscribe(rt: Runtime, *, url: str) -> None:
