@@ -238,7 +238,9 @@ class ReportFeature(Base):
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
     feature: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    # Copies, kept right by the report's own key; no foreign key of their own, so storing a
+    # feature does not lock the incident's row once more (PostgreSQL checks each key).
+    incident_id: Mapped[int] = mapped_column(Integer)
     customer_key: Mapped[str] = mapped_column(String(200))
 
     report: Mapped[Report] = relationship(back_populates="features")

@@ -32,12 +32,6 @@ def upgrade() -> None:
     with op.batch_alter_table("report_features") as batch:
         batch.alter_column("incident_id", existing_type=sa.Integer(), nullable=False)
         batch.alter_column("customer_key", existing_type=sa.String(length=200), nullable=False)
-        batch.create_foreign_key(
-            op.f("fk_report_features_incident_id_incidents"),
-            "incidents",
-            ["incident_id"],
-            ["id"],
-        )
         batch.create_index(
             "ix_report_features_incident", ["incident_id", "feature", "customer_key"]
         )
@@ -54,6 +48,5 @@ def downgrade() -> None:
     op.drop_index("ix_reports_incident_vips", table_name="reports")
     with op.batch_alter_table("report_features") as batch:
         batch.drop_index("ix_report_features_incident")
-        batch.drop_constraint(op.f("fk_report_features_incident_id_incidents"), type_="foreignkey")
         batch.drop_column("customer_key")
         batch.drop_column("incident_id")
