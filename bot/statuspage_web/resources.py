@@ -2,8 +2,10 @@
 
 Every answer comes from the cache (bot/statuspage_web/cache.py). A private page
 (``STATUS_PAGE_PRIVATE_TOKEN``) answers 401 unless the request carries the token as a
-bearer token, ``?token=`` or the password of HTTP basic auth; private answers are never
-cached by shared caches.
+bearer token, ``?token=``, the password of HTTP basic auth, or the access cookie set when
+a reader first came with ``?token=`` (so the page's own links and its subscribe form,
+which do not repeat the token, keep working); private answers are never cached by shared
+caches.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ FEED_ITEMS = 50
 # The page posts its subscribe form to itself when email subscriptions are on.
 FORM_ACTION_SELF = "'self'"
 FORM_ACTION_NONE = "'none'"
+ACCESS_COOKIE = "liaison_status_access"
+ACCESS_COOKIE_DAYS = 30
 
 
 class StatusSite:
@@ -53,7 +57,7 @@ class StatusSite:
     def allowed(self, req: falcon.Request) -> bool:
         if not self.private_token:
             return True
-        offered = [req.get_param("token") or ""]
+        offered = [req.get_param("token") or "", *(req.get_cookie_values(ACCESS_COOKIE) or [])]
         header = req.get_header("Authorization") or ""
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer":
@@ -66,6 +70,18 @@ class StatusSite:
             offered.append(decoded.partition(":")[2])
         expected = self.private_token.encode()
         return any(hmac.compare_digest(o.encode(), expected) for o in offered if o)
+
+    def remember_access(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """A reader let in by ``?token=`` keeps access through the page's own links."""
+        resp.set_cookie(
+            ACCESS_COOKIE,
+            self.private_token,
+            max_age=ACCESS_COOKIE_DAYS * 86400,
+            path=self.views.branding.base_path or "/",
+            secure=req.forwarded_scheme == "https",
+            http_only=True,
+            same_site="Lax",
+        )
 
     def link(self, page_incident_id: int) -> str:
         return f"{self.views.branding.page_url}/incidents/{page_incident_id}"
@@ -96,6 +112,8 @@ class StatusSite:
         resp.set_header(
             "Cache-Control", "private, no-store" if self.private_token else "public, max-age=10"
         )
+        if self.private_token and req.get_param("token"):
+            self.remember_access(req, resp)
         resp.set_header("X-Content-Type-Options", "nosniff")
         if content_type == HTML:
             resp.set_header(

@@ -245,3 +245,12 @@ def test_on_a_private_page_the_form_needs_access_but_the_links_do_not(app_factor
     assert CHECK_INBOX in answer.text
     [confirmation] = smtp.inbox("ann@example.com")
     assert "Subscribed" in get(harness, link(confirmation, "confirm")).text  # no credentials
+
+    # A reader who opened the page with ?token= submits its form (no token in the action).
+    opened = get(harness, "/status", params={"token": "letmein"})
+    by_link = httpx.post(
+        base_url(harness) + "/status/subscribe", data={"email": "bo@example.com"},
+        cookies=dict(opened.cookies), timeout=10,
+    )  # fmt: skip
+    assert CHECK_INBOX in by_link.text
+    assert len(smtp.inbox("bo@example.com")) == 1

@@ -107,6 +107,14 @@ def test_a_private_page_refuses_without_the_token(app_factory) -> None:
     assert by_query.status_code == 200
     assert "Payments fail." in by_query.text
     assert by_query.headers["cache-control"] == "private, no-store"
+    # The page's own links carry no token: the access cookie set by ?token= lets the
+    # reader follow them, and it is kept from scripts and other sites.
+    cookie = by_query.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/status" in cookie
+    followed = get(harness, "/status/history", cookies=dict(by_query.cookies))
+    assert followed.status_code == 200
+    forged = {"liaison_status_access": "s3cret-guess"}
+    assert get(harness, "/status/history", cookies=forged).status_code == 401
     bearer = get(
         harness, "/status/api/v2/status.json", headers={"Authorization": "Bearer s3cret-token"}
     )
