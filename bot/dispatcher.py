@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -113,6 +114,8 @@ class ReminderDispatcher:
         self._max_batches = max_batches
         # Which job each worker thread runs; the outbox notifier reads it.
         self.scope = JobScope()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def declare(
         self, kind: JobKind[Any], handler: Handler, *, prepare: Prepare | None = None
@@ -139,37 +142,53 @@ class ReminderDispatcher:
     def run_once(self) -> DispatchStats:
         """Run everything due now; stops when nothing due is left (bounded by max_batches)."""
         stats = DispatchStats()
-        with ThreadPoolExecutor(max_workers=self._threads) as pool:
-            for _ in range(self._max_batches):
-                claimed_at = self._clock.now()
-                batch = store.claim_due(
-                    self._sessions,
-                    now=claimed_at,
-                    worker=self.worker_id,
-                    limit=self._batch_size,
-                    lease=self._lease,
-                )
-                if not batch:
-                    break
-                stats.claimed += len(batch)
-                redundant = self._coalesce(batch)
-                if redundant:
-                    self._finish(list(redundant), Outcome.obsolete.value)
-                    stats.coalesced += len(redundant)
-                    batch = [row for row in batch if row.id not in redundant]
-                run = partial(
-                    self._run_one,
-                    send_by=claimed_at + self._lease * LEASE_USABLE,
-                    prepared=self._prepared(batch),
-                )
-                # A job alone runs on this thread: starting a worker thread for it would cost
-                # more than the job (a burst of reports wakes the dispatcher many times).
-                results = pool.map(run, batch) if len(batch) > 1 else map(run, batch)
-                for row, (result, error) in zip(batch, results, strict=True):
-                    setattr(stats, result, getattr(stats, result) + 1)
-                    if error:
-                        stats.errors.append(f"{row.kind}#{row.id}: {error}")
+        for _ in range(self._max_batches):
+            claimed_at = self._clock.now()
+            batch = store.claim_due(
+                self._sessions,
+                now=claimed_at,
+                worker=self.worker_id,
+                limit=self._batch_size,
+                lease=self._lease,
+            )
+            if not batch:
+                break
+            stats.claimed += len(batch)
+            redundant = self._coalesce(batch)
+            if redundant:
+                self._finish(list(redundant), Outcome.obsolete.value)
+                stats.coalesced += len(redundant)
+                batch = [row for row in batch if row.id not in redundant]
+            run = partial(
+                self._run_one,
+                send_by=claimed_at + self._lease * LEASE_USABLE,
+                prepared=self._prepared(batch),
+            )
+            # A job alone runs on this thread: handing it to a worker would cost more than
+            # the job (a burst of reports wakes the dispatcher many times).
+            results = self._workers().map(run, batch) if len(batch) > 1 else map(run, batch)
+            for row, (result, error) in zip(batch, results, strict=True):
+                setattr(stats, result, getattr(stats, result) + 1)
+                if error:
+                    stats.errors.append(f"{row.kind}#{row.id}: {error}")
         return stats
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """One pool for the dispatcher's life: a pool started per wake-up started its
+        threads again each time, which cost more than the jobs of a small batch."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self._threads, thread_name_prefix="liaison-jobs"
+                )
+            return self._pool
+
+    def close(self) -> None:
+        """Let the worker threads end (after the jobs they are running)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
 
     def _coalesce(self, batch: list[ClaimedRow]) -> set[int]:
         coalescing = [

@@ -115,3 +115,4 @@ class ReminderScheduler:
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        self._dispatcher.close()

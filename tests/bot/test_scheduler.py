@@ -71,6 +71,9 @@ class DueDispatcher:
     def next_due(self) -> datetime | None:
         return self.due
 
+    def close(self) -> None:
+        pass
+
 
 def test_the_next_wake_up_is_the_next_due_job_when_sooner_than_the_interval() -> None:
     clock = FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
