@@ -32,6 +32,7 @@ from bot.edge.health import database_probe, scheduler_probe, slack_auth_probe
 from bot.edge.metrics import EdgeMetrics
 from bot.edge.sources import install_webhook_sources
 from bot.edge.webhooks import WebhookRegistry
+from bot.ids import ReportIds
 from bot.lifecycle import LifecycleHooks
 from bot.logs import configure_logging
 from bot.rendering import Renderer, TemplateConfigError
@@ -44,7 +45,7 @@ from bot.slack.client import make_web_client
 from bot.slack.notifier import SlackNotifier
 from bot.statuspage_web.site import build_site
 from bot.wiring import install_capabilities
-from handlers import register_all
+from handlers import inline_acks, register_all
 from handlers.authorization import StartupAuthorization, tokenless_copy
 from handlers.http import SlackEventsResource
 
@@ -178,6 +179,8 @@ def build(
         or ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
     )
     register_all(bolt, rt)
+    # The report form's whole work is its answer: it runs on the request's thread.
+    inline_acks.install(bolt, view_callbacks=[ReportIds.modal])
     scheduler = ReminderScheduler(rt.dispatcher, clock, settings.scheduler_interval)
     rt.wake = scheduler.wake
     return Liaison(rt=rt, engine=engine, bolt=bolt, scheduler=scheduler, auth=auth)

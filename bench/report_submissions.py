@@ -276,6 +276,9 @@ def _agent(index: int) -> str:
     return f"UB{index:05d}"
 
 
+SLACK_WAIT = 3.0  # seconds Slack waits for an interaction's answer
+
+
 def _fire(
     base_url: str, bodies: list[tuple[str, dict[str, str]]], concurrency: int
 ) -> tuple[list[tuple[float, float]], list[str]]:
@@ -306,6 +309,9 @@ def _fire(
             timings.append((start, end))
             if status != 200 or answer:
                 failures.append(f"#{index}: HTTP {status} {answer[:200]}")
+            elif end - start > SLACK_WAIT:
+                # Slack shows the person an error for an answer later than this.
+                failures.append(f"#{index}: answered after {end - start:.1f} s")
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(send, enumerate(bodies)))
