@@ -1,10 +1,11 @@
-"""Runs due jobs through the handler declared for their kind, finishing each on its own.
+"""Runs due jobs through the handler declared for their kind, finishing each as it ends.
 
 A handler does what is due and returns ``Outcome.sent``, or ``Outcome.obsolete`` when the
-reason disappeared (update posted, ticket answered). Each job is finished in its own short
-transaction right after its handler returns, so a crash later in the batch cannot send it
-again. What a handler raises is classified by the failure protocol (bot/jobs/failures.py):
-permanent failures are recorded, transient ones retried by the kind's retry policy.
+reason disappeared (update posted, ticket answered). Each job is finished right after its
+handler returns (jobs that completed together, in one statement), so a crash later in the
+batch cannot send it again. What a handler raises is classified by the failure protocol
+(bot/jobs/failures.py): permanent failures are recorded, transient ones retried by the
+kind's retry policy.
 
 A job that runs again after an earlier attempt (its lease ran out when a process died, or
 a transient failure) runs with its thread marked (``JobScope``), so the outbox notifier
@@ -25,7 +26,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -70,6 +71,16 @@ class _Prepared:
 
     handlers: dict[str, Handler] = field(default_factory=dict)
     jobs: dict[int, Job[Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Ran:
+    """A job's run: the stats field and any error, and the status to finish it with
+    (None when it was released or its failure already recorded)."""
+
+    job_id: int
+    result: tuple[str, str | None]
+    finish: str | None = None
 
 
 def default_worker_id() -> str:
@@ -164,14 +175,55 @@ class ReminderDispatcher:
                 send_by=claimed_at + self._lease * LEASE_USABLE,
                 prepared=self._prepared(batch),
             )
-            # A job alone runs on this thread: handing it to a worker would cost more than
-            # the job (a burst of reports wakes the dispatcher many times).
-            results = self._workers().map(run, batch) if len(batch) > 1 else map(run, batch)
-            for row, (result, error) in zip(batch, results, strict=True):
+            for row, (result, error) in self._run_batch(batch, run):
                 setattr(stats, result, getattr(stats, result) + 1)
                 if error:
                     stats.errors.append(f"{row.kind}#{row.id}: {error}")
         return stats
+
+    def _run_batch(
+        self, batch: list[ClaimedRow], run: Callable[[ClaimedRow], _Ran]
+    ) -> list[tuple[ClaimedRow, tuple[str, str | None]]]:
+        """Run the batch's jobs and finish the ones that ran, a group at a time.
+
+        A job alone runs on this thread: handing it to a worker would cost more than the
+        job (a burst of reports wakes the dispatcher many times). Jobs run by the workers
+        are finished here as they complete: every job that completed since the last
+        group, in one statement per outcome. A job is still finished right after its
+        handler returns (within one wake of this thread), but a batch of 50 costs a few
+        write transactions instead of 50, each a turn at SQLite's one write lock.
+        """
+        if len(batch) == 1:
+            ran = run(batch[0])
+            self._finish_ran([ran])
+            return [(batch[0], ran.result)]
+        results: dict[int, tuple[str, str | None]] = {}
+        pending = {self._workers().submit(run, row) for row in batch}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            completed, crashed = [], None
+            for future in done:
+                try:
+                    completed.append(future.result())
+                except BaseException as exc:  # the jobs that did run are finished first
+                    crashed = exc
+            self._finish_ran(completed)
+            if crashed is not None:
+                raise crashed
+            results.update((ran.job_id, ran.result) for ran in completed)
+        return [(row, results[row.id]) for row in batch]
+
+    def _finish_ran(self, completed: list[_Ran]) -> None:
+        """Record the outcome of jobs whose handler returned, one statement per outcome."""
+        by_status: dict[str, list[int]] = {}
+        for ran in completed:
+            if ran.finish is not None:
+                by_status.setdefault(ran.finish, []).append(ran.job_id)
+        now = self._clock.now()
+        for status, ids in by_status.items():
+            store.finish_done(
+                self._sessions, ids=sorted(ids), worker=self.worker_id, status=status, now=now
+            )
 
     def _workers(self) -> ThreadPoolExecutor:
         """One pool for the dispatcher's life: a pool started per wake-up started its
@@ -229,20 +281,20 @@ class ReminderDispatcher:
     def _retry_policy(self, kind: JobKind[Any]) -> RetryPolicy:
         return kind.retry if kind.retry is not None else self._default_retry
 
-    def _run_one(
-        self, row: ClaimedRow, *, send_by: datetime, prepared: _Prepared
-    ) -> tuple[str, str | None]:
-        """Run one job and finish it at once; returns the stats field and any error.
+    def _run_one(self, row: ClaimedRow, *, send_by: datetime, prepared: _Prepared) -> _Ran:
+        """Run one job; what it returns says how to finish it (the caller does, at once).
 
         A job whose claim is nearly over (a slow batch) is released unrun rather than risk
-        another replica reclaiming it while it runs.
+        another replica reclaiming it while it runs. Failures are recorded here.
         """
         if self._clock.now() >= send_by:
             store.release(self._sessions, ids=[row.id], worker=self.worker_id)
-            return "released", None
+            return _Ran(row.id, ("released", None))
         declared = self._declared.get(row.kind)
         if declared is None:
-            return self._fail(row, f"LookupError: no job kind {row.kind!r} is declared")
+            return _Ran(
+                row.id, self._fail(row, f"LookupError: no job kind {row.kind!r} is declared")
+            )
         kind = declared.kind
         policy = self._retry_policy(kind)
         job = prepared.jobs.get(row.id)
@@ -250,7 +302,7 @@ class ReminderDispatcher:
             try:
                 job = row.as_job(kind, last_attempt=row.attempts >= policy.max_attempts)
             except ValidationError as exc:
-                return self._fail(row, f"ValidationError: {exc}")
+                return _Ran(row.id, self._fail(row, f"ValidationError: {exc}"))
         look_since = None
         if job.reclaimed and not kind.repeat_safe and row.first_claimed_at is not None:
             look_since = row.first_claimed_at - CLOCK_SKEW
@@ -258,15 +310,9 @@ class ReminderDispatcher:
             with self.scope.running(RunningJob(key=row.dedupe_key, look_since=look_since)):
                 outcome = prepared.handlers.get(row.kind, declared.handler)(job)
         except Exception as exc:  # recorded per job; one failure must not stop the rest
-            return self._failed(row, policy, exc)
-        store.finish_one(
-            self._sessions,
-            job_id=row.id,
-            worker=self.worker_id,
-            status=outcome.value,
-            now=self._clock.now(),
-        )
-        return ("sent" if outcome is Outcome.sent else "obsolete"), None
+            return _Ran(row.id, self._failed(row, policy, exc))
+        result = "sent" if outcome is Outcome.sent else "obsolete"
+        return _Ran(row.id, (result, None), finish=outcome.value)
 
     def _finish(self, ids: list[int], status: str, error: str | None = None) -> None:
         store.finish(

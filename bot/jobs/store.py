@@ -1,4 +1,4 @@
-"""The jobs table (``reminders``) as the dispatcher sees it: claimed, finished one by one.
+"""The jobs table (``reminders``) as the dispatcher sees it: claimed, then finished.
 
 Only ``bot.jobs`` and the dispatcher use this module; rows are written by
 ``bot.jobs.writes`` for ``bot.jobs.api``. A wake-up claims
@@ -214,23 +214,23 @@ def finish(
         )
 
 
-def finish_one(
-    sessions: sessionmaker[Session], *, job_id: int, worker: str, status: str, now: datetime
+def finish_done(
+    sessions: sessionmaker[Session], *, ids: list[int], worker: str, status: str, now: datetime
 ) -> None:
-    """Mark one claimed job ``sent`` or ``cancelled`` (if still ours) in its own short
-    transaction: run right after each job's side effect, so it is built once."""
+    """Mark claimed jobs ``sent`` or ``cancelled`` (those still ours) in one short
+    transaction: run right after their side effects, so the statement is built once."""
     with sessions.begin() as session:
         session.connection().execute(
-            _FINISH_ONE[status], {"job_id": job_id, "worker": worker, "now": now}
+            _FINISH_DONE[status], {"job_ids": ids, "worker": worker, "now": now}
         )
 
 
-def _finish_one_statement(status: str) -> Any:
+def _finish_done_statement(status: str) -> Any:
     stamp = "sent_at" if status == "sent" else "cancelled_at"
     return (
         update(Reminder)
         .where(
-            Reminder.id == bindparam("job_id"),
+            Reminder.id.in_(bindparam("job_ids", expanding=True)),
             Reminder.claimed_by == bindparam("worker"),
             Reminder.status == "claimed",
         )
@@ -244,7 +244,7 @@ def _finish_one_statement(status: str) -> Any:
     )
 
 
-_FINISH_ONE = {status: _finish_one_statement(status) for status in ("sent", "cancelled")}
+_FINISH_DONE = {status: _finish_done_statement(status) for status in ("sent", "cancelled")}
 
 
 def release(sessions: sessionmaker[Session], *, ids: list[int], worker: str) -> None:

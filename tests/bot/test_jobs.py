@@ -245,6 +245,40 @@ def test_each_job_is_finished_right_after_it_ran_not_at_the_end_of_the_batch(
     assert [r.status for r in _rows(sessions)] == ["sent", "claimed"]
 
 
+def test_a_job_run_by_a_worker_is_finished_while_the_rest_of_its_batch_still_runs(
+    sessions, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = clock.now()
+    with sessions.begin() as session:
+        for key in ("quick", "slow"):
+            jobs.schedule(session, NOTE, Note(text=key), key=key, due_at=now, now=now)
+    finished = threading.Event()
+    finish_done = store.finish_done
+
+    def finishing(*args, **kwargs) -> None:
+        finish_done(*args, **kwargs)
+        finished.set()
+
+    monkeypatch.setattr(store, "finish_done", finishing)
+    seen: list[list[str]] = []
+
+    def handler(job: Job[Note]) -> Outcome:
+        if job.payload.text == "slow":  # still running when the quick one is recorded
+            assert finished.wait(10)
+            seen.append([r.status for r in _rows(sessions)])
+        return Outcome.sent
+
+    dispatcher = ReminderDispatcher(sessions, clock, threads=2)
+    dispatcher.declare(NOTE, handler)
+    try:
+        stats = dispatcher.run_once()
+    finally:
+        dispatcher.close()
+    assert seen == [["sent", "claimed"]]
+    assert stats.sent == 2
+    assert [r.status for r in _rows(sessions)] == ["sent", "sent"]
+
+
 def test_next_due_is_the_earliest_pending_job_or_lease_end(sessions, clock: FakeClock) -> None:
     dispatcher = ReminderDispatcher(sessions, clock)
     assert dispatcher.next_due() is None
