@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,8 @@ class SqliteWriteGate:
     def __init__(self, timeout: float = 30.0, lock_path: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._owner: int | None = None
+        # The DBAPI connection whose transaction holds the gate, and its pool record's info.
+        self._holder: tuple[Any, dict[Any, Any]] | None = None
         self._timeout = timeout
         self._lock_path = lock_path if fcntl is not None else None
         self._file: Any = None
@@ -136,12 +139,21 @@ class SqliteWriteGate:
         self._file_locked = False
 
     def install(self, engine: Engine) -> None:
-        event.listen(engine, "before_cursor_execute", self._before_execute)
-        event.listen(engine, "commit", self._release)
-        event.listen(engine, "rollback", self._release)
-        event.listen(engine.pool, "checkin", self._checkin)
+        """Listen for first writes; release when the transaction has ended in SQLite.
 
-    def _before_execute(self, conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        SQLAlchemy's ``commit`` and ``rollback`` events fire before the driver commits,
+        so releasing there let the next writer in while the file was still locked: its
+        first write met SQLITE_BUSY and slept in SQLite's busy handler (1 ms, then 2, 5
+        ...) holding the gate, with every other writer queued behind it. The dialect's own
+        commit and rollback (this engine's instance only) are wrapped instead.
+        """
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        event.listen(engine.pool, "checkin", self._checkin)
+        dialect = engine.dialect
+        for name in ("do_commit", "do_rollback"):
+            setattr(dialect, name, self._releasing_after(getattr(dialect, name)))
+
+    def _before_execute(self, conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
         if conn.info.get(self._KEY) or not statement.lstrip()[:8].upper().startswith(self._DML):
             return
         if self._owner == threading.get_ident():
@@ -149,6 +161,7 @@ class SqliteWriteGate:
         if self._lock.acquire(timeout=self._timeout):
             self._owner = threading.get_ident()
             conn.info[self._KEY] = True
+            self._holder = (cursor.connection, conn.info)
             self._lock_file()
         # else: proceed and let SQLite's busy timeout decide, as without the gate
 
@@ -162,8 +175,17 @@ class SqliteWriteGate:
             self._file_pid = os.getpid()
         self._file_locked = _flock_within(self._file.fileno(), self._timeout)
 
-    def _release(self, conn: Connection) -> None:
-        self._release_record(conn.info)
+    def _releasing_after(self, end: Callable[[Any], None]) -> Callable[[Any], None]:
+        def ended(connection: Any) -> None:
+            try:
+                end(connection)
+            finally:
+                holder = self._holder
+                raw = getattr(connection, "dbapi_connection", connection)
+                if holder is not None and holder[0] is raw:
+                    self._release_record(holder[1])
+
+        return ended
 
     def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
         if record is not None:
@@ -174,6 +196,7 @@ class SqliteWriteGate:
             if self._file is not None and self._file_locked:
                 fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
                 self._file_locked = False
+            self._holder = None
             self._owner = None
             self._lock.release()
 

@@ -4,6 +4,7 @@ SQLite's sleep-and-retry loop."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import SqliteWriteGate, make_engine, make_session_factory
+from bot.db import WRITE_GATE_KEY, SqliteWriteGate, make_engine, make_session_factory
 from bot.models import ProcessedEvent
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -46,6 +47,34 @@ def _in_thread(target, *args) -> threading.Thread:
     thread.start()
     thread.join(timeout=4)
     return thread
+
+
+def test_the_gate_opens_only_once_sqlite_has_committed(gated, tmp_path: Path) -> None:
+    """The next writer must find the file free, not sleep in SQLite's busy handler."""
+    gate, sessions = gated
+    probe = sqlite3.connect(tmp_path / "gate.db", timeout=0, isolation_level=None)
+    seen: list[str] = []
+    release = gate._release_record
+
+    def releasing(info) -> None:
+        if info.get(WRITE_GATE_KEY):
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                seen.append("free")
+            except sqlite3.OperationalError as exc:
+                seen.append(str(exc))
+        release(info)
+
+    gate._release_record = releasing
+    try:
+        _add(sessions, "committed")
+        with pytest.raises(IntegrityError), sessions.begin() as session:
+            session.add(ProcessedEvent(event_id="committed", received_at=NOW))
+    finally:
+        probe.close()
+    assert seen == ["free", "free"]  # after a commit, and after a rollback
+    assert not gate._lock.locked()
 
 
 def test_the_gate_is_held_from_the_first_write_until_commit(gated) -> None:
