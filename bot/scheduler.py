@@ -108,7 +108,16 @@ class ReminderScheduler:
         self.wake()
 
     def wake(self) -> None:
-        """Run the dispatch job now (a no-op before start)."""
+        """Run the dispatch job now (a no-op before start).
+
+        While a dispatch runs, the flag alone is enough: the dispatch checks it after
+        releasing its lock and goes round again, and a flag set before it clears it is
+        seen by its claim, which comes after. Waking APScheduler's thread for every report
+        of a burst cost more than dispatching their jobs.
+        """
+        self._again.set()
+        if self._dispatching.locked():
+            return
         if self._scheduler.running:
             self._scheduler.modify_job(JOB_ID, next_run_time=self._clock.now())
 

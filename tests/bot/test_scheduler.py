@@ -49,6 +49,20 @@ def test_a_wake_up_during_a_dispatch_runs_it_once_more() -> None:
     assert dispatcher.runs == 2  # the three wake-ups fold into one more dispatch
 
 
+def test_a_report_waking_the_scheduler_during_a_dispatch_gets_one_more_round() -> None:
+    dispatcher = BlockingDispatcher()
+    scheduler = _scheduler(dispatcher)  # never started: no APScheduler thread to poke
+    first = threading.Thread(target=scheduler.tick)
+    first.start()
+    assert dispatcher.first_started.wait(timeout=10)
+
+    for _ in range(3):  # reports committed while the dispatch runs
+        scheduler.wake()
+    dispatcher.release_first.set()
+    first.join(timeout=10)
+    assert dispatcher.runs == 2
+
+
 def test_a_quiet_tick_dispatches_once() -> None:
     dispatcher = BlockingDispatcher()
     dispatcher.release_first.set()
