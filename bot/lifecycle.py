@@ -50,6 +50,8 @@ class LifecycleEvent:
     actor: str | None = None
     previous_severity: str | None = None
     report: Report | None = None
+    # With ``report_attached``: how many reports its customer filed on the incident before.
+    earlier_reports: int | None = None
     users: tuple[str, ...] = ()
     status_update_id: int | None = None
 

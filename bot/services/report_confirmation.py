@@ -8,6 +8,7 @@ report is never confirmed without being stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -15,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot import jobs
-from bot.jobs import Job, JobKind, NoPayload, Outcome
+from bot.jobs import Job, JobKind, Outcome, Payload
 from bot.jobs.kinds import Handler
 from bot.lifecycle import Lifecycle, LifecycleEvent
 from bot.models import Incident, Report, ReportFeature
@@ -23,8 +24,19 @@ from bot.runtime import Runtime
 from bot.slack.report_blocks import confirmation_blocks
 
 CONFIRM_KIND = "report.confirm"
+
+
+class ConfirmationPayload(Payload):
+    """What the attach counted, so sending does not count the incident's reports again.
+
+    ``earlier_reports`` is None in jobs written before it was recorded: those count.
+    """
+
+    earlier_reports: int | None = None
+
+
 # The agent's DM; one per report (keyed by it).
-CONFIRM: JobKind[NoPayload] = JobKind(CONFIRM_KIND, NoPayload)
+CONFIRM: JobKind[ConfirmationPayload] = JobKind(CONFIRM_KIND, ConfirmationPayload)
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ def install(rt: Runtime) -> None:
         jobs.schedule(
             session,
             CONFIRM,
+            ConfirmationPayload(earlier_reports=event.earlier_reports),
             key=str(report.id),
             due_at=event.now,
             now=event.now,
@@ -77,20 +90,27 @@ def install(rt: Runtime) -> None:
     )
 
 
-def send_confirmation(rt: Runtime, reminder: Job[NoPayload]) -> Outcome:
+def send_confirmation(rt: Runtime, reminder: Job[ConfirmationPayload]) -> Outcome:
     """DM the agent; a report deleted meanwhile has nothing left to confirm."""
     return prepare_confirmations(rt, [reminder])(reminder)
 
 
-def prepare_confirmations(rt: Runtime, reminders: list[Job[NoPayload]]) -> Handler:
+def prepare_confirmations(rt: Runtime, reminders: list[Job[ConfirmationPayload]]) -> Handler:
     """Read the confirmations of a whole batch in two statements (a burst of reports
     makes batches of many), and return the handler that sends each of them."""
     ids = sorted({r.report_id for r in reminders if r.report_id is not None})
-    confirmations = load_confirmations(rt, ids) if ids else {}
+    counted = {
+        r.report_id: r.payload.earlier_reports
+        for r in reminders
+        if r.report_id is not None and r.payload.earlier_reports is not None
+    }
+    confirmations = load_confirmations(rt, ids, counted) if ids else {}
     return partial(_send, rt, confirmations)
 
 
-def _send(rt: Runtime, confirmations: dict[int, Confirmation], reminder: Job[NoPayload]) -> Outcome:
+def _send(
+    rt: Runtime, confirmations: dict[int, Confirmation], reminder: Job[ConfirmationPayload]
+) -> Outcome:
     confirmation = confirmations.get(reminder.report_id or 0)
     if confirmation is None:
         return Outcome.obsolete
@@ -100,14 +120,25 @@ def _send(rt: Runtime, confirmations: dict[int, Confirmation], reminder: Job[NoP
     return Outcome.sent
 
 
-def load_confirmations(rt: Runtime, report_ids: list[int]) -> dict[int, Confirmation]:
+def load_confirmations(
+    rt: Runtime, report_ids: list[int], counted: Mapping[int, int] | None = None
+) -> dict[int, Confirmation]:
     """Everything the DMs say in two statements (the reports with their incidents, counts
-    included; then their features): this runs for every report, so it is kept lean."""
+    included; then their features): this runs for every report, so it is kept lean.
+
+    ``counted`` holds the earlier reports of each report's customer as the attach counted
+    them; only reports missing from it are counted here, by a scan of their customer's
+    reports on the incident.
+    """
+    earlier = dict(counted or {})
     features: dict[int, list[str]] = {}
     with rt.sessions() as session:
         rows = session.execute(_CONFIRMATIONS, {"report_ids": report_ids}).all()
         if not rows:
             return {}
+        uncounted = [row.id for row in rows if row.id not in earlier]
+        if uncounted:
+            earlier.update(session.execute(_EARLIER, {"report_ids": uncounted}).tuples().all())
         for report_id, feature in session.execute(_FEATURES, {"report_ids": report_ids}):
             features.setdefault(report_id, []).append(feature)
     return {
@@ -128,8 +159,8 @@ def load_confirmations(rt: Runtime, report_ids: list[int]) -> dict[int, Confirma
             incident_severity=row.severity,
             incident_status=row.status,
             channel_id=row.channel_id,
-            is_repeat_customer=bool(row.earlier),
-            earlier_reports_from_customer=int(row.earlier or 0),
+            is_repeat_customer=bool(earlier.get(row.id)),
+            earlier_reports_from_customer=int(earlier.get(row.id) or 0),
             report_count=int(row.report_count),
             customer_count=int(row.customer_count),
         )
@@ -157,17 +188,21 @@ _CONFIRMATIONS = (
         Incident.channel_id,
         Incident.report_count,
         Incident.customer_count,
-        select(func.count(_Earlier.id))
-        .where(
-            _Earlier.incident_id == Report.incident_id,
-            _Earlier.customer_key == Report.customer_key,
-            _Earlier.id < Report.id,
-        )
-        .scalar_subquery()
-        .label("earlier"),
     )
     .join(Incident, Incident.id == Report.incident_id)
     .where(Report.id.in_(bindparam("report_ids", expanding=True)))
+)
+# For confirmations written before the attach recorded the count.
+_EARLIER = (
+    select(Report.id, func.count(_Earlier.id))
+    .join(
+        _Earlier,
+        (_Earlier.incident_id == Report.incident_id)
+        & (_Earlier.customer_key == Report.customer_key)
+        & (_Earlier.id < Report.id),
+    )
+    .where(Report.id.in_(bindparam("report_ids", expanding=True)))
+    .group_by(Report.id)
 )
 _FEATURES = (
     select(ReportFeature.report_id, ReportFeature.feature)

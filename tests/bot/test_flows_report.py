@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.models import Incident, Report
+from sqlalchemy import update
+
+from bot.models import Incident, Reminder, Report
 from bot.services.impact import live
 from bot.services.report_confirmation import CONFIRM_KIND
 from bot.services.sla.schedule import Kind as SlaKind
@@ -50,6 +52,33 @@ def test_an_attached_report_starts_its_sla_clock_confirms_and_posts_the_live_sum
         stored = session.get(Incident, incident.id)
         assert stored is not None and stored.summary_ts == summary.ts
     assert [r.status for r in flow.reminders(CONFIRM_KIND)] == ["sent"]
+
+
+def test_a_repeat_customer_is_confirmed_as_counted_by_the_attach_or_counted_when_sent(
+    flow: Flow,
+) -> None:
+    incident = flow.open_incident()
+    flow.dispatch()
+    flow.attach(incident.id, agent="UFIRST")
+    flow.attach(incident.id, agent="USECOND")
+    flow.attach(incident.id, agent="UTHIRD")
+    # The third's job as written before the attach recorded the count: counted on sending.
+    [*_, third] = flow.reminders(CONFIRM_KIND)
+    with flow.rt.sessions.begin() as session:
+        session.execute(update(Reminder).where(Reminder.id == third.id).values(payload={}))
+    assert [r.payload for r in flow.reminders(CONFIRM_KIND)][:2] == [
+        {"earlier_reports": 0},
+        {"earlier_reports": 1},
+    ]
+
+    flow.dispatch()
+
+    [first] = flow.slack.dms("UFIRST")
+    assert "had already reported" not in first.text
+    [second] = flow.slack.dms("USECOND")
+    assert "Acme Corp had already reported this incident (1 earlier report)" in second.text
+    [third_dm] = flow.slack.dms("UTHIRD")
+    assert "Acme Corp had already reported this incident (2 earlier reports)" in third_dm.text
 
 
 def test_a_confirmation_slack_refuses_for_now_is_retried(flow: Flow) -> None:

@@ -138,7 +138,8 @@ def _attach(
     submission_key: str | None,
 ) -> AttachedReport:
     """One transaction of few statements: reads first, then the report (one insert, its
-    features one more), every job it sets off (one multi-row insert), and the counts.
+    features one more), its customer's count, every job it sets off (one multi-row
+    insert), and the incident's counts.
 
     On SQLite the write lock is held from the first write to the commit, so nothing slow
     happens in between; the report is built (and its SLA deadline derived) before it.
@@ -182,6 +183,11 @@ def _attach(
                     for f in features
                 ],
             )
+        # The customer's row is locked only by their own reports, so counting it before
+        # the jobs costs no wait, and tells the confirmation what it says about repeats.
+        ids = {"incident_id": incident.id, "customer_key": report.customer_key}
+        reports_from_customer = session.execute(_COUNT_CUSTOMER, ids).scalar_one()
+        new_customer = 1 if reports_from_customer == 1 else 0
         with jobs.batched(session):
             rt.hooks.emit(
                 session,
@@ -191,11 +197,9 @@ def _attach(
                     now,
                     actor=report.reported_by,
                     report=report,
+                    earlier_reports=reports_from_customer - 1,
                 ),
             )
-        ids = {"incident_id": incident.id, "customer_key": report.customer_key}
-        reports_from_customer = session.execute(_COUNT_CUSTOMER, ids).scalar_one()
-        new_customer = 1 if reports_from_customer == 1 else 0
         counted = session.execute(
             _COUNT_REPORT, {"incident_id": incident.id, "new_customer": new_customer}
         ).first()
