@@ -227,6 +227,7 @@ def serve(settings: Settings) -> int:
             load,
             port=settings.port,
             workers=settings.web_concurrency,
+            threads=settings.web_threads,
             log_level=settings.log_level,
             metrics_ready=True,
         )

@@ -56,10 +56,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     secret = os.environ["SLACK_SIGNING_SECRET"]
     load = lambda: bare_wsgi(secret)  # noqa: E731
-    run_gunicorn(load, port=args.port, workers=args.workers, log_level="WARNING")
+    run_gunicorn(
+        load, port=args.port, workers=args.workers, threads=args.threads, log_level="WARNING"
+    )
     return 0
 
 

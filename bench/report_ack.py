@@ -1,8 +1,9 @@
 """Benchmark: acknowledging report submissions, Liaison beside a bare ack-only Bolt app.
 
-Both servers run at once, served the same way (gunicorn, ``--workers`` gthread workers,
-the same signature check): Liaison as in production (``python app.py``), the bare app from
-bench/bare_ack_app.py. The fake Slack runs in a process of its own. For each load (500
+Both servers run at once, served the same way (gunicorn, ``--workers`` gthread workers of
+``--threads`` threads, the same signature check): Liaison as in production
+(``python app.py``), the bare app from bench/bare_ack_app.py. The fake Slack runs in a
+process of its own (bench/served_fake_slack.py). For each load (500
 signed ``report.submit`` view submissions at 10 and at 50 in flight) the trials alternate
 bare, Liaison, bare, Liaison ..., each Liaison trial on a fresh incident, and each is
 measured until everything the reports set off that is due within a few seconds (the
@@ -12,6 +13,7 @@ server CPU per report (all processes of the server), and Liaison's ratios to the
 and it checks that every report was stored exactly once and confirmed.
 
     python bench/report_ack.py [--count 500] [--loads 10,50] [--trials 3] [--workers 2]
+                               [--threads 8]
                                [--database-url postgresql://postgres@127.0.0.1/test]
 
 With ``--database-url`` a scratch database is created on that server and dropped after.
@@ -34,7 +36,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +51,10 @@ from report_submissions import (  # noqa: E402
     _submission,
     _tree_cpu_seconds,
 )
+from served_fake_slack import FakeSlackProcess  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.db import make_engine, make_session_factory, normalise_url  # noqa: E402
-from bot.devtools.fake_slack import FakeSlack  # noqa: E402
-from bot.devtools.fake_slack_http import FakeSlackServer  # noqa: E402
 from bot.devtools.scratch_postgres import scratch_postgres  # noqa: E402
 from bot.devtools.slack_requests import SlackRequests  # noqa: E402
 from bot.models import Incident, Reminder, Report  # noqa: E402
@@ -62,64 +62,6 @@ from bot.services.accounts import import_accounts_csv  # noqa: E402
 
 # Follow-on work due this soon after the last answer counts as the report's own cost.
 SETTLE_HORIZON = timedelta(seconds=10)
-
-
-class ServedFake(FakeSlack):
-    """The fake Slack with what the benchmark reads back as plain methods (a manager's
-    proxy forwards methods, not properties)."""
-
-    def __init__(self, schema_path: str) -> None:
-        FakeSlackServer.request_queue_size = 256  # every app thread holds a connection
-        super().__init__(schema_path=Path(schema_path))
-
-    def serve(self) -> None:
-        self.start()
-
-    def add_incident_channel(self, channel: str, name: str) -> None:
-        self.add_channel(channel, name)
-
-    def base_url(self) -> str:
-        return self.url
-
-    def response_url_for(self, name: str) -> str:
-        return self.response_url(name)
-
-    def add_users(self, ids: list[str]) -> None:
-        for user in ids:
-            self.add_user(user, user.lower(), real_name=f"Agent {user}")
-
-    def views_opened(self) -> int:
-        return len(self.calls_to("views.open"))
-
-    def view_opened(self, number: int) -> dict[str, Any]:
-        """The ``number``-th modal opened (from 1), once it was."""
-        view = self.wait_for("views.open", count=number, timeout=10)[number - 1].params["view"]
-        return json.loads(view) if isinstance(view, str) else view
-
-    def confirmed(self, agents: list[str]) -> int:
-        """Agents whose DM shows a confirmation (messages Slack accepted, not just calls)."""
-        return sum(
-            1
-            for agent in agents
-            if any("Report attached" in m["text"] for m in self.messages(agent))
-        )
-
-    def refused(self) -> list[str]:
-        return [str(v) for v in self.violations[:3]]
-
-
-class FakeSlackProcess(BaseManager):
-    pass
-
-
-FakeSlackProcess.register(
-    "ServedFake",
-    ServedFake,
-    exposed=(
-        "serve", "base_url", "response_url_for", "add_users", "add_incident_channel",
-        "views_opened", "view_opened", "confirmed", "refused",
-    ),
-)  # fmt: skip
 
 
 @dataclass
@@ -207,6 +149,7 @@ def main() -> int:
     parser.add_argument("--loads", default="10,50", help="requests in flight, comma-separated")
     parser.add_argument("--trials", type=int, default=3, help="trials per server and load")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (both)")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
     args = parser.parse_args()
     loads = [int(n) for n in args.loads.split(",") if n.strip()]
@@ -233,11 +176,13 @@ def run(fake: Any, database_url: str, args: argparse.Namespace, loads: list[int]
         "SLACK_API_URL": fake.base_url(),
         "DATABASE_URL": database_url,
         "WEB_CONCURRENCY": str(args.workers),
+        "WEB_THREADS": str(args.threads),
         "LOG_LEVEL": "WARNING",
         "AUTO_MIGRATE": "true",
     }
-    bare_argv = [sys.executable, str(ROOT / "bench/bare_ack_app.py"), "--workers"]
-    bare = Server("bare", [*bare_argv, str(args.workers)], env, tmp)
+    bare_argv = [sys.executable, str(ROOT / "bench/bare_ack_app.py")]
+    sizes = ["--workers", str(args.workers), "--threads", str(args.threads)]
+    bare = Server("bare", [*bare_argv, *sizes], env, tmp)
     liaison = Server("liaison", [sys.executable, str(ROOT / "app.py")], env, tmp)
     try:
         bare.wait_ready()
@@ -395,7 +340,8 @@ def report(
     print(
         f"Report acknowledgement: {args.count} signed report.submit view submissions per trial, "
         f"{args.trials} interleaved trials per server and load; gunicorn, {args.workers} "
-        f"workers; {backend}; {os.cpu_count()} cores (client and fake Slack share them)"
+        f"workers of {args.threads} threads; {backend}; {os.cpu_count()} cores (client and "
+        "fake Slack share them)"
     )
     print(f"{'in flight':>9} {'server':<8} {'p50 ms':>8} {'p99 ms':>8} {'reports/s':>10} "
           f"{'CPU ms/report':>14}")  # fmt: skip

@@ -91,6 +91,10 @@ class Settings(
     auto_migrate: bool = True
     port: int = 3000
     web_concurrency: int = Field(default=2, ge=1)
+    # Requests each worker process handles at once; more wait their turn in order. Twice
+    # this many made reports slower, not faster: they waited on each other's row locks
+    # and for the interpreter instead of in line (bench/report_ack.py).
+    web_threads: int = Field(default=8, ge=1)
     listener_threads: int = Field(default=64, ge=1)
     scheduler_interval: Duration = timedelta(seconds=10)
     # A claimed reminder whose process died is claimed again after this long.

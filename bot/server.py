@@ -101,7 +101,7 @@ def run_gunicorn(
     port: int,
     workers: int,
     log_level: str,
-    threads: int = 16,
+    threads: int = 8,
     metrics_ready: bool = False,
 ) -> None:
     """Serve until stopped; ``load`` runs in each worker to build that worker's app.

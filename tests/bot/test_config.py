@@ -13,6 +13,7 @@ def test_defaults_follow_the_design(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.default_severity == "sev3"
     assert settings.slack_api_url == "https://slack.com/api/"
     assert not settings.socket_mode
+    assert (settings.web_concurrency, settings.web_threads) == (2, 8)
 
 
 def test_lists_and_durations_come_from_plain_environment_values(
@@ -21,7 +22,9 @@ def test_lists_and_durations_come_from_plain_environment_values(
     monkeypatch.setenv("MAJOR_SEVERITIES", "sev1, SEV2,sev3")
     monkeypatch.setenv("SCHEDULER_INTERVAL", "90s")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.setenv("WEB_THREADS", "4")
     settings = load_settings(_env_file=None)
+    assert settings.web_threads == 4
     assert settings.major_severities == ["sev1", "sev2", "sev3"]
     assert settings.scheduler_interval == timedelta(seconds=90)
     assert settings.socket_mode
