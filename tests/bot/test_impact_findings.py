@@ -226,6 +226,22 @@ def test_a_finding_that_only_echoes_a_stronger_one_is_dropped() -> None:
     assert [f.dimension for f in findings] == [DimensionKey.region, DimensionKey.tier]
 
 
+def test_a_second_finding_must_stand_out_inside_or_outside_as_surely_as_any_dimension() -> None:
+    # Inside eu-south, 12 of its 18 customers are enterprise where 35% of eu-south's
+    # accounts are: P(>= 12 of 18) = 0.0062. Inside or outside, for any of the other five
+    # dimensions, is ten questions: 0.062 > 0.05, so chance within eu-south's own reports.
+    # With region and tier alone (two questions) it is 0.012, an independent concentration.
+    region = _dimension(DimensionKey.region, {"eu-south": (20, 100), "us-east": (0, 900)})
+    tier = _dimension(DimensionKey.tier, {"enterprise": (20, 190), "standard": (0, 810)})
+    inside = lambda given, target: (BinomialTest(12, 18, 0.35), BinomialTest(0, 2, 0.1))  # noqa: E731
+    dimensions = _spread(20)
+    dimensions[0], dimensions[5] = region, tier
+    findings = find_findings(_settings(), dimensions, splitter=inside)
+    assert [f.dimension for f in findings] == [DimensionKey.region]
+    findings = find_findings(_settings(), [region, tier], splitter=inside)
+    assert [f.dimension for f in findings] == [DimensionKey.region, DimensionKey.tier]
+
+
 def test_minimum_lift_and_excess_keep_tiny_differences_out_on_big_incidents() -> None:
     # 5,600 of 10,000 customers where 50% of accounts are: far beyond chance (P < 1e-30),
     # but a lift of 1.12 is not a segment standing out.

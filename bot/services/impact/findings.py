@@ -107,7 +107,7 @@ def find_findings(
     kept: list[Finding] = []
     for finding in findings:
         if splitter is None or all(
-            _independent(splitter, earlier, finding, limits)
+            _independent(splitter, earlier, finding, limits, others=len(testable) - 1)
             for earlier in kept
             if earlier.dimension is not finding.dimension
         ):
@@ -349,13 +349,20 @@ def _finding(dimension: Dimension, group: list[_Candidate]) -> Finding:
     )
 
 
-def _independent(splitter: Splitter, given: Finding, finding: Finding, limits: Margins) -> bool:
-    """Whether ``finding`` still stands out inside or outside ``given`` (else it echoes it)."""
+def _independent(
+    splitter: Splitter, given: Finding, finding: Finding, limits: Margins, *, others: int
+) -> bool:
+    """Whether ``finding`` still stands out inside or outside ``given`` (else it echoes it).
+
+    Inside or outside is two questions, for each of the ``others`` dimensions that could
+    echo ``given``, so each is asked at the level divided by twice their number.
+    """
     split = splitter(given, finding)
     if split is None:
         return True
     inside, outside = split
-    return significant(inside, limits, tests=2) or significant(outside, limits, tests=2)
+    tests = 2 * max(others, 1)
+    return significant(inside, limits, tests=tests) or significant(outside, limits, tests=tests)
 
 
 def _overwhelming(settings: Settings, dimension: Dimension) -> Finding | None:
