@@ -226,6 +226,22 @@ def test_a_finding_that_only_echoes_a_stronger_one_is_dropped() -> None:
     assert [f.dimension for f in findings] == [DimensionKey.region, DimensionKey.tier]
 
 
+def test_a_second_finding_must_stand_out_inside_or_outside_as_surely_as_any_dimension() -> None:
+    # Inside eu-south, 12 of its 18 customers are enterprise where 35% of eu-south's
+    # accounts are: P(>= 12 of 18) = 0.0062. Inside or outside, for any of the other five
+    # dimensions, is ten questions: 0.062 > 0.05, so chance within eu-south's own reports.
+    # With region and tier alone (two questions) it is 0.012, an independent concentration.
+    region = _dimension(DimensionKey.region, {"eu-south": (20, 100), "us-east": (0, 900)})
+    tier = _dimension(DimensionKey.tier, {"enterprise": (20, 190), "standard": (0, 810)})
+    inside = lambda given, target: (BinomialTest(12, 18, 0.35), BinomialTest(0, 2, 0.1))  # noqa: E731
+    dimensions = _spread(20)
+    dimensions[0], dimensions[5] = region, tier
+    findings = find_findings(_settings(), dimensions, splitter=inside)
+    assert [f.dimension for f in findings] == [DimensionKey.region]
+    findings = find_findings(_settings(), [region, tier], splitter=inside)
+    assert [f.dimension for f in findings] == [DimensionKey.region, DimensionKey.tier]
+
+
 def test_minimum_lift_and_excess_keep_tiny_differences_out_on_big_incidents() -> None:
     # 5,600 of 10,000 customers where 50% of accounts are: far beyond chance (P < 1e-30),
     # but a lift of 1.12 is not a segment standing out.
@@ -284,7 +300,8 @@ def test_a_range_sharing_the_reports_with_another_cause_is_found_outside_it() ->
     alone = find_findings(_settings(), dimensions)
     assert [f.dimension for f in alone] == [DimensionKey.version]
     findings = find_findings(_settings(), dimensions, outside=outside)
-    assert asked == [("4.5",)]
+    # Asked about version 4.5 only: for the second look, then for the range's ends.
+    assert set(asked) == {("4.5",)}
     assert [(f.dimension, f.values) for f in findings] == [
         (DimensionKey.version, ("4.5",)),
         (DimensionKey.partition, ("3", "4")),
@@ -293,6 +310,41 @@ def test_a_range_sharing_the_reports_with_another_cause_is_found_outside_it() ->
     assert finding_text(findings[1], Renderer()) == (
         "Reports concentrate in account numbers 3…–4…: 12 of 30 customers (40%) vs 22% of accounts"
     )
+
+
+def test_where_two_causes_meet_the_range_ends_are_chosen_inside_and_outside_the_other() -> None:
+    # Version 4.5 (90 of 900 accounts, 10 in each partition) fails for accounts 4…-6…:
+    # its 12 customers are all there. The other 11 are spread like the base, three of them
+    # in 3… by chance. Over all 23 customers the likeliest run is 3…-6… (15 where 4/9 of
+    # the accounts are); inside version 4.5 all 12 are in 4…-6… (a third of its
+    # accounts), and outside it 3…-6… holds 6 of 11 customers, about its share (4.9).
+    inside = {"1": 0, "2": 0, "3": 0, "4": 4, "5": 4, "6": 4, "7": 0, "8": 0, "9": 0}
+    outside_digits = {"1": 1, "2": 1, "3": 3, "4": 1, "5": 1, "6": 1, "7": 1, "8": 1, "9": 1}
+    digits = {d: (inside[d] + outside_digits[d], 100) for d in inside}
+    dimensions = [
+        _dimension(DimensionKey.version, {"4.5": (12, 90), "5.0": (11, 810)}),
+        _dimension(DimensionKey.partition, digits),
+    ]
+
+    def outside(given: Finding) -> list[tuple[str, int, int]]:
+        return [(d, k, 90) for d, k in outside_digits.items()]
+
+    pooled = find_findings(_settings(), dimensions)
+    assert [(f.dimension, f.values) for f in pooled] == [
+        (DimensionKey.version, ("4.5",)),
+        (DimensionKey.partition, ("3", "4", "5", "6")),
+    ]
+    findings = find_findings(_settings(), dimensions, outside=outside)
+    assert findings[1].values == ("4", "5", "6")
+    assert finding_text(findings[1], Renderer()) == (
+        "Reports concentrate in account numbers 4…–6…: 15 of 23 customers (65%) vs 33% of accounts"
+    )
+    # Scored inside and outside on their own; all together, 3… would join.
+    units = [digits[d][0] for d in "123456789"]
+    found = ranges.runs(units, [100] * 9, 23, 900)
+    strata = ranges.strata((units, [100] * 9), (list(outside_digits.values()), [90] * 9))
+    best = ranges.stratified(found, strata)
+    assert best is not None and (best.start, best.end) == (3, 5)
 
 
 def test_the_range_scan_is_judged_against_incidents_drawn_from_the_baseline() -> None:

@@ -97,6 +97,14 @@ def outside(
     other (account numbers 3…–5…). Without them the range is tested on its own counts.
     """
     dialect = session.get_bind().dialect.name
+    # Asked for the same finding twice (the second look, then the range's ends): once.
+    asked: dict[tuple[DimensionKey, tuple[str, ...]], list[tuple[str, int, int]] | None] = {}
+
+    def remembered(given: Finding) -> list[tuple[str, int, int]] | None:
+        key = (given.dimension, given.values)
+        if key not in asked:
+            asked[key] = counts(given)
+        return asked[key]
 
     def counts(given: Finding) -> list[tuple[str, int, int]] | None:
         if given.basis is not Basis.directory or given.dimension is DimensionKey.partition:
@@ -124,7 +132,7 @@ def outside(
         units = {str(v): int(c) for v, c in customers if v is not None}
         return [(v, units.get(v, 0), base) for v, base in by_value.items()]
 
-    return counts
+    return remembered
 
 
 def _tests(

@@ -14,7 +14,8 @@
    named is the most likely run.
 3. Within a dimension, overlapping calls keep the strongest; the rest of a dimension's
    calls join it ("eu-central and eu-south"). Two causes share the reports, so the range
-   is tested again without the strongest other finding's reports (``Outside``).
+   is tested again without the strongest other finding's reports (``Outside``), and its
+   ends are chosen within that finding and outside it, each against its own accounts.
 4. Explain, don't repeat: a call in another dimension is kept only if it still stands out
    inside or outside a stronger call (the tiers of eu-south's accounts are not news
    when eu-south is; Android within eu-south is).
@@ -35,6 +36,7 @@ from bot.config import Settings
 from bot.services.impact import ranges
 from bot.services.impact.finer import Prefixes, refine_all
 from bot.services.impact.model import Basis, Dimension, DimensionKey, Finding
+from bot.services.impact.ranges_outside import Outside, partition_order, range_ends, second_look
 from bot.services.impact.stats import (
     BinomialTest,
     Margins,
@@ -49,8 +51,6 @@ from bot.services.impact.stats import (
 
 # Inside and outside the stronger finding, the weaker one's count against its baseline.
 Splitter = Callable[[Finding, Finding], tuple[BinomialTest, BinomialTest] | None]
-# Outside a finding: (partition, reporting customers, directory accounts) per partition.
-Outside = Callable[[Finding], list[tuple[str, int, int]] | None]
 
 _ABSENT_NAMED = 3
 # Dimensions whose values add up (one value per unit): their calls join into one finding.
@@ -101,17 +101,18 @@ def find_findings(
         )
     findings.sort(key=lambda f: (f.p_value if f.p_value is not None else 1.0, -f.units))
     if outside is not None:
-        findings = _ranges_outside(
-            findings, testable, partitions, limits, outside, selected=selected
-        )
+        tested = len(testable)
+        findings = second_look(findings, testable, partitions, limits, outside, tested - selected)
     kept: list[Finding] = []
     for finding in findings:
         if splitter is None or all(
-            _independent(splitter, earlier, finding, limits)
+            _independent(splitter, earlier, finding, limits, others=len(testable) - 1)
             for earlier in kept
             if earlier.dimension is not finding.dimension
         ):
             kept.append(finding)
+    if outside is not None:
+        kept = range_ends(kept, testable, partitions, limits, outside)
     if not partitions:
         kept = list(refine_all(kept, finer, limits))
     for dimension in dimensions:
@@ -197,60 +198,6 @@ def _ranges(
     return chosen
 
 
-def _ranges_outside(
-    findings: list[Finding],
-    dimensions: Sequence[Dimension],
-    partitions: Sequence[AccountPartition],
-    limits: Margins,
-    outside: Outside,
-    *,
-    selected: int,
-) -> list[Finding]:
-    """The account-number range tested again without the strongest other finding's reports.
-
-    Two causes share the reports, so each cause's reports dilute the other's: a range
-    hit by half of the planted reports hides behind version 4.5's. Outside version 4.5,
-    against the directory's accounts outside it, the range stands on its own counts. It
-    is a second look at the same dimension, so its p-value counts double, against the
-    level Holm's first stage would give a dimension ranked after those already selected.
-    """
-    dimension = next((d for d in dimensions if d.key is DimensionKey.partition), None)
-    given = next((f for f in findings if f.dimension is not DimensionKey.partition), None)
-    if dimension is None or given is None:
-        return findings
-    rows = outside(given)
-    if not rows:
-        return findings
-    counts = {value: (units, base) for value, units, base in rows}
-    order = _partition_order({v: (0.0, 0, v) for v in counts}, partitions)
-    n = sum(units for units, _ in counts.values())
-    total = sum(base for _, base in counts.values())
-    found = ranges.runs([counts[v][0] for v in order], [counts[v][1] for v in order], n, total)
-    tested = sum(1 for d in dimensions if _testable(d))
-    level = limits.alpha / max(tested - selected, 1)
-    units = [counts[v][0] for v in order]
-    family_p = min(2 * ranges.scan_p_value(units, [counts[v][1] for v in order], n), 1.0)
-    best = ranges.most_likely(found, limits) if family_p <= level else None
-    if best is None:
-        return findings
-    best = ranges.widen(found, best, limits)
-    values = tuple(order[best.start : best.end + 1])
-    candidate = _Candidate(dimension, values, (_range_label(dimension, values),), best.test)
-    range_finding = replace(
-        _finding(dimension, [replace(candidate, adjusted=family_p)]), p_value=family_p
-    )
-    kept = [f for f in findings if f.dimension is not DimensionKey.partition]
-    kept.append(range_finding)
-    kept.sort(key=lambda f: (f.p_value if f.p_value is not None else 1.0, -f.units))
-    return kept
-
-
-def _range_label(dimension: Dimension, values: tuple[str, ...]) -> str:
-    labels = {s.value: s.label for s in (*dimension.segments, *dimension.absent)}
-    first, last = labels.get(values[0], values[0]), labels.get(values[-1], values[-1])
-    return first if len(values) == 1 else f"{first}–{last}"
-
-
 def _testable(dimension: Dimension) -> bool:
     return (
         dimension.basis is not Basis.none
@@ -267,7 +214,7 @@ def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) ->
     counts: dict[str, tuple[float, int, str]] = {}
     for segment in (*dimension.segments, *dimension.absent):
         counts[segment.value] = (segment.units, segment.baseline or 0, segment.label)
-    order = _partition_order(counts, partitions) if dimension.key is DimensionKey.partition else []
+    order = partition_order(counts, partitions) if dimension.key is DimensionKey.partition else []
     found = [
         _Candidate(
             dimension,
@@ -289,16 +236,6 @@ def _candidates(dimension: Dimension, partitions: Sequence[AccountPartition]) ->
         label = first if len(values) == 1 else f"{first}–{last}"
         found.append(_Candidate(dimension, values, (label,), run.test, run.p_value, scan_p, run))
     return found
-
-
-def _partition_order(
-    counts: dict[str, tuple[float, int, str]], partitions: Sequence[AccountPartition]
-) -> list[str]:
-    """Partitions in account-number order; only these can form a range."""
-    if partitions:
-        ordered = sorted(partitions, key=lambda p: p.low if p.low is not None else -1)
-        return [p.label for p in ordered if p.label in counts]
-    return sorted(v for v in counts if len(v) == 1 and v.isdigit())
 
 
 def _dimension_findings(dimension: Dimension, called: list[_Candidate]) -> list[Finding]:
@@ -349,13 +286,20 @@ def _finding(dimension: Dimension, group: list[_Candidate]) -> Finding:
     )
 
 
-def _independent(splitter: Splitter, given: Finding, finding: Finding, limits: Margins) -> bool:
-    """Whether ``finding`` still stands out inside or outside ``given`` (else it echoes it)."""
+def _independent(
+    splitter: Splitter, given: Finding, finding: Finding, limits: Margins, *, others: int
+) -> bool:
+    """Whether ``finding`` still stands out inside or outside ``given`` (else it echoes it).
+
+    Inside or outside is two questions, for each of the ``others`` dimensions that could
+    echo ``given``, so each is asked at the level divided by twice their number.
+    """
     split = splitter(given, finding)
     if split is None:
         return True
     inside, outside = split
-    return significant(inside, limits, tests=2) or significant(outside, limits, tests=2)
+    tests = 2 * max(others, 1)
+    return significant(inside, limits, tests=tests) or significant(outside, limits, tests=tests)
 
 
 def _overwhelming(settings: Settings, dimension: Dimension) -> Finding | None:

@@ -29,6 +29,8 @@ from bot.services.impact.stats import BinomialTest, Margins
 # 1 / (DRAWS + 1)), with a fixed seed so the same counts always give the same answer.
 DRAWS = 1999
 SEED = 20261123
+# Reporting units and baseline per partition, in account-number order.
+Counts = tuple[Sequence[float], Sequence[float]]
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,49 @@ def most_likely(found: Sequence[Run], margins: Margins) -> Run | None:
     if not eligible:
         return None
     return max(eligible, key=lambda r: (likelihood_ratio(r.test), -(r.end - r.start)))
+
+
+def strata(pooled: Counts, outside: Counts) -> list[tuple[list[float], list[float]]]:
+    """Units and baseline per partition inside a finding (all less outside) and outside it."""
+    inside = (
+        [max(float(a) - float(b), 0.0) for a, b in zip(pooled[0], outside[0], strict=True)],
+        [max(float(a) - float(b), 0.0) for a, b in zip(pooled[1], outside[1], strict=True)],
+    )
+    return [inside, ([float(u) for u in outside[0]], [float(b) for b in outside[1]])]
+
+
+def stratified(found: Sequence[Run], strata: Sequence[Counts]) -> Run | None:
+    """The run of ``found`` most likely given the counts in each stratum on its own.
+
+    ``strata``: per stratum, reporting units and baseline per partition (in the order the
+    runs index). When another breakdown has a finding (version 4.5), its customers and
+    the others are two strata: inside, reports follow version 4.5's own accounts; outside,
+    everyone else's. A range's score is the sum of its likelihood ratios in each stratum,
+    each against that stratum's mix (Kulldorff's scan, stratified by the finding). Where
+    the two causes share the reports, version 4.5's reports no longer blur where the range
+    ends; where they meet (the range within version 4.5), the reports outside, spread
+    like the base, no longer do.
+    """
+    if not found:
+        return None
+    sums = []
+    for units, baseline in strata:
+        k = np.concatenate(([0.0], np.cumsum(np.asarray(units, dtype=float))))
+        b = np.concatenate(([0.0], np.cumsum(np.asarray(baseline, dtype=float))))
+        sums.append((k, b))
+
+    def score(run: Run) -> float:
+        total = 0.0
+        for k, b in sums:
+            n, base = k[-1], b[-1]
+            if n <= 0 or base <= 0:
+                continue
+            share = (b[run.end + 1] - b[run.start]) / base
+            inside = round(k[run.end + 1] - k[run.start])
+            total += likelihood_ratio(BinomialTest(inside, round(n), share))
+        return total
+
+    return max(found, key=lambda r: (score(r), -(r.end - r.start)))
 
 
 def widen(found: Sequence[Run], best: Run, margins: Margins) -> Run:
