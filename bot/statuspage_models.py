@@ -84,6 +84,10 @@ class PageSubscriber(Base):
     components: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(32))
+    # Set while deliveries are held because the address now points inside the network
+    # (bot/services/statuspage/webhook_hold.py); cleared by the next one that goes out.
+    held_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class PageEmailSubscriber(Base):

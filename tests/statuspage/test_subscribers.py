@@ -81,20 +81,36 @@ def test_internal_addresses_are_refused_unless_allowed(app_factory) -> None:
     assert "169.254" not in harness.last_reply()
 
 
-def test_an_internal_subscriber_is_not_posted_to_once_internal_ones_are_disallowed(
+def test_a_subscriber_now_pointing_inside_is_held_its_creator_told_once_and_resumed(
     app_factory, receiver
 ) -> None:
     """Subscribed while allowed (or a name that later points inside): checked again at
-    every delivery."""
+    every delivery; held, not posted to, until it points outside again."""
     harness = app_factory(**SETTINGS, status_webhooks_allow_private=True)
     harness.command(f"statuspage subscribe {receiver.url}/hook/all", channel="CGENERAL")
-    harness.rt.settings = harness.rt.settings.model_copy(
-        update={"status_webhooks_allow_private": False}
-    )
+    allow = harness.rt.settings
+    harness.rt.settings = allow.model_copy(update={"status_webhooks_allow_private": False})
     declare(harness, "sev1")
     publish(harness, "Payments fail.", components={"api": "major_outage"})
     harness.advance(timedelta(minutes=1))
+    publish(harness, "Still failing.", status="identified")
+    harness.advance(timedelta(minutes=1))
+
     assert receiver.calls_to("POST", "/hook/all") == []
+    [dm] = [m["text"] for m in harness.fake.messages("UAGENT") if "webhook" in m["text"]]
+    assert f"no longer sent to the webhook {receiver.url}/hook/all" in dm
+    assert "it now resolves to 127.0.0.1" in dm and "STATUS_WEBHOOKS_ALLOW_PRIVATE" in dm
+    harness.command("statuspage subscribers", channel="CGENERAL")
+    assert "held since" in harness.last_reply()
+    assert "it now resolves to 127.0.0.1" in harness.last_reply()
+
+    harness.rt.settings = allow  # the receiver is allowed again
+    publish(harness, "Fixed.", status="resolved")
+    harness.advance(timedelta(minutes=1))
+    [call] = receiver.calls_to("POST", "/hook/all")
+    assert call.json["incident_update"]["body"] == "Fixed."
+    harness.command("statuspage subscribers", channel="CGENERAL")
+    assert "held since" not in harness.last_reply()
 
 
 def test_a_subscriber_address_must_be_http(app_factory) -> None:

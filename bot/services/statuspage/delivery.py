@@ -29,7 +29,7 @@ from bot.integrations.http import ClientConfig, IntegrationClient, IntegrationEr
 from bot.jobs import Fold, Job, JobKind, NoPayload, Outcome, Payload, RetryPolicy
 from bot.models import PageIncident, PageSubscriber, PageUpdate
 from bot.runtime import Runtime
-from bot.services.statuspage import email_delivery, pagerduty_push
+from bot.services.statuspage import email_delivery, pagerduty_push, webhook_hold
 from bot.services.statuspage.addresses import AddressUnresolved, internal_addresses
 from bot.services.statuspage.atlassian import StatuspageClient
 from bot.services.statuspage.outbound import page_link, report_push_failure
@@ -64,6 +64,7 @@ TIMESTAMP_HEADER = "X-Liaison-Timestamp"
 def install(rt: Runtime) -> None:
     pagerduty_push.install(rt)
     email_delivery.install(rt)
+    webhook_hold.install(rt)
     rt.dispatcher.declare(NOTE, lambda job: post_note(rt, job))
     rt.dispatcher.declare(PUSH, lambda job: push(rt, job))
     rt.dispatcher.declare(WEBHOOK, lambda job: send_webhook(rt, job))
@@ -295,8 +296,10 @@ def send_webhook(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
         page = session.get(PageIncident, row.page_incident_id)
         assert page is not None
         body = json.dumps(webhook_body(page, row, page_link(rt, page.id))).encode()
-        url, secret = subscriber.url, subscriber.secret
-    if not rt.settings.status_webhooks_allow_private and _now_internal(url):
+        url, secret, held = subscriber.url, subscriber.secret, subscriber.held_since
+    inside = [] if rt.settings.status_webhooks_allow_private else _now_internal(url)
+    if inside:
+        webhook_hold.hold(rt, subscriber.id, addresses=inside)
         return Outcome.obsolete
     timestamp = str(int(rt.clock.now().timestamp()))
     parts = urlsplit(url)
@@ -319,16 +322,18 @@ def send_webhook(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
         )
     finally:
         client.close()
+    if held is not None:
+        webhook_hold.lift(rt, subscriber.id)
     return Outcome.sent
 
 
-def _now_internal(url: str) -> bool:
-    """A subscriber whose name has come to point inside the network is not posted to (a
-    name that does not resolve right now is left to the delivery's own retries)."""
+def _now_internal(url: str) -> list[str]:
+    """The internal addresses a subscriber's name has come to point to (it is not posted
+    to); a name that does not resolve right now is left to the delivery's own retries."""
     try:
         inside = internal_addresses(url)
     except AddressUnresolved:
-        return False
+        return []
     if inside:
-        log.warning("Not posting to webhook subscriber %s: it now resolves to %s", url, inside)
-    return bool(inside)
+        log.warning("Holding webhook subscriber %s: it now resolves to %s", url, inside)
+    return list(inside)

@@ -30,6 +30,8 @@ class Subscription:
     url: str
     components: list[str]
     secret: str | None = None  # shown once, when subscribing
+    held_since: str | None = None  # deliveries held (bot/services/statuspage/webhook_hold.py)
+    held_reason: str | None = None
 
 
 def subscribe(rt: Runtime, *, url: str, keys: list[str], actor: str) -> Subscription:
@@ -87,4 +89,13 @@ def unsubscribe(rt: Runtime, *, url: str) -> None:
 def listed(rt: Runtime) -> list[Subscription]:
     with rt.sessions() as session:
         rows = session.scalars(select(PageSubscriber).order_by(PageSubscriber.id))
-        return [Subscription(r.id, r.url, list(r.components)) for r in rows]
+        return [
+            Subscription(
+                r.id,
+                r.url,
+                list(r.components),
+                held_since=r.held_since.strftime("%Y-%m-%d %H:%M UTC") if r.held_since else None,
+                held_reason=r.held_reason,
+            )
+            for r in rows
+        ]
