@@ -296,10 +296,11 @@ def send_webhook(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
         page = session.get(PageIncident, row.page_incident_id)
         assert page is not None
         body = json.dumps(webhook_body(page, row, page_link(rt, page.id))).encode()
-        url, secret, held = subscriber.url, subscriber.secret, subscriber.held_since
+        subscriber_id, url, secret = subscriber.id, subscriber.url, subscriber.secret
+        held = subscriber.held_since
     inside = [] if rt.settings.status_webhooks_allow_private else _now_internal(url)
     if inside:
-        webhook_hold.hold(rt, subscriber.id, addresses=inside)
+        webhook_hold.hold(rt, subscriber_id, addresses=inside)
         return Outcome.obsolete
     timestamp = str(int(rt.clock.now().timestamp()))
     parts = urlsplit(url)
@@ -323,7 +324,7 @@ def send_webhook(rt: Runtime, job: Job[UpdatePayload]) -> Outcome:
     finally:
         client.close()
     if held is not None:
-        webhook_hold.lift(rt, subscriber.id)
+        webhook_hold.lift(rt, subscriber_id)
     return Outcome.sent
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
@@ -30,7 +31,7 @@ class Subscription:
     url: str
     components: list[str]
     secret: str | None = None  # shown once, when subscribing
-    held_since: str | None = None  # deliveries held (bot/services/statuspage/webhook_hold.py)
+    held_since: datetime | None = None  # deliveries held (statuspage/webhook_hold.py)
     held_reason: str | None = None
 
 
@@ -94,7 +95,7 @@ def listed(rt: Runtime) -> list[Subscription]:
                 r.id,
                 r.url,
                 list(r.components),
-                held_since=r.held_since.strftime("%Y-%m-%d %H:%M UTC") if r.held_since else None,
+                held_since=r.held_since,
                 held_reason=r.held_reason,
             )
             for r in rows

@@ -10,8 +10,6 @@ The next delivery that finds the address public again goes out and lifts the hol
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select, update
 
 from bot import jobs
@@ -49,7 +47,7 @@ def hold(rt: Runtime, subscriber_id: int, *, addresses: list[str]) -> None:
             session,
             NOTICE,
             HeldPayload(url=held.url, reason=reason),
-            key=f"{subscriber_id}:{_stamp(now)}",
+            key=f"{subscriber_id}:{now.isoformat()}",
             due_at=now,
             now=now,
             target=held.created_by,
@@ -81,7 +79,3 @@ def send_notice(rt: Runtime, job: Job[HeldPayload]) -> Outcome:
     )
     rt.notifier.dm(job.target, text)
     return Outcome.sent
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%S")
